@@ -1,0 +1,529 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Portal.Contracts;
+using Portal.Diagnostics;
+using Portal.Health;
+using Portal.Internal;
+
+namespace Portal;
+
+/// <content>The request path: resolve, select, attempt, fail over, record.</content>
+public sealed partial class PortalGateway
+{
+    private static readonly ActivitySource Activities = new(PortalTelemetry.Name);
+
+    /// <summary>Sends a chat completion request, failing over between channels until one answers.</summary>
+    /// <param name="request">The request; its <c>model</c> is a model name or alias. It is not modified.</param>
+    /// <param name="cancellationToken">Cancels the request; the upstream call is cancelled at once and nobody is blamed.</param>
+    /// <returns>The upstream's response.</returns>
+    /// <exception cref="PortalException">The request could not be served; <see cref="PortalException.Code"/> says why.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<ChatCompletionResponse> ChatCompletionAsync(ChatCompletionRequest request, CancellationToken cancellationToken = default)
+    {
+        Validate(request);
+        Enter();
+        var started = _time.GetTimestamp();
+        var outcome = "success";
+        using var activity = StartActivity(request.Model, stream: false);
+        using var scope = new RequestScope(_options.RequestTimeout, _time, cancellationToken, _shutdown.Token);
+        try
+        {
+            var channels = await ResolveChannelsAsync(request.Model, scope).ConfigureAwait(false);
+            var attempts = new Attempts(_options.MaxAttempts);
+            while (attempts.Count < _options.MaxAttempts)
+            {
+                var channel = Select(channels, attempts) ?? throw attempts.Exhausted(this, channels, request.Model);
+                attempts.Add(channel);
+                using var attempt = scope.StartAttempt(_options.AttemptTimeout);
+                using var attemptActivity = StartAttemptActivity(channel, attempts.Count);
+                var attemptStart = _time.GetTimestamp();
+                var timestamp = _time.GetUtcNow();
+                try
+                {
+                    var adapter = _adapters[channel.Platform.Format];
+                    var response = await adapter.ChatCompletionAsync(channel, request, attempt.Token).ConfigureAwait(false);
+                    var usage = response.Usage;
+                    RecordSuccess(channel, request.Model, stream: false, timestamp, attemptStart, firstByte: null, usage?.PromptTokens, usage?.CompletionTokens, attempts.Count);
+                    return response;
+                }
+                catch (Exception ex)
+                {
+                    var verdict = Judge(ex, scope, attempt);
+                    RecordFailure(channel, request.Model, stream: false, timestamp, attemptStart, firstByte: null, verdict, attempts.Count, attemptActivity);
+                    attempts.Failed(verdict);
+                    if (!verdict.Retryable)
+                    {
+                        throw ToCallerException(verdict, scope, ex);
+                    }
+                }
+            }
+
+            throw attempts.Exhausted(this, channels, request.Model);
+        }
+        catch (Exception ex)
+        {
+            outcome = Outcome(ex);
+            activity?.SetStatus(ActivityStatusCode.Error, outcome);
+            throw;
+        }
+        finally
+        {
+            _metrics.Request(outcome, stream: false, request.Model, _time.GetElapsedTime(started));
+            Exit();
+        }
+    }
+
+    /// <summary>Sends a streaming chat completion request and yields chunks as the upstream produces them.</summary>
+    /// <param name="request">The request; its <c>model</c> is a model name or alias. It is not modified.</param>
+    /// <param name="cancellationToken">Cancels the stream; the upstream call is cancelled at once and nobody is blamed.</param>
+    /// <returns>
+    /// The chunks. Failover happens only before the first chunk is yielded; a failure after that ends the enumeration
+    /// with a <see cref="PortalException"/>.
+    /// </returns>
+    /// <exception cref="PortalException">The request could not be served or the stream broke; thrown during enumeration.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async IAsyncEnumerable<ChatCompletionChunk> StreamChatCompletionAsync(ChatCompletionRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        Validate(request);
+        Enter();
+        var started = _time.GetTimestamp();
+        var outcome = "success";
+        var activity = StartActivity(request.Model, stream: true);
+        var scope = new RequestScope(_options.RequestTimeout, _time, cancellationToken, _shutdown.Token);
+        IAsyncEnumerator<ChatCompletionChunk>? upstream = null;
+        AttemptScope? attempt = null;
+        Activity? attemptActivity = null;
+        Channel? channel = null;
+        var recorded = true;
+        var timestamp = default(DateTimeOffset);
+        var attemptStart = 0L;
+        var attempts = new Attempts(_options.MaxAttempts);
+        try
+        {
+            var channels = await ResolveChannelsAsync(request.Model, scope).ConfigureAwait(false);
+            var hasFirst = false;
+            while (upstream is null)
+            {
+                if (attempts.Count >= _options.MaxAttempts)
+                {
+                    throw attempts.Exhausted(this, channels, request.Model);
+                }
+
+                channel = Select(channels, attempts) ?? throw attempts.Exhausted(this, channels, request.Model);
+                attempts.Add(channel);
+                attempt = scope.StartAttempt(_options.AttemptTimeout);
+                attemptActivity = StartAttemptActivity(channel, attempts.Count);
+                attemptStart = _time.GetTimestamp();
+                timestamp = _time.GetUtcNow();
+                recorded = false;
+                try
+                {
+                    upstream = _adapters[channel.Platform.Format].StreamChatCompletionAsync(channel, request, attempt.Token).GetAsyncEnumerator(attempt.Token);
+                    hasFirst = await upstream.MoveNextAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    if (upstream is not null)
+                    {
+                        await DisposeQuietlyAsync(upstream).ConfigureAwait(false);
+                        upstream = null;
+                    }
+
+                    var verdict = Judge(ex, scope, attempt);
+                    RecordFailure(channel, request.Model, stream: true, timestamp, attemptStart, firstByte: null, verdict, attempts.Count, attemptActivity);
+                    recorded = true;
+                    attempts.Failed(verdict);
+                    attempt.Dispose();
+                    attemptActivity?.Dispose();
+                    if (!verdict.Retryable)
+                    {
+                        throw ToCallerException(verdict, scope, ex);
+                    }
+                }
+            }
+
+            // Committed: from here on a failure ends the stream instead of failing over.
+            attempt!.Commit();
+            var firstByte = _time.GetElapsedTime(attemptStart);
+            _metrics.FirstToken(firstByte, request.Model);
+            int? promptTokens = null, completionTokens = null;
+            var more = hasFirst;
+            while (more)
+            {
+                var chunk = upstream.Current;
+                if (chunk.Usage is { } usage)
+                {
+                    promptTokens = usage.PromptTokens;
+                    completionTokens = usage.CompletionTokens;
+                }
+
+                yield return chunk;
+                try
+                {
+                    more = await upstream.MoveNextAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    var verdict = Judge(ex, scope, attempt) with { Retryable = false };
+                    RecordFailure(channel!, request.Model, stream: true, timestamp, attemptStart, firstByte, verdict, attempts.Count, attemptActivity);
+                    recorded = true;
+                    throw ToCallerException(verdict, scope, ex, midStream: true);
+                }
+            }
+
+            RecordSuccess(channel!, request.Model, stream: true, timestamp, attemptStart, firstByte, promptTokens, completionTokens, attempts.Count);
+            recorded = true;
+        }
+        finally
+        {
+            if (!recorded && channel is not null)
+            {
+                // The caller stopped enumerating before the end: a cancellation, blamed on nobody.
+                var verdict = new FailureVerdict(Blame.None, false, PortalErrorCode.InvalidRequest, null, null, "Cancelled by the caller before the stream ended.");
+                RecordFailure(channel, request.Model, stream: true, timestamp, attemptStart, null, verdict, attempts.Count, attemptActivity);
+                outcome = "cancelled";
+            }
+            else if (attempts.LastError is { } error && !attempts.Succeeded)
+            {
+                outcome = error;
+            }
+
+            if (upstream is not null)
+            {
+                await DisposeQuietlyAsync(upstream).ConfigureAwait(false);
+            }
+
+            attempt?.Dispose();
+            attemptActivity?.Dispose();
+            scope.Dispose();
+            activity?.Dispose();
+            _metrics.Request(outcome, stream: true, request.Model, _time.GetElapsedTime(started));
+            Exit();
+        }
+    }
+
+    private static void Validate(ChatCompletionRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (string.IsNullOrWhiteSpace(request.Model))
+        {
+            throw new PortalException(PortalErrorCode.InvalidRequest, "The request has no model: set 'model' to a model name or alias.");
+        }
+
+        if (request.Messages is null || request.Messages.Count == 0)
+        {
+            throw new PortalException(PortalErrorCode.InvalidRequest, "The request has no messages: 'messages' must contain at least one message.");
+        }
+    }
+
+    private async ValueTask<Channel[]> ResolveChannelsAsync(string model, RequestScope scope)
+    {
+        if (!_healthSync.Loaded.IsCompleted)
+        {
+            await _healthSync.Loaded.WaitAsync(scope.Token).ConfigureAwait(false);
+        }
+
+        Channel[]? channels;
+        try
+        {
+            channels = await _resolver.ResolveAsync(model, scope.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!scope.Token.IsCancellationRequested)
+        {
+            Log.RepositoryReadFailed(_logger, model, ex);
+            throw new PortalException(PortalErrorCode.NoAvailableChannel, $"The channels of model '{model}' could not be read from storage.", innerException: ex);
+        }
+
+        if (channels is null)
+        {
+            throw new PortalException(PortalErrorCode.ModelNotFound, $"The model '{model}' does not exist.");
+        }
+
+        return channels;
+    }
+
+    /// <summary>Picks a usable channel not yet tried by this request, or null when none is left.</summary>
+    private Channel? Select(Channel[] channels, Attempts attempts)
+    {
+        var now = _time.GetUtcNow().UtcTicks;
+        var candidates = ArrayPool<Channel>.Shared.Rent(channels.Length);
+        var count = 0;
+        try
+        {
+            foreach (var channel in channels)
+            {
+                if (channel.IsUsable(now) && !attempts.Tried(channel))
+                {
+                    candidates[count++] = channel;
+                }
+            }
+
+            if (count == 0)
+            {
+                return null;
+            }
+
+            var index = count == 1 ? 0 : _selector.Select(candidates.AsSpan(0, count));
+            return candidates[(uint)index < (uint)count ? index : 0];
+        }
+        finally
+        {
+            candidates.AsSpan(0, count).Clear();
+            ArrayPool<Channel>.Shared.Return(candidates);
+        }
+    }
+
+    /// <summary>Decides what a failed attempt means, telling cancellations by the caller, shutdown and timeouts apart.</summary>
+    private static FailureVerdict Judge(Exception exception, RequestScope scope, AttemptScope attempt)
+    {
+        if (scope.CallerCancelled)
+        {
+            return new FailureVerdict(Blame.None, false, PortalErrorCode.InvalidRequest, null, null, "Cancelled by the caller.");
+        }
+
+        if (scope.ShutdownCancelled)
+        {
+            return new FailureVerdict(Blame.None, false, PortalErrorCode.ShuttingDown, null, null, "Cancelled because the gateway shut down.");
+        }
+
+        if (scope.DeadlinePassed)
+        {
+            return new FailureVerdict(Blame.Platform, false, PortalErrorCode.Timeout, null, null, "The request deadline passed while waiting for the upstream.");
+        }
+
+        if (attempt.TimedOut)
+        {
+            return new FailureVerdict(Blame.Platform, true, PortalErrorCode.Timeout, null, null, "Upstream did not answer within the attempt timeout.");
+        }
+
+        return FailureClassifier.Classify(exception);
+    }
+
+    private static Exception ToCallerException(FailureVerdict verdict, RequestScope scope, Exception cause, bool midStream = false)
+    {
+        if (scope.CallerCancelled)
+        {
+            return cause as OperationCanceledException ?? new OperationCanceledException("The request was cancelled by the caller.", cause, scope.Caller);
+        }
+
+        var message = midStream ? "The stream failed after it started: " + verdict.Message : verdict.Message;
+        return new PortalException(verdict.Code, message, verdict.StatusCode, verdict.RetryAfter, cause);
+    }
+
+    private static string Outcome(Exception exception) => exception switch
+    {
+        PortalException portal => portal.Code.ToString(),
+        OperationCanceledException => "cancelled",
+        _ => "error",
+    };
+
+    private void RecordSuccess(Channel channel, string model, bool stream, DateTimeOffset timestamp, long attemptStart, TimeSpan? firstByte, int? promptTokens, int? completionTokens, int attemptNumber)
+    {
+        var duration = _time.GetElapsedTime(attemptStart);
+        var now = _time.GetUtcNow();
+        channel.PlatformHealth.RecordSuccess(now);
+        channel.ModelHealth.RecordSuccess(now);
+        channel.KeyHealth.RecordSuccess(now);
+        _stats.Record(new RequestStat
+        {
+            Id = Guid.CreateVersion7(timestamp).ToString("N"),
+            Timestamp = timestamp,
+            IsStream = stream,
+            ModelName = model,
+            PlatformId = channel.Platform.Id,
+            ApiKeyId = channel.ApiKey.Id,
+            ModelId = channel.Model.Id,
+            Duration = duration,
+            FirstByteTime = firstByte,
+            Success = true,
+            StatusCode = 200,
+            PromptTokens = promptTokens,
+            CompletionTokens = completionTokens,
+        });
+        _metrics.Attempt("success", channel.Platform.Id);
+        _metrics.Tokens(promptTokens, completionTokens, model);
+        Log.AttemptSucceeded(_logger, attemptNumber, model, channel.Platform.Id, channel.Model.Id, channel.ApiKey.Id, duration.TotalMilliseconds);
+    }
+
+    private void RecordFailure(Channel channel, string model, bool stream, DateTimeOffset timestamp, long attemptStart, TimeSpan? firstByte, FailureVerdict verdict, int attemptNumber, Activity? attemptActivity)
+    {
+        var now = _time.GetUtcNow();
+        var blamed = verdict.Blame switch
+        {
+            Blame.Platform => channel.PlatformHealth,
+            Blame.ApiKey => channel.KeyHealth,
+            Blame.Model => channel.ModelHealth,
+            _ => null,
+        };
+        var backoff = blamed?.RecordFailure(now, verdict.Message, verdict.StatusCode, verdict.RetryAfter, _health.BackoffOptions);
+        _stats.Record(new RequestStat
+        {
+            Id = Guid.CreateVersion7(timestamp).ToString("N"),
+            Timestamp = timestamp,
+            IsStream = stream,
+            ModelName = model,
+            PlatformId = channel.Platform.Id,
+            ApiKeyId = channel.ApiKey.Id,
+            ModelId = channel.Model.Id,
+            Duration = _time.GetElapsedTime(attemptStart),
+            FirstByteTime = firstByte,
+            Success = false,
+            ErrorMessage = verdict.Message,
+            StatusCode = verdict.StatusCode,
+        });
+        var failureClass = verdict.Blame switch
+        {
+            Blame.Platform => "platform",
+            Blame.ApiKey => "api_key",
+            Blame.Model => "model",
+            _ => verdict.Retryable || verdict.Code == PortalErrorCode.InvalidRequest && verdict.StatusCode is not null ? "none" : "cancelled",
+        };
+        _metrics.Attempt("failure", channel.Platform.Id);
+        _metrics.Failure(failureClass);
+        attemptActivity?.SetStatus(ActivityStatusCode.Error, failureClass);
+        Log.AttemptFailed(_logger, attemptNumber, model, channel.Platform.Id, channel.Model.Id, channel.ApiKey.Id, verdict.StatusCode, failureClass, backoff, verdict.Message);
+    }
+
+    private static Activity? StartActivity(string model, bool stream)
+    {
+        if (!Activities.HasListeners())
+        {
+            return null;
+        }
+
+        var activity = Activities.StartActivity("chat " + model, ActivityKind.Client);
+        activity?.SetTag("gen_ai.operation.name", "chat");
+        activity?.SetTag("gen_ai.request.model", model);
+        activity?.SetTag("portal.stream", stream);
+        return activity;
+    }
+
+    private static Activity? StartAttemptActivity(Channel channel, int attempt)
+    {
+        if (!Activities.HasListeners())
+        {
+            return null;
+        }
+
+        var activity = Activities.StartActivity("attempt", ActivityKind.Client);
+        activity?.SetTag("portal.attempt", attempt);
+        activity?.SetTag("portal.platform.id", channel.Platform.Id);
+        activity?.SetTag("portal.model.id", channel.Model.Id);
+        activity?.SetTag("portal.api_key.id", channel.ApiKey.Id);
+        activity?.SetTag("gen_ai.provider.name", channel.Platform.Format);
+        return activity;
+    }
+
+    private static async ValueTask DisposeQuietlyAsync(IAsyncEnumerator<ChatCompletionChunk> enumerator)
+    {
+        try
+        {
+            await enumerator.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The attempt's outcome is already decided; a failing cleanup must not replace it.
+        }
+    }
+
+    /// <summary>The channels one request has tried and how their attempts failed.</summary>
+    private sealed class Attempts
+    {
+        private readonly Channel[] _tried;
+        private int _rateLimited;
+        private TimeSpan? _shortestRetryAfter;
+        private FailureVerdict? _last;
+
+        public Attempts(int max) => _tried = new Channel[max];
+
+        public int Count { get; private set; }
+
+        public bool Succeeded => _last is null && Count > 0;
+
+        public string? LastError => _last?.Code.ToString();
+
+        public void Add(Channel channel) => _tried[Count++] = channel;
+
+        public bool Tried(Channel channel)
+        {
+            for (var i = 0; i < Count; i++)
+            {
+                if (ReferenceEquals(_tried[i], channel))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        public void Failed(FailureVerdict verdict)
+        {
+            _last = verdict;
+            if (verdict.StatusCode == 429)
+            {
+                _rateLimited++;
+                if (verdict.RetryAfter is { } wait && (_shortestRetryAfter is null || wait < _shortestRetryAfter))
+                {
+                    _shortestRetryAfter = wait;
+                }
+            }
+        }
+
+        /// <summary>The error when no further channel can be tried.</summary>
+        public PortalException Exhausted(PortalGateway gateway, Channel[] channels, string model)
+        {
+            if (_last is not { } last)
+            {
+                return gateway.NoChannel(channels, model);
+            }
+
+            if (_rateLimited == Count)
+            {
+                return new PortalException(PortalErrorCode.UpstreamFailed,
+                    $"Every channel tried for model '{model}' is rate limited upstream ({Count} attempt(s)): {last.Message}",
+                    429, _shortestRetryAfter);
+            }
+
+            return new PortalException(last.Code == PortalErrorCode.InvalidRequest ? PortalErrorCode.UpstreamFailed : last.Code,
+                $"All {Count} attempt(s) for model '{model}' failed; last error: {last.Message}",
+                last.StatusCode, last.RetryAfter);
+        }
+    }
+
+    /// <summary>No channel is usable: says when one will be, and whether rate limits are the reason.</summary>
+    private PortalException NoChannel(Channel[] channels, string model)
+    {
+        if (channels.Length == 0)
+        {
+            return new PortalException(PortalErrorCode.NoAvailableChannel, $"The model '{model}' has no enabled channel (no enabled platform with an enabled key serves it).");
+        }
+
+        var now = _time.GetUtcNow();
+        DateTimeOffset? soonest = null;
+        var allRateLimited = true;
+        foreach (var channel in channels)
+        {
+            foreach (var entry in (ReadOnlySpan<HealthEntry>)[channel.PlatformHealth, channel.ModelHealth, channel.KeyHealth])
+            {
+                if (entry.IsUsable(now.UtcTicks))
+                {
+                    continue;
+                }
+
+                var state = entry.Snapshot();
+                allRateLimited &= entry.Kind == ResourceKind.ApiKey && state.LastErrorCode == 429;
+                if (state.NextAvailableAt is { } next && (soonest is null || next < soonest))
+                {
+                    soonest = next;
+                }
+            }
+        }
+
+        var wait = soonest is { } s && s > now ? s - now : (TimeSpan?)null;
+        return new PortalException(PortalErrorCode.NoAvailableChannel,
+            $"No channel of model '{model}' is available now; all {channels.Length} are backing off after failures.",
+            allRateLimited ? 429 : null, wait);
+    }
+}

@@ -1,0 +1,385 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Portal.Contracts;
+
+namespace Portal.Providers.OpenAI;
+
+/// <summary>Calls platforms that speak the OpenAI Chat Completions API, streaming (SSE) and not.</summary>
+/// <remarks>
+/// A base URL of <c>https://host</c> gets <c>/v1</c> appended; one with a path (<c>https://host/v1</c>,
+/// <c>https://host/api/openai</c>) is used as given. Errors become <see cref="UpstreamException"/>s whose messages are
+/// scrubbed of keys. An error body sent with status 200 is an error; so is a stream that ends without <c>[DONE]</c> or
+/// a finish reason.
+/// </remarks>
+internal sealed class OpenAIAdapter : IProviderAdapter
+{
+    private const int MaxErrorBodyBytes = 64 * 1024;
+    private static readonly MediaTypeWithQualityHeaderValue AcceptJson = new("application/json");
+    private static readonly MediaTypeWithQualityHeaderValue AcceptEventStream = new("text/event-stream");
+    private static readonly MediaTypeHeaderValue JsonContentType = new("application/json") { CharSet = "utf-8" };
+
+    // Upstream bodies keep non-ASCII text as UTF-8 instead of \uXXXX escapes (six bytes per character otherwise).
+    private static readonly JsonTypeInfo<ChatCompletionRequest> UpstreamRequestInfo = new PortalJsonContext(new JsonSerializerOptions
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    }).ChatCompletionRequest;
+
+    private readonly Func<HttpClient> _httpClient;
+    private readonly TimeProvider _timeProvider;
+    private readonly ConcurrentDictionary<string, Uri> _endpoints = new(StringComparer.Ordinal);
+
+    public OpenAIAdapter(Func<HttpClient> httpClient, TimeProvider timeProvider)
+    {
+        _httpClient = httpClient;
+        _timeProvider = timeProvider;
+    }
+
+    public string Format => PlatformFormats.OpenAI;
+
+    public async Task<ChatCompletionResponse> ChatCompletionAsync(Channel channel, ChatCompletionRequest request, CancellationToken cancellationToken)
+    {
+        using var message = CreateRequest(channel, request, stream: false);
+        using var response = await SendAsync(message, channel, cancellationToken).ConfigureAwait(false);
+        var status = (int)response.StatusCode;
+        byte[] body;
+        try
+        {
+            body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            throw new UpstreamException(UpstreamErrorKind.Connection, "Upstream connection was lost while reading the response.", status, innerException: ex);
+        }
+
+        ChatCompletionResponse? parsed;
+        try
+        {
+            parsed = JsonSerializer.Deserialize(body, PortalJsonContext.Default.ChatCompletionResponse);
+        }
+        catch (JsonException ex)
+        {
+            throw new UpstreamException(UpstreamErrorKind.Protocol, $"Upstream sent a response that is not valid JSON (at byte {ex.BytePositionInLine ?? 0} of line {ex.LineNumber ?? 0}).", status, innerException: ex);
+        }
+
+        if (parsed is null)
+        {
+            throw new UpstreamException(UpstreamErrorKind.Protocol, "Upstream sent an empty response.", status);
+        }
+
+        if (parsed.Choices.Count == 0 && parsed.AdditionalProperties?.TryGetValue("error", out var error) == true)
+        {
+            throw ErrorFromBody(error, status, channel, retryAfter: null);
+        }
+
+        return parsed;
+    }
+
+    public async IAsyncEnumerable<ChatCompletionChunk> StreamChatCompletionAsync(Channel channel, ChatCompletionRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var message = CreateRequest(channel, request, stream: true);
+        using var response = await SendAsync(message, channel, cancellationToken).ConfigureAwait(false);
+        var status = (int)response.StatusCode;
+        var mediaType = response.Content.Headers.ContentType?.MediaType;
+        if (mediaType is not null && mediaType.Contains("json", StringComparison.OrdinalIgnoreCase))
+        {
+            // A JSON body where a stream was asked for: an error sent with a success status, or a misbehaving platform.
+            throw await ErrorFromResponseAsync(response, channel, cancellationToken).ConfigureAwait(false)
+                ?? new UpstreamException(UpstreamErrorKind.Protocol, "Upstream answered a streaming request with JSON instead of an event stream.", status);
+        }
+
+        Stream body;
+        try
+        {
+            body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            throw new UpstreamException(UpstreamErrorKind.Connection, "Upstream connection was lost before the stream started.", status, innerException: ex);
+        }
+
+        await using var _ = body.ConfigureAwait(false);
+        var reader = new SseReader(body);
+        await using var __ = reader.ConfigureAwait(false);
+        var sawDone = false;
+        var sawFinish = false;
+        var events = 0;
+        while (true)
+        {
+            bool more;
+            try
+            {
+                more = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException)
+            {
+                throw new UpstreamException(UpstreamErrorKind.Connection,
+                    events == 0 ? "Upstream connection was lost before the first event." : "Upstream connection was lost in the middle of the stream.",
+                    status, innerException: ex);
+            }
+
+            if (!more)
+            {
+                break;
+            }
+
+            events++;
+            if (reader.Data.Span.SequenceEqual("[DONE]"u8))
+            {
+                sawDone = true;
+                break;
+            }
+
+            var chunk = ParseChunk(reader, status, channel);
+            foreach (var choice in chunk.Choices)
+            {
+                sawFinish |= choice.FinishReason is not null;
+            }
+
+            yield return chunk;
+        }
+
+        if (!sawDone && !sawFinish)
+        {
+            throw new UpstreamException(UpstreamErrorKind.Protocol,
+                events == 0 ? "Upstream stream ended without any event." : "Upstream stream ended before [DONE] or a finish reason.", status);
+        }
+    }
+
+    /// <summary>Where chat completions are posted for a base URL: <c>/v1</c> is added when the URL has no path.</summary>
+    internal static Uri ResolveEndpoint(string baseUrl)
+    {
+        if (!Uri.TryCreate(baseUrl.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new UpstreamException(UpstreamErrorKind.Connection, "Platform base URL is not an absolute http(s) URL.");
+        }
+
+        var path = uri.AbsolutePath.TrimEnd('/');
+        if (path.Length == 0)
+        {
+            path = "/v1";
+        }
+
+        return new UriBuilder(uri) { Path = path + "/chat/completions", Query = uri.Query.TrimStart('?') }.Uri;
+    }
+
+    private HttpRequestMessage CreateRequest(Channel channel, ChatCompletionRequest request, bool stream)
+    {
+        var endpoint = _endpoints.GetOrAdd(channel.Platform.BaseUrl, ResolveEndpoint);
+        var upstream = request.ShallowClone();
+        upstream.Model = channel.Model.Name;
+        upstream.Stream = stream ? true : null;
+        if (!stream)
+        {
+            upstream.StreamOptions = null;
+        }
+
+        var message = new HttpRequestMessage(HttpMethod.Post, endpoint)
+        {
+            Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(upstream, UpstreamRequestInfo)),
+        };
+        message.Content.Headers.ContentType = JsonContentType;
+        message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", channel.ApiKey.Value);
+        message.Headers.Accept.Add(stream ? AcceptEventStream : AcceptJson);
+        return message;
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage message, Channel channel, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await _httpClient().SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new UpstreamException(UpstreamErrorKind.Connection, UpstreamException.Describe(ex), innerException: ex);
+        }
+
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        using (response)
+        {
+            throw await ErrorFromResponseAsync(response, channel, cancellationToken).ConfigureAwait(false)
+                ?? new UpstreamException(UpstreamErrorKind.Http, $"Upstream returned HTTP {(int)response.StatusCode}.", (int)response.StatusCode, retryAfter: RetryAfter(response));
+        }
+    }
+
+    /// <summary>Reads an error body (OpenAI shape or not) into an exception; null when a 2xx body holds no error.</summary>
+    private async Task<UpstreamException?> ErrorFromResponseAsync(HttpResponseMessage response, Channel channel, CancellationToken cancellationToken)
+    {
+        var status = (int)response.StatusCode;
+        var retryAfter = RetryAfter(response);
+        byte[] body;
+        try
+        {
+            body = await ReadLimitedAsync(response.Content, MaxErrorBodyBytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            return new UpstreamException(UpstreamErrorKind.Http, $"Upstream returned HTTP {status} and the connection was lost while reading its body.", status, retryAfter: retryAfter, innerException: ex);
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("error", out var error))
+            {
+                return ErrorFromBody(error, status, channel, retryAfter);
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: fall through to a message built from the text.
+        }
+
+        if (response.IsSuccessStatusCode)
+        {
+            return null;
+        }
+
+        var text = SecretScrubber.Scrub(System.Text.Encoding.UTF8.GetString(body).Trim(), channel.ApiKey.Value);
+        return new UpstreamException(UpstreamErrorKind.Http,
+            text.Length == 0 ? $"Upstream returned HTTP {status}." : $"Upstream returned HTTP {status}: {text}",
+            status, retryAfter: retryAfter);
+    }
+
+    private static UpstreamException ErrorFromBody(JsonElement error, int status, Channel channel, TimeSpan? retryAfter)
+    {
+        string? message = null, type = null, code = null;
+        int? numericCode = null;
+        if (error.ValueKind == JsonValueKind.Object)
+        {
+            message = GetString(error, "message");
+            type = GetString(error, "type");
+            if (error.TryGetProperty("code", out var codeElement))
+            {
+                if (codeElement.ValueKind == JsonValueKind.Number && codeElement.TryGetInt32(out var n))
+                {
+                    numericCode = n;
+                    code = n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+                else if (codeElement.ValueKind == JsonValueKind.String)
+                {
+                    code = codeElement.GetString();
+                }
+            }
+        }
+        else if (error.ValueKind == JsonValueKind.String)
+        {
+            message = error.GetString();
+        }
+
+        // An error inside a 200 response carries no status of its own: take it from the error where it says one.
+        if (status is >= 200 and < 300)
+        {
+            status = InferStatus(numericCode, type, code) ?? status;
+        }
+
+        var text = SecretScrubber.Scrub(message, channel.ApiKey.Value);
+        return new UpstreamException(UpstreamErrorKind.Http,
+            text.Length == 0 ? $"Upstream returned an error (HTTP {status})." : text,
+            status, SecretScrubber.Scrub(code, channel.ApiKey.Value) is { Length: > 0 } c ? c : null, retryAfter);
+    }
+
+    private static int? InferStatus(int? numericCode, string? type, string? code)
+    {
+        if (numericCode is >= 400 and < 600)
+        {
+            return numericCode;
+        }
+
+        var text = (type + " " + code).ToUpperInvariant();
+        return text switch
+        {
+            _ when text.Contains("RATE_LIMIT", StringComparison.Ordinal) || text.Contains("INSUFFICIENT_QUOTA", StringComparison.Ordinal) => 429,
+            _ when text.Contains("AUTHENTICATION", StringComparison.Ordinal) || text.Contains("INVALID_API_KEY", StringComparison.Ordinal) => 401,
+            _ when text.Contains("PERMISSION", StringComparison.Ordinal) => 403,
+            _ when text.Contains("MODEL_NOT_FOUND", StringComparison.Ordinal) || text.Contains("NOT_FOUND", StringComparison.Ordinal) => 404,
+            _ when text.Contains("INVALID_REQUEST", StringComparison.Ordinal) => 400,
+            _ when text.Contains("SERVER_ERROR", StringComparison.Ordinal) || text.Contains("OVERLOADED", StringComparison.Ordinal) => 500,
+            _ => null,
+        };
+    }
+
+    private static ChatCompletionChunk ParseChunk(SseReader reader, int status, Channel channel)
+    {
+        ChatCompletionChunk? chunk;
+        try
+        {
+            chunk = JsonSerializer.Deserialize(reader.Data.Span, PortalJsonContext.Default.ChatCompletionChunk);
+        }
+        catch (JsonException ex)
+        {
+            throw new UpstreamException(UpstreamErrorKind.Protocol,
+                $"Upstream sent an event whose data is not valid JSON (at byte {ex.BytePositionInLine ?? 0}).", status, innerException: ex);
+        }
+
+        if (chunk is null)
+        {
+            throw new UpstreamException(UpstreamErrorKind.Protocol, "Upstream sent an event with null data.", status);
+        }
+
+        if (chunk.AdditionalProperties?.TryGetValue("error", out var error) == true)
+        {
+            throw ErrorFromBody(error, status, channel, retryAfter: null);
+        }
+
+        if (string.Equals(reader.EventType, "error", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new UpstreamException(UpstreamErrorKind.Http, "Upstream sent an error event.", status);
+        }
+
+        return chunk;
+    }
+
+    private TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        if (response.Headers.TryGetValues("retry-after-ms", out var msValues)
+            && double.TryParse(msValues.FirstOrDefault(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var ms)
+            && ms >= 0 && ms < TimeSpan.MaxValue.TotalMilliseconds)
+        {
+            return TimeSpan.FromMilliseconds(ms);
+        }
+
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta)
+        {
+            return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
+        }
+
+        if (header?.Date is { } date)
+        {
+            var wait = date - _timeProvider.GetUtcNow();
+            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
+        }
+
+        return null;
+    }
+
+    private static async Task<byte[]> ReadLimitedAsync(HttpContent content, int limit, CancellationToken cancellationToken)
+    {
+        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using var _ = stream.ConfigureAwait(false);
+        var buffer = new byte[limit];
+        var total = 0;
+        int read;
+        while (total < limit && (read = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            total += read;
+        }
+
+        return buffer.AsSpan(0, total).ToArray();
+    }
+
+    private static string? GetString(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}

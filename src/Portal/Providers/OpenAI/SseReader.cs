@@ -1,0 +1,184 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text;
+
+namespace Portal.Providers.OpenAI;
+
+/// <summary>Reads server-sent events from a byte stream.</summary>
+/// <remarks>
+/// Works on bytes, so a line or a UTF-8 character split across reads needs no special handling: nothing is decoded
+/// until an event is complete. Lines end with LF, CRLF or CR. Comment lines (<c>: keep-alive</c>) and the
+/// <c>id</c>/<c>retry</c> fields are skipped; <c>data</c> lines of one event are joined with LF. A line that is no
+/// SSE field at all (an HTML page, random bytes) is a protocol error, as is an event larger than the limit.
+/// Not thread-safe; <see cref="Data"/> is valid until the next call to <see cref="ReadAsync"/>.
+/// </remarks>
+internal sealed class SseReader : IAsyncDisposable
+{
+    private const byte Cr = (byte)'\r';
+    private const byte Lf = (byte)'\n';
+
+    private readonly PipeReader _reader;
+    private readonly int _maxEventBytes;
+    private readonly ArrayBufferWriter<byte> _data = new(4096);
+    private bool _hasData;
+    private bool _completed;
+
+    public SseReader(Stream stream, int maxEventBytes = 16 * 1024 * 1024)
+    {
+        _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true));
+        _maxEventBytes = maxEventBytes;
+    }
+
+    /// <summary>The data of the current event (data lines joined with LF).</summary>
+    public ReadOnlyMemory<byte> Data => _data.WrittenMemory;
+
+    /// <summary>The <c>event</c> field of the current event, or <see langword="null"/> for the default <c>message</c>.</summary>
+    public string? EventType { get; private set; }
+
+    /// <summary>Moves to the next event that has data.</summary>
+    /// <returns><see langword="false"/> at the end of the stream.</returns>
+    /// <exception cref="UpstreamException">The stream is not a valid event stream.</exception>
+    public async ValueTask<bool> ReadAsync(CancellationToken cancellationToken)
+    {
+        _data.ResetWrittenCount();
+        _hasData = false;
+        EventType = null;
+        if (_completed)
+        {
+            return false;
+        }
+
+        while (true)
+        {
+            var result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (ParseLines(ref buffer, result.IsCompleted))
+            {
+                // Only what was consumed counts as examined: more events may already be in the buffer.
+                _reader.AdvanceTo(buffer.Start);
+                return true;
+            }
+
+            _reader.AdvanceTo(buffer.Start, buffer.End);
+
+            if (result.IsCompleted)
+            {
+                _completed = true;
+
+                // Lenient: an event not followed by a blank line before the end still counts.
+                return _hasData;
+            }
+
+            if (buffer.Length > _maxEventBytes)
+            {
+                throw TooLarge();
+            }
+        }
+    }
+
+    public ValueTask DisposeAsync() => _reader.CompleteAsync();
+
+    /// <summary>Consumes whole lines from <paramref name="buffer"/>; returns true when an event was completed.</summary>
+    private bool ParseLines(ref ReadOnlySequence<byte> buffer, bool isCompleted)
+    {
+        var reader = new SequenceReader<byte>(buffer);
+        while (true)
+        {
+            var lineStart = reader.Position;
+            if (!reader.TryReadToAny(out ReadOnlySequence<byte> line, "\r\n"u8, advancePastDelimiter: false))
+            {
+                if (isCompleted && !reader.End)
+                {
+                    // The last line has no line end: take it as it is.
+                    line = reader.UnreadSequence;
+                    reader.AdvanceToEnd();
+                    ProcessLine(line);
+                }
+
+                buffer = buffer.Slice(reader.Position);
+                return false;
+            }
+
+            reader.TryRead(out var end);
+            if (end == Cr)
+            {
+                if (reader.End && !isCompleted)
+                {
+                    // A CR at the end of what has arrived: an LF may follow in the next read. Keep the line for then.
+                    buffer = buffer.Slice(lineStart);
+                    return false;
+                }
+
+                if (reader.TryPeek(out var next) && next == Lf)
+                {
+                    reader.Advance(1);
+                }
+            }
+
+            if (line.IsEmpty)
+            {
+                if (_hasData)
+                {
+                    buffer = buffer.Slice(reader.Position);
+                    return true;
+                }
+
+                EventType = null; // An event without data is dropped.
+                continue;
+            }
+
+            ProcessLine(line);
+        }
+    }
+
+    private void ProcessLine(ReadOnlySequence<byte> line)
+    {
+        if (line.FirstSpan[0] == (byte)':')
+        {
+            return; // Comment, such as a keep-alive.
+        }
+
+        var colon = line.PositionOf((byte)':');
+        var name = colon is null ? line : line.Slice(0, colon.Value);
+        var value = colon is null ? ReadOnlySequence<byte>.Empty : line.Slice(line.GetPosition(1, colon.Value));
+        if (!value.IsEmpty && value.FirstSpan[0] == (byte)' ')
+        {
+            value = value.Slice(1);
+        }
+
+        if (Is(name, "data"u8))
+        {
+            if (_hasData)
+            {
+                _data.Write([Lf]);
+            }
+
+            if (_data.WrittenCount + value.Length > _maxEventBytes)
+            {
+                throw TooLarge();
+            }
+
+            foreach (var segment in value)
+            {
+                _data.Write(segment.Span);
+            }
+
+            _hasData = true;
+        }
+        else if (Is(name, "event"u8))
+        {
+            EventType = Encoding.UTF8.GetString(value);
+        }
+        else if (!Is(name, "id"u8) && !Is(name, "retry"u8))
+        {
+            throw new UpstreamException(UpstreamErrorKind.Protocol,
+                "Upstream sent a response that is not a valid event stream (unexpected line).");
+        }
+    }
+
+    private static bool Is(ReadOnlySequence<byte> name, ReadOnlySpan<byte> expected) =>
+        name.Length == expected.Length && (name.IsSingleSegment ? name.FirstSpan.SequenceEqual(expected) : name.ToArray().AsSpan().SequenceEqual(expected));
+
+    private UpstreamException TooLarge() =>
+        new(UpstreamErrorKind.Protocol, $"Upstream sent an event larger than {_maxEventBytes} bytes.");
+}

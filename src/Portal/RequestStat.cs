@@ -1,0 +1,89 @@
+namespace Portal;
+
+/// <summary>One upstream attempt: what was asked, which channel served it, how long it took and how it ended.</summary>
+public sealed record RequestStat
+{
+    /// <summary>A unique id (a version 7 GUID in "N" format, so ids sort by time).</summary>
+    public required string Id { get; init; }
+
+    /// <summary>When the attempt started.</summary>
+    public DateTimeOffset Timestamp { get; init; }
+
+    /// <summary>Whether the attempt was a streaming request.</summary>
+    public bool IsStream { get; init; }
+
+    /// <summary>The model name the client asked for (a name or an alias).</summary>
+    public required string ModelName { get; init; }
+
+    /// <summary>The platform of the channel used.</summary>
+    public long PlatformId { get; init; }
+
+    /// <summary>The key of the channel used.</summary>
+    public long ApiKeyId { get; init; }
+
+    /// <summary>The model of the channel used.</summary>
+    public long ModelId { get; init; }
+
+    /// <summary>From the start of the attempt to its end (for streams, to the last chunk).</summary>
+    public TimeSpan Duration { get; init; }
+
+    /// <summary>For streams, from the start of the attempt to the first chunk.</summary>
+    public TimeSpan? FirstByteTime { get; init; }
+
+    /// <summary>Whether the attempt succeeded.</summary>
+    public bool Success { get; init; }
+
+    /// <summary>Why the attempt failed (never contains a key).</summary>
+    public string? ErrorMessage { get; init; }
+
+    /// <summary>The upstream HTTP status, when a response arrived.</summary>
+    public int? StatusCode { get; init; }
+
+    /// <summary>Prompt tokens, when the upstream reported usage.</summary>
+    public int? PromptTokens { get; init; }
+
+    /// <summary>Completion tokens, when the upstream reported usage.</summary>
+    public int? CompletionTokens { get; init; }
+}
+
+/// <summary>Filters for querying and counting <see cref="RequestStat"/> rows.</summary>
+public sealed record StatsQuery
+{
+    /// <summary>Only rows at or after this time.</summary>
+    public DateTimeOffset? StartTime { get; init; }
+
+    /// <summary>Only rows before this time.</summary>
+    public DateTimeOffset? EndTime { get; init; }
+
+    /// <summary>Only rows for this requested model name.</summary>
+    public string? ModelName { get; init; }
+
+    /// <summary>Only successful (<see langword="true"/>) or failed (<see langword="false"/>) rows.</summary>
+    public bool? Success { get; init; }
+
+    /// <summary>Only rows served by this platform.</summary>
+    public long? PlatformId { get; init; }
+
+    /// <summary>Only rows served with this key.</summary>
+    public long? ApiKeyId { get; init; }
+
+    /// <summary>Only streaming (<see langword="true"/>) or non-streaming (<see langword="false"/>) rows.</summary>
+    public bool? IsStream { get; init; }
+
+    /// <summary>At most this many rows (newest first); ignored by counts.</summary>
+    /// <value>The default is 100.</value>
+    public int Limit { get; init; } = 100;
+
+    /// <summary>Rows to skip (newest first); ignored by counts.</summary>
+    public int Offset { get; init; }
+}
+
+/// <summary>Counts of requests matching a <see cref="StatsQuery"/>.</summary>
+public sealed record StatsSummary
+{
+    /// <summary>All matching rows.</summary>
+    public long TotalRequests { get; init; }
+
+    /// <summary>Matching rows that succeeded.</summary>
+    public long SuccessRequests { get; init; }
+}
