@@ -113,6 +113,9 @@ public sealed partial class PortalGateway : IAsyncDisposable
     /// <summary>Creates a gateway that takes what <paramref name="options"/> leaves unset (logging, metrics, HTTP, extra selectors and adapters) from <paramref name="services"/>.</summary>
     internal static PortalGateway Create(PortalOptions options, IServiceProvider services) => new(options, services);
 
+    /// <summary>The drain timeout used by <see cref="DisposeAsync"/> and by the host's stop.</summary>
+    public TimeSpan ShutdownTimeout => _options.ShutdownTimeout;
+
     /// <summary>Whether <see cref="ShutdownAsync"/> has been called.</summary>
     public bool IsShuttingDown => _shuttingDown;
 

@@ -150,10 +150,11 @@ public sealed class FakeResponse
         return new(this) { SplitBytes = bytes };
     }
 
-    /// <summary>Returns a copy that sends headers, writes exactly <paramref name="bytes"/> bytes of the body (flushed), then aborts the connection.</summary>
+    /// <summary>Returns a copy that sends headers, writes exactly <paramref name="bytes"/> bytes of the body (flushed), then drops the connection.</summary>
     /// <remarks>
-    /// Non-streaming bodies are sent with their full Content-Length, so the client sees the body end early; if
-    /// <paramref name="bytes"/> is at least the body's length, the whole body is written before the abort.
+    /// The client sees the body end early (an <see cref="IOException"/> while reading it). Non-streaming bodies are sent with
+    /// their full Content-Length; if <paramref name="bytes"/> is at least the body's length the whole body arrives, and only a
+    /// chunked (streaming) body still lacks its terminator.
     /// </remarks>
     public FakeResponse ResetAfterBytes(int bytes)
     {
@@ -173,7 +174,7 @@ public sealed class FakeResponse
         return new(this) { StreamComplete = false };
     }
 
-    /// <summary>Writes this response. Returns true when the caller must abort the connection (reset mid-body).</summary>
+    /// <summary>Writes this response. Returns true when the caller must now drop the connection (<see cref="ResetAfterBytes"/>).</summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired (client abort or server stop).</exception>
     internal async Task<bool> WriteAsync(HttpContext context, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
@@ -7,6 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Portal.Testing;
@@ -48,7 +50,7 @@ public sealed class FakeUpstream : IAsyncDisposable
     }
 
     /// <summary>Gets or sets a callback that decides every response; when set it takes precedence over the queue.</summary>
-    /// <remarks>Called concurrently for concurrent requests.</remarks>
+    /// <remarks>Called concurrently for concurrent requests. If it throws, the client gets a 500 with an empty body.</remarks>
     public Func<FakeRequest, FakeResponse>? Handler
     {
         get => _handler;
@@ -92,7 +94,7 @@ public sealed class FakeUpstream : IAsyncDisposable
             options.Listen(IPAddress.Loopback, 0);
             options.Limits.MaxRequestBodySize = MaxRequestBodySize;
         });
-        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
 
         var app = builder.Build();
         app.Run(upstream.HandleAsync);
@@ -104,7 +106,7 @@ public sealed class FakeUpstream : IAsyncDisposable
             var address = addresses?.FirstOrDefault()
                 ?? throw new InvalidOperationException("Kestrel reported no listening address.");
             var port = new Uri(address).Port;
-            upstream.BaseUrl = "http://127.0.0.1:" + port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            upstream.BaseUrl = "http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture);
             return upstream;
         }
         catch
@@ -125,7 +127,7 @@ public sealed class FakeUpstream : IAsyncDisposable
             port = ((IPEndPoint)socket.LocalEndPoint!).Port;
         }
 
-        return "http://127.0.0.1:" + port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return "http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>Queues a response for the next request that finds no <see cref="Handler"/>; responses are consumed FIFO, one per request.</summary>
@@ -142,6 +144,7 @@ public sealed class FakeUpstream : IAsyncDisposable
     }
 
     /// <summary>Waits until at least <paramref name="count"/> requests have arrived and returns the <paramref name="count"/>-th (1-based).</summary>
+    /// <remarks><paramref name="timeout"/> may be <see cref="Timeout.InfiniteTimeSpan"/>.</remarks>
     /// <exception cref="TimeoutException">Fewer than <paramref name="count"/> requests arrived within <paramref name="timeout"/>.</exception>
     public async Task<FakeRequest> WaitForRequestsAsync(int count, TimeSpan timeout)
     {
@@ -162,8 +165,8 @@ public sealed class FakeUpstream : IAsyncDisposable
                 signal = _requestArrived.Task;
             }
 
-            var remaining = timeout - stopwatch.Elapsed;
-            if (remaining <= TimeSpan.Zero)
+            var remaining = timeout == Timeout.InfiniteTimeSpan ? Timeout.InfiniteTimeSpan : timeout - stopwatch.Elapsed;
+            if (remaining != Timeout.InfiniteTimeSpan && remaining <= TimeSpan.Zero)
             {
                 throw new TimeoutException($"Expected {count} request(s) within {timeout}, but {received} arrived.");
             }

@@ -368,6 +368,29 @@ public sealed class FakeUpstreamTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Requests_BodyLargerThanKestrelDefaultLimit_IsRecorded()
+    {
+        var body = new byte[40 * 1024 * 1024];
+        body.AsSpan().Fill((byte)'x');
+
+        using var response = await _client.PostAsync(_upstream.BaseUrl + "/v1/files", new ByteArrayContent(body));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(body.Length, Assert.Single(_upstream.Requests).Body.Length);
+    }
+
+    [Fact]
+    public async Task Handler_Throws_ClientGets500()
+    {
+        _upstream.Handler = _ => throw new InvalidOperationException("test");
+
+        var response = await PostAsync("{}");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal(1, _upstream.RequestCount);
+    }
+
+    [Fact]
     public async Task BodyJson_NotJson_Throws()
     {
         await PostAsync("not json");
