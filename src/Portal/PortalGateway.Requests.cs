@@ -88,7 +88,7 @@ public sealed partial class PortalGateway
         Validate(request);
         Enter();
         var started = _time.GetTimestamp();
-        var outcome = "success";
+        string? outcome = null;
         var activity = StartActivity(request.Model, stream: true);
         var scope = new RequestScope(_options.RequestTimeout, _time, cancellationToken, _shutdown.Token);
         IAsyncEnumerator<ChatCompletionChunk>? upstream = null;
@@ -101,16 +101,25 @@ public sealed partial class PortalGateway
         var attempts = new Attempts(_options.MaxAttempts);
         try
         {
-            var channels = await ResolveChannelsAsync(request.Model, scope).ConfigureAwait(false);
+            Channel[] channels;
+            try
+            {
+                channels = await ResolveChannelsAsync(request.Model, scope).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                throw Fail(ex);
+            }
+
             var hasFirst = false;
             while (upstream is null)
             {
                 if (attempts.Count >= _options.MaxAttempts)
                 {
-                    throw attempts.Exhausted(this, channels, request.Model);
+                    throw Fail(attempts.Exhausted(this, channels, request.Model));
                 }
 
-                channel = Select(channels, attempts) ?? throw attempts.Exhausted(this, channels, request.Model);
+                channel = Select(channels, attempts) ?? throw Fail(attempts.Exhausted(this, channels, request.Model));
                 attempts.Add(channel);
                 attempt = scope.StartAttempt(_options.AttemptTimeout);
                 attemptActivity = StartAttemptActivity(channel, attempts.Count);
@@ -138,7 +147,7 @@ public sealed partial class PortalGateway
                     attemptActivity?.Dispose();
                     if (!verdict.Retryable)
                     {
-                        throw ToCallerException(verdict, scope, ex);
+                        throw Fail(ToCallerException(verdict, scope, ex));
                     }
                 }
             }
@@ -168,26 +177,25 @@ public sealed partial class PortalGateway
                     var verdict = Judge(ex, scope, attempt) with { Retryable = false };
                     RecordFailure(channel!, request.Model, stream: true, timestamp, attemptStart, firstByte, verdict, attempts.Count, attemptActivity);
                     recorded = true;
-                    throw ToCallerException(verdict, scope, ex, midStream: true);
+                    throw Fail(ToCallerException(verdict, scope, ex, midStream: true));
                 }
             }
 
             RecordSuccess(channel!, request.Model, stream: true, timestamp, attemptStart, firstByte, promptTokens, completionTokens, attempts.Count);
             recorded = true;
+            outcome = "success";
         }
         finally
         {
             if (!recorded && channel is not null)
             {
                 // The caller stopped enumerating before the end: a cancellation, blamed on nobody.
-                var verdict = new FailureVerdict(Blame.None, false, PortalErrorCode.InvalidRequest, null, null, "Cancelled by the caller before the stream ended.");
+                var verdict = FailureVerdict.Cancellation(PortalErrorCode.InvalidRequest, "Cancelled by the caller before the stream ended.");
                 RecordFailure(channel, request.Model, stream: true, timestamp, attemptStart, null, verdict, attempts.Count, attemptActivity);
                 outcome = "cancelled";
             }
-            else if (attempts.LastError is { } error && !attempts.Succeeded)
-            {
-                outcome = error;
-            }
+
+            activity?.SetStatus(outcome == "success" ? ActivityStatusCode.Ok : ActivityStatusCode.Error, outcome);
 
             if (upstream is not null)
             {
@@ -198,8 +206,14 @@ public sealed partial class PortalGateway
             attemptActivity?.Dispose();
             scope.Dispose();
             activity?.Dispose();
-            _metrics.Request(outcome, stream: true, request.Model, _time.GetElapsedTime(started));
+            _metrics.Request(outcome ?? "error", stream: true, request.Model, _time.GetElapsedTime(started));
             Exit();
+        }
+
+        Exception Fail(Exception exception)
+        {
+            outcome = Outcome(exception);
+            return exception;
         }
     }
 
@@ -279,12 +293,12 @@ public sealed partial class PortalGateway
     {
         if (scope.CallerCancelled)
         {
-            return new FailureVerdict(Blame.None, false, PortalErrorCode.InvalidRequest, null, null, "Cancelled by the caller.");
+            return FailureVerdict.Cancellation(PortalErrorCode.InvalidRequest, "Cancelled by the caller.");
         }
 
         if (scope.ShutdownCancelled)
         {
-            return new FailureVerdict(Blame.None, false, PortalErrorCode.ShuttingDown, null, null, "Cancelled because the gateway shut down.");
+            return FailureVerdict.Cancellation(PortalErrorCode.ShuttingDown, "Cancelled because the gateway shut down.");
         }
 
         if (scope.DeadlinePassed)
@@ -377,7 +391,7 @@ public sealed partial class PortalGateway
             Blame.Platform => "platform",
             Blame.ApiKey => "api_key",
             Blame.Model => "model",
-            _ => verdict.Retryable || verdict.Code == PortalErrorCode.InvalidRequest && verdict.StatusCode is not null ? "none" : "cancelled",
+            _ => verdict.Cancelled ? "cancelled" : "none",
         };
         _metrics.Attempt("failure", channel.Platform.Id);
         _metrics.Failure(failureClass);
@@ -438,10 +452,6 @@ public sealed partial class PortalGateway
         public Attempts(int max) => _tried = new Channel[max];
 
         public int Count { get; private set; }
-
-        public bool Succeeded => _last is null && Count > 0;
-
-        public string? LastError => _last?.Code.ToString();
 
         public void Add(Channel channel) => _tried[Count++] = channel;
 

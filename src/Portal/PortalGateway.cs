@@ -44,6 +44,22 @@ public sealed partial class PortalGateway : IAsyncDisposable
     {
         options.Validate();
         _options = options;
+        var selectors = new Dictionary<string, IChannelSelector>(StringComparer.OrdinalIgnoreCase)
+        {
+            [SelectorStrategies.Random] = new RandomChannelSelector(),
+            [SelectorStrategies.Lru] = new LruChannelSelector(),
+        };
+        foreach (var selector in ResolveAll<IChannelSelector>(services).Concat(options.Selectors))
+        {
+            selectors[selector.Name] = selector;
+        }
+
+        _selector = selectors.TryGetValue(options.SelectorStrategy, out var chosen)
+            ? chosen
+            : throw new ArgumentException(
+                $"SelectorStrategy '{options.SelectorStrategy}' is unknown; known strategies: {string.Join(", ", selectors.Keys.Order(StringComparer.Ordinal))}.",
+                nameof(options));
+
         _repository = options.Repository;
         _time = options.TimeProvider;
         var loggerFactory = options.LoggerFactory ?? Resolve<ILoggerFactory>(services) ?? NullLoggerFactory.Instance;
@@ -79,22 +95,6 @@ public sealed partial class PortalGateway : IAsyncDisposable
         }
 
         _adapters = adapters.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
-
-        var selectors = new Dictionary<string, IChannelSelector>(StringComparer.OrdinalIgnoreCase)
-        {
-            [SelectorStrategies.Random] = new RandomChannelSelector(),
-            [SelectorStrategies.Lru] = new LruChannelSelector(),
-        };
-        foreach (var selector in ResolveAll<IChannelSelector>(services).Concat(options.Selectors))
-        {
-            selectors[selector.Name] = selector;
-        }
-
-        _selector = selectors.TryGetValue(options.SelectorStrategy, out var chosen)
-            ? chosen
-            : throw new ArgumentException(
-                $"SelectorStrategy '{options.SelectorStrategy}' is unknown; known strategies: {string.Join(", ", selectors.Keys.Order(StringComparer.Ordinal))}.",
-                nameof(options));
 
         _resolver = new ChannelResolver(_repository, _health, _adapters.ContainsKey, _logger);
         _healthSync.Start();

@@ -14,7 +14,18 @@ internal enum Blame
 }
 
 /// <summary>The verdict on one failed attempt.</summary>
-internal readonly record struct FailureVerdict(Blame Blame, bool Retryable, PortalErrorCode Code, int? StatusCode, TimeSpan? RetryAfter, string Message);
+/// <param name="Blame">The resource that failed.</param>
+/// <param name="Retryable">Whether another channel should be tried.</param>
+/// <param name="Code">The error code the caller gets if this is the final failure.</param>
+/// <param name="StatusCode">The upstream HTTP status, when a response arrived.</param>
+/// <param name="RetryAfter">How long the upstream asked to wait.</param>
+/// <param name="Message">What went wrong, safe to log and return.</param>
+/// <param name="Cancelled">The attempt was cancelled (by the caller or by shutdown) rather than failed by the upstream.</param>
+internal readonly record struct FailureVerdict(Blame Blame, bool Retryable, PortalErrorCode Code, int? StatusCode, TimeSpan? RetryAfter, string Message, bool Cancelled = false)
+{
+    /// <summary>A cancellation: nobody is blamed and nothing is retried.</summary>
+    public static FailureVerdict Cancellation(PortalErrorCode code, string message) => new(Blame.None, false, code, null, null, message, Cancelled: true);
+}
 
 /// <summary>Decides from an attempt's exception which resource failed and whether another channel should be tried.</summary>
 internal static class FailureClassifier
