@@ -12,8 +12,8 @@ internal static partial class Log
     [LoggerMessage(2, LogLevel.Warning, "Attempt {Attempt} for model {Model} on channel platform={PlatformId} model={ModelId} key={ApiKeyId} failed (status {StatusCode}, blamed {Blame}, backoff {Backoff}): {Error}")]
     public static partial void AttemptFailed(ILogger logger, int attempt, string model, long platformId, long modelId, long apiKeyId, int? statusCode, string blame, TimeSpan? backoff, string error);
 
-    [LoggerMessage(3, LogLevel.Warning, "Request stats queue is full ({Capacity}); dropped a stat for model {Model}")]
-    public static partial void StatDropped(ILogger logger, int capacity, string model);
+    [LoggerMessage(3, LogLevel.Warning, "Request stats queue is full ({Capacity}); {Dropped} stats dropped since start")]
+    public static partial void StatsDropped(ILogger logger, int capacity, long dropped);
 
     [LoggerMessage(4, LogLevel.Warning, "Saving {Count} request stats failed; retrying in {Delay}")]
     public static partial void StatsSaveFailed(ILogger logger, int count, TimeSpan delay, Exception exception);

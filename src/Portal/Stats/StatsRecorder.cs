@@ -55,10 +55,15 @@ internal sealed class StatsRecorder : IAsyncDisposable
             return;
         }
 
-        Interlocked.Increment(ref _dropped);
+        var dropped = Interlocked.Increment(ref _dropped);
         MarkProcessed(1);
         _metrics.StatDropped();
-        Log.StatDropped(_logger, _options.QueueCapacity, stat.ModelName);
+
+        // Under sustained overload every request would log: warn on the first drop and then once per thousand.
+        if (dropped == 1 || dropped % 1000 == 0)
+        {
+            Log.StatsDropped(_logger, _options.QueueCapacity, dropped);
+        }
     }
 
     /// <summary>Waits until every stat recorded before this call has been written (or given up on at shutdown).</summary>
