@@ -339,22 +339,7 @@ public sealed partial class PortalGateway
         channel.PlatformHealth.RecordSuccess(now);
         channel.ModelHealth.RecordSuccess(now);
         channel.KeyHealth.RecordSuccess(now);
-        _stats.Record(new RequestStat
-        {
-            Id = Guid.CreateVersion7(timestamp).ToString("N"),
-            Timestamp = timestamp,
-            IsStream = stream,
-            ModelName = model,
-            PlatformId = channel.Platform.Id,
-            ApiKeyId = channel.ApiKey.Id,
-            ModelId = channel.Model.Id,
-            Duration = duration,
-            FirstByteTime = firstByte,
-            Success = true,
-            StatusCode = 200,
-            PromptTokens = promptTokens,
-            CompletionTokens = completionTokens,
-        });
+        _stats.Record(Stat(channel, model, stream, timestamp, duration, firstByte, error: null, statusCode: 200, promptTokens, completionTokens));
         _metrics.Attempt("success", channel.Platform.Id);
         _metrics.Tokens(promptTokens, completionTokens, model);
         Log.AttemptSucceeded(_logger, attemptNumber, model, channel.Platform.Id, channel.Model.Id, channel.ApiKey.Id, duration.TotalMilliseconds);
@@ -371,21 +356,7 @@ public sealed partial class PortalGateway
             _ => null,
         };
         var backoff = blamed?.RecordFailure(now, verdict.Message, verdict.StatusCode, verdict.RetryAfter, _health.BackoffOptions);
-        _stats.Record(new RequestStat
-        {
-            Id = Guid.CreateVersion7(timestamp).ToString("N"),
-            Timestamp = timestamp,
-            IsStream = stream,
-            ModelName = model,
-            PlatformId = channel.Platform.Id,
-            ApiKeyId = channel.ApiKey.Id,
-            ModelId = channel.Model.Id,
-            Duration = _time.GetElapsedTime(attemptStart),
-            FirstByteTime = firstByte,
-            Success = false,
-            ErrorMessage = verdict.Message,
-            StatusCode = verdict.StatusCode,
-        });
+        _stats.Record(Stat(channel, model, stream, timestamp, _time.GetElapsedTime(attemptStart), firstByte, verdict.Message, verdict.StatusCode, null, null));
         var failureClass = verdict.Blame switch
         {
             Blame.Platform => "platform",
@@ -398,6 +369,25 @@ public sealed partial class PortalGateway
         attemptActivity?.SetStatus(ActivityStatusCode.Error, failureClass);
         Log.AttemptFailed(_logger, attemptNumber, model, channel.Platform.Id, channel.Model.Id, channel.ApiKey.Id, verdict.StatusCode, failureClass, backoff, verdict.Message);
     }
+
+    /// <summary>The stat of one attempt; a null <paramref name="error"/> means it succeeded.</summary>
+    private static RequestStat Stat(Channel channel, string model, bool stream, DateTimeOffset timestamp, TimeSpan duration, TimeSpan? firstByte, string? error, int? statusCode, int? promptTokens, int? completionTokens) => new()
+    {
+        Id = Guid.CreateVersion7(timestamp).ToString("N"),
+        Timestamp = timestamp,
+        IsStream = stream,
+        ModelName = model,
+        PlatformId = channel.Platform.Id,
+        ApiKeyId = channel.ApiKey.Id,
+        ModelId = channel.Model.Id,
+        Duration = duration,
+        FirstByteTime = firstByte,
+        Success = error is null,
+        ErrorMessage = error,
+        StatusCode = statusCode,
+        PromptTokens = promptTokens,
+        CompletionTokens = completionTokens,
+    };
 
     private static Activity? StartActivity(string model, bool stream)
     {
