@@ -282,6 +282,10 @@ public sealed partial class PortalGateway : IAsyncDisposable
         EnableMultipleHttp2Connections = true,
         UseCookies = false,
         AllowAutoRedirect = false,
+
+        // A cancelled or abandoned stream must close its connection at once so the upstream stops generating;
+        // draining the rest of the response to reuse the connection would keep it going for seconds.
+        MaxResponseDrainSize = 0,
     };
 
     private static T? Resolve<T>(IServiceProvider? services)

@@ -67,7 +67,9 @@ public sealed class PortalOptions
 
     /// <summary>
     /// The handler for upstream calls (for example a configured <see cref="SocketsHttpHandler"/>, or a test handler).
-    /// The gateway does not dispose it. Ignored when <see cref="HttpClientFactory"/> is set.
+    /// The gateway does not dispose it. Ignored when <see cref="HttpClientFactory"/> is set. A <see cref="SocketsHttpHandler"/>
+    /// should have <see cref="SocketsHttpHandler.MaxResponseDrainSize"/> 0, as the built-in one has, so that a cancelled
+    /// stream closes its upstream connection at once instead of reading on.
     /// </summary>
     /// <value>The default is a pooled <see cref="SocketsHttpHandler"/> owned by the gateway.</value>
     public HttpMessageHandler? HttpMessageHandler { get; init; }

@@ -50,7 +50,10 @@ internal static class FailureClassifier
 
     private static FailureVerdict ClassifyUpstream(UpstreamException e)
     {
-        var status = e.StatusCode;
+        // A broken or unreadable body after a 2xx status is no HTTP error: do not report that status as one.
+        var status = e.Kind is UpstreamErrorKind.Connection or UpstreamErrorKind.Protocol && e.StatusCode is >= 200 and < 300
+            ? null
+            : e.StatusCode;
         switch (e.Kind)
         {
             case UpstreamErrorKind.Connection:

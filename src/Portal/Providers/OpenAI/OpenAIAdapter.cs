@@ -23,7 +23,8 @@ internal sealed class OpenAIAdapter : IProviderAdapter
     private static readonly MediaTypeWithQualityHeaderValue AcceptEventStream = new("text/event-stream");
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json") { CharSet = "utf-8" };
 
-    // Upstream bodies keep non-ASCII text as UTF-8 instead of \uXXXX escapes (six bytes per character otherwise).
+    // Upstream bodies keep non-ASCII text of the Basic Multilingual Plane as UTF-8 instead of \uXXXX escapes (six bytes
+    // per character otherwise). Characters beyond it (emoji) are still escaped as surrogate pairs: the same value.
     private static readonly JsonTypeInfo<ChatCompletionRequest> UpstreamRequestInfo = new PortalJsonContext(new JsonSerializerOptions
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
