@@ -53,11 +53,7 @@ public sealed class InMemoryPortalRepository : IPortalRepository
                 throw new InvalidOperationException($"A platform with id {p.Id} already exists.");
             }
 
-            if (s.Platforms.Values.Any(x => string.Equals(x.Name, p.Name, StringComparison.Ordinal)))
-            {
-                throw new InvalidOperationException($"A platform named '{p.Name}' already exists.");
-            }
-
+            CheckPlatformName(s, p);
             return s with { Platforms = With(s.Platforms, p.Id, p) };
         });
     }
@@ -106,9 +102,16 @@ public sealed class InMemoryPortalRepository : IPortalRepository
     public void Update(Platform platform)
     {
         ArgumentNullException.ThrowIfNull(platform);
-        Change(s => s.Platforms.ContainsKey(platform.Id)
-            ? s with { Platforms = With(s.Platforms, platform.Id, platform) }
-            : throw new KeyNotFoundException($"No platform with id {platform.Id}."));
+        Change(s =>
+        {
+            if (!s.Platforms.ContainsKey(platform.Id))
+            {
+                throw new KeyNotFoundException($"No platform with id {platform.Id}.");
+            }
+
+            CheckPlatformName(s, platform);
+            return s with { Platforms = With(s.Platforms, platform.Id, platform) };
+        });
     }
 
     /// <summary>Replaces a model with the same id.</summary>
@@ -135,9 +138,16 @@ public sealed class InMemoryPortalRepository : IPortalRepository
     public void Update(ApiKey apiKey)
     {
         ArgumentNullException.ThrowIfNull(apiKey);
-        Change(s => s.Keys.ContainsKey(apiKey.Id)
-            ? s with { Keys = With(s.Keys, apiKey.Id, apiKey) }
-            : throw new KeyNotFoundException($"No key with id {apiKey.Id}."));
+        Change(s =>
+        {
+            if (!s.Keys.ContainsKey(apiKey.Id))
+            {
+                throw new KeyNotFoundException($"No key with id {apiKey.Id}.");
+            }
+
+            CheckPlatform(s, apiKey.PlatformId);
+            return s with { Keys = With(s.Keys, apiKey.Id, apiKey) };
+        });
     }
 
     /// <summary>Removes a platform with its models and keys.</summary>
@@ -282,6 +292,14 @@ public sealed class InMemoryPortalRepository : IPortalRepository
         if (!s.Platforms.ContainsKey(platformId))
         {
             throw new InvalidOperationException($"No platform with id {platformId}.");
+        }
+    }
+
+    private static void CheckPlatformName(Snapshot s, Platform p)
+    {
+        if (s.Platforms.Values.Any(x => x.Id != p.Id && string.Equals(x.Name, p.Name, StringComparison.Ordinal)))
+        {
+            throw new InvalidOperationException($"A platform named '{p.Name}' already exists.");
         }
     }
 

@@ -45,6 +45,9 @@ internal static partial class Log
     [LoggerMessage(13, LogLevel.Warning, "Request for model {Model} failed: {Code}: {Error}")]
     public static partial void RequestFailed(ILogger logger, string model, PortalErrorCode code, string error);
 
+    [LoggerMessage(15, LogLevel.Error, "The stats writer did not stop within the flush timeout (the repository ignores cancellation); leaving it behind")]
+    public static partial void StatsWriterAbandoned(ILogger logger);
+
     [LoggerMessage(14, LogLevel.Warning, "{InFlight} requests were still running after cancellation; flushing stats without them")]
     public static partial void InFlightAbandoned(ILogger logger, int inFlight);
 }

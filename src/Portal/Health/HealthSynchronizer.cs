@@ -108,13 +108,14 @@ internal sealed class HealthSynchronizer : IAsyncDisposable
             var states = await _repository.GetAllHealthAsync(cancellationToken).ConfigureAwait(false);
             _tracker.Load(states);
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex)
         {
-            Log.HealthLoadFailed(_logger, ex);
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopped before the load finished: nothing to load into.
+            // Never faults: a store may report its own cancellation with its own exception type, and a failed load
+            // must neither stop the sync loop nor the final save. Stopping before the load finished is no error.
+            if (!cancellationToken.IsCancellationRequested)
+            {
+                Log.HealthLoadFailed(_logger, ex);
+            }
         }
     }
 

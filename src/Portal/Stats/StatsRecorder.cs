@@ -13,6 +13,7 @@ namespace Portal.Stats;
 internal sealed class StatsRecorder : IAsyncDisposable
 {
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan AbandonGrace = TimeSpan.FromSeconds(1);
 
     private readonly IPortalRepository _repository;
     private readonly StatsOptions _options;
@@ -23,8 +24,10 @@ internal sealed class StatsRecorder : IAsyncDisposable
     private readonly CancellationTokenSource _abandon = new();
     private readonly Lock _waitersLock = new();
     private readonly List<(long Target, TaskCompletionSource Done)> _waiters = [];
+    private readonly Lock _enqueueLock = new();
+    private readonly TaskCompletionSource _gaveUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _writer;
-    private long _accepted;
+    private long _enqueued;
     private long _processed;
     private long _dropped;
 
@@ -48,15 +51,17 @@ internal sealed class StatsRecorder : IAsyncDisposable
 
     public void Record(RequestStat stat)
     {
-        // Count first so that a flush never sees the write before the count.
-        Interlocked.Increment(ref _accepted);
-        if (_queue.Writer.TryWrite(stat))
+        // Enqueue and count as one step, so the count a flush reads covers exactly the stats ahead of it in the queue.
+        lock (_enqueueLock)
         {
-            return;
+            if (_queue.Writer.TryWrite(stat))
+            {
+                _enqueued++;
+                return;
+            }
         }
 
         var dropped = Interlocked.Increment(ref _dropped);
-        MarkProcessed(1);
         _metrics.StatDropped();
 
         // Under sustained overload every request would log: warn on the first drop and then once per thousand.
@@ -69,7 +74,12 @@ internal sealed class StatsRecorder : IAsyncDisposable
     /// <summary>Waits until every stat recorded before this call has been written (or given up on at shutdown).</summary>
     public Task FlushAsync(CancellationToken cancellationToken)
     {
-        var target = Interlocked.Read(ref _accepted);
+        long target;
+        lock (_enqueueLock)
+        {
+            target = _enqueued;
+        }
+
         TaskCompletionSource done;
         lock (_waitersLock)
         {
@@ -86,17 +96,47 @@ internal sealed class StatsRecorder : IAsyncDisposable
     }
 
     /// <summary>Stops accepting stats and writes what is queued, giving up after <paramref name="timeout"/>.</summary>
+    /// <remarks>A repository that ignores cancellation is left behind: the stop returns once the timeout has passed.</remarks>
     public async Task StopAsync(TimeSpan timeout)
     {
         _queue.Writer.TryComplete();
-        using var giveUp = _timeProvider.CreateTimer(static s => ((CancellationTokenSource)s!).Cancel(), _abandon, timeout, Timeout.InfiniteTimeSpan);
-        await _writer.ConfigureAwait(false);
+        using var timer = _timeProvider.CreateTimer(static s => ((StatsRecorder)s!).GiveUp(), this, timeout, Timeout.InfiniteTimeSpan);
+        await Task.WhenAny(_writer, _gaveUp.Task).ConfigureAwait(false);
+        if (!_writer.IsCompleted)
+        {
+            // Told to give up, a writer whose repository honours cancellation unwinds at once. The grace is real time
+            // on purpose: it bounds how long a stuck repository can hold up shutdown, whatever the injected clock does.
+            await Task.WhenAny(_writer, Task.Delay(AbandonGrace, TimeProvider.System)).ConfigureAwait(false);
+        }
+
+        if (!_writer.IsCompleted)
+        {
+            Log.StatsWriterAbandoned(_logger);
+            ReleaseWaiters();
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync(_options.FlushTimeout).ConfigureAwait(false);
-        _abandon.Dispose();
+        if (_writer.IsCompleted)
+        {
+            _abandon.Dispose(); // Still used by a writer left behind in a repository call.
+        }
+    }
+
+    private void GiveUp()
+    {
+        try
+        {
+            _abandon.Cancel();
+        }
+        catch (AggregateException)
+        {
+            // A repository's cancellation callback threw; the writer sees the cancellation all the same.
+        }
+
+        _gaveUp.TrySetResult();
     }
 
     private async Task WriteLoopAsync()
@@ -125,6 +165,12 @@ internal sealed class StatsRecorder : IAsyncDisposable
             Log.StatsAbandoned(_logger, abandoned);
         }
 
+        ReleaseWaiters();
+    }
+
+    /// <summary>Completes every pending flush: the writer has stopped, nothing more will be written.</summary>
+    private void ReleaseWaiters()
+    {
         lock (_waitersLock)
         {
             foreach (var (_, done) in _waiters)

@@ -8,7 +8,7 @@ namespace Portal.Providers.OpenAI;
 /// <remarks>
 /// Works on bytes, so a line or a UTF-8 character split across reads needs no special handling: nothing is decoded
 /// until an event is complete. Lines end with LF, CRLF or CR. Comment lines (<c>: keep-alive</c>) and the
-/// <c>id</c>/<c>retry</c> fields are skipped; <c>data</c> lines of one event are joined with LF. A line that is no
+/// other fields (<c>id</c>, <c>retry</c>, unknown ones) are skipped; <c>data</c> lines of one event are joined with LF. A line that is no
 /// SSE field at all (an HTML page, random bytes) is a protocol error, as is an event larger than the limit.
 /// Not thread-safe; <see cref="Data"/> is valid until the next call to <see cref="ReadAsync"/>.
 /// </remarks>
@@ -16,6 +16,7 @@ internal sealed class SseReader : IAsyncDisposable
 {
     private const byte Cr = (byte)'\r';
     private const byte Lf = (byte)'\n';
+    private const int MaxFramingBytes = 64;
 
     private readonly PipeReader _reader;
     private readonly int _maxEventBytes;
@@ -69,7 +70,8 @@ internal sealed class SseReader : IAsyncDisposable
                 return _hasData;
             }
 
-            if (buffer.Length > _maxEventBytes)
+            // One unfinished line is left in the buffer; allow for its field name and line end.
+            if (buffer.Length > _maxEventBytes + MaxFramingBytes)
             {
                 throw TooLarge();
             }
@@ -169,11 +171,33 @@ internal sealed class SseReader : IAsyncDisposable
         {
             EventType = Encoding.UTF8.GetString(value);
         }
-        else if (!Is(name, "id"u8) && !Is(name, "retry"u8))
+        else if (!IsFieldName(name))
         {
             throw new UpstreamException(UpstreamErrorKind.Protocol,
                 "Upstream sent a response that is not a valid event stream (unexpected line).");
         }
+    }
+
+    /// <summary>Other fields are ignored, as the SSE specification says, if they look like field names at all.</summary>
+    private static bool IsFieldName(ReadOnlySequence<byte> name)
+    {
+        if (name.Length > MaxFramingBytes)
+        {
+            return false;
+        }
+
+        foreach (var segment in name)
+        {
+            foreach (var b in segment.Span)
+            {
+                if (!char.IsAsciiLetterOrDigit((char)b) && b != (byte)'-' && b != (byte)'_')
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
     }
 
     private static bool Is(ReadOnlySequence<byte> name, ReadOnlySpan<byte> expected) =>

@@ -1,0 +1,474 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
+using Portal.Diagnostics;
+using Portal.Stats;
+
+namespace Portal.Tests.Stats;
+
+public sealed class StatsRecorderTests : IDisposable
+{
+    private readonly FakeTimeProvider _fakeTime = new(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly CountingTimeProvider _time;
+    private readonly FakeLogger _logger = new();
+    private readonly ServiceProvider _services;
+    private readonly PortalMetrics _metrics;
+    private readonly FakeRepository _repository = new();
+    private int _nextId;
+
+    public StatsRecorderTests()
+    {
+        _time = new CountingTimeProvider(_fakeTime);
+        _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        _metrics = new PortalMetrics(_services.GetRequiredService<IMeterFactory>());
+    }
+
+    public void Dispose()
+    {
+        _repository.Gate.TrySetResult();
+        _metrics.Dispose();
+        _services.Dispose();
+    }
+
+    [Fact]
+    public async Task Record_ManyStats_WrittenInBatchesOfAtMostBatchSize()
+    {
+        _repository.BlockFirstSave = true;
+        var recorder = CreateRecorder(new StatsOptions { BatchSize = 3 });
+        var stats = Enumerable.Range(0, 10).Select(_ => NewStat()).ToList();
+
+        recorder.Record(stats[0]);
+        await WaitUntilAsync(() => _repository.Calls == 1); // the writer holds a batch of one
+        foreach (var stat in stats.Skip(1))
+        {
+            recorder.Record(stat);
+        }
+
+        _repository.Gate.SetResult();
+        await recorder.FlushAsync(CancellationToken.None);
+
+        Assert.Equal(new[] { 1, 3, 3, 3 }, _repository.Batches.Select(b => b.Length));
+        Assert.Equal(stats.Select(s => s.Id), _repository.Batches.SelectMany(b => b).Select(s => s.Id));
+        await recorder.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Record_BatchSizeOne_EveryStatItsOwnBatch()
+    {
+        _repository.BlockFirstSave = true;
+        var recorder = CreateRecorder(new StatsOptions { BatchSize = 1 });
+
+        recorder.Record(NewStat());
+        await WaitUntilAsync(() => _repository.Calls == 1);
+        recorder.Record(NewStat());
+        recorder.Record(NewStat());
+        _repository.Gate.SetResult();
+        await recorder.FlushAsync(CancellationToken.None);
+
+        Assert.All(_repository.Batches, b => Assert.Single(b));
+        Assert.Equal(3, _repository.Batches.Count);
+        await recorder.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task FlushAsync_StatsPending_CompletesOnlyAfterTheyAreSaved()
+    {
+        _repository.BlockFirstSave = true;
+        var recorder = CreateRecorder(new StatsOptions());
+        for (var i = 0; i < 5; i++)
+        {
+            recorder.Record(NewStat());
+        }
+
+        var flush = recorder.FlushAsync(CancellationToken.None);
+        await WaitUntilAsync(() => _repository.Calls == 1);
+
+        Assert.False(flush.IsCompleted);
+        _repository.Gate.SetResult();
+        await flush;
+        Assert.Equal(5, _repository.Saved);
+        await recorder.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task FlushAsync_NothingRecorded_CompletesAtOnce()
+    {
+        var recorder = CreateRecorder(new StatsOptions());
+
+        Assert.True(recorder.FlushAsync(CancellationToken.None).IsCompletedSuccessfully);
+        await recorder.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task FlushAsync_Cancelled_ThrowsAndStatsAreStillWritten()
+    {
+        _repository.BlockFirstSave = true;
+        var recorder = CreateRecorder(new StatsOptions());
+        recorder.Record(NewStat());
+        using var cts = new CancellationTokenSource();
+
+        var flush = recorder.FlushAsync(cts.Token);
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => flush);
+        _repository.Gate.SetResult();
+        await recorder.FlushAsync(CancellationToken.None);
+        Assert.Equal(1, _repository.Saved);
+        await recorder.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Record_QueueFull_DropsWithoutBlockingCountsEmitsMetricAndLogs()
+    {
+        using var dropped = new MetricCollector<long>(_services.GetRequiredService<IMeterFactory>(), PortalTelemetry.Name, PortalTelemetry.StatsDropped);
+        _repository.BlockFirstSave = true;
+        var recorder = CreateRecorder(new StatsOptions { QueueCapacity = 10 });
+        recorder.Record(NewStat());
+        await WaitUntilAsync(() => _repository.Calls == 1); // the writer is stuck on one stat; the queue is empty
+
+        var record = Task.Run(() =>
+        {
+            for (var i = 0; i < 15; i++)
+            {
+                recorder.Record(NewStat("full-" + i));
+            }
+        });
+        await record.WaitAsync(TimeSpan.FromSeconds(10)); // a guard against a hang, not a timing claim
+
+        Assert.Equal(5, recorder.Dropped);
+        Assert.Equal(5, dropped.GetMeasurementSnapshot().Sum(m => m.Value));
+        var log = Assert.Single(_logger.Collector.GetSnapshot(), r => r.Id.Id == 3); // the first drop is logged
+        Assert.Equal(LogLevel.Warning, log.Level);
+        Assert.Equal("10", log.GetStructuredStateValue("Capacity"));
+        Assert.Equal("1", log.GetStructuredStateValue("Dropped"));
+
+        _repository.Gate.SetResult();
+        await recorder.FlushAsync(CancellationToken.None);
+        Assert.Equal(11, _repository.Saved);
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => "full-" + i), _repository.Batches.SelectMany(b => b).Skip(1).Select(s => s.ModelName));
+        await recorder.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Record_SustainedOverload_LogsFirstDropThenOncePerThousand()
+    {
+        _repository.BlockFirstSave = true;
+        var recorder = CreateRecorder(new StatsOptions { QueueCapacity = 1 });
+        recorder.Record(NewStat());
+        await WaitUntilAsync(() => _repository.Calls == 1);
+        recorder.Record(NewStat()); // fills the queue
+
+        for (var i = 0; i < 2_500; i++)
+        {
+            recorder.Record(NewStat());
+        }
+
+        Assert.Equal(2_500, recorder.Dropped);
+        var logs = _logger.Collector.GetSnapshot().Where(r => r.Id.Id == 3).ToList();
+        Assert.Equal(new[] { "1", "1000", "2000" }, logs.Select(r => r.GetStructuredStateValue("Dropped")));
+        _repository.Gate.SetResult();
+        await recorder.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task FlushAsync_LaterStatsDroppedWhileEarlierStillQueued_WaitsForEarlierStats()
+    {
+        _repository.BlockFirstSave = true;
+        var recorder = CreateRecorder(new StatsOptions { QueueCapacity = 10 });
+        recorder.Record(NewStat());
+        await WaitUntilAsync(() => _repository.Calls == 1);
+        for (var i = 0; i < 10; i++)
+        {
+            recorder.Record(NewStat()); // fills the queue
+        }
+
+        var flush = recorder.FlushAsync(CancellationToken.None); // waits for these 11 stats
+        for (var i = 0; i < 11; i++)
+        {
+            recorder.Record(NewStat()); // dropped: recorded after the flush
+        }
+
+        Assert.Equal(11, recorder.Dropped);
+        Assert.False(flush.IsCompleted, "The flush completed although none of the 11 stats recorded before it has been saved.");
+        _repository.Gate.SetResult();
+        await flush;
+        Assert.Equal(11, _repository.Saved);
+        await recorder.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Record_SaveFails_RetriedWithDoublingCappedBackoffAndSavedOnce()
+    {
+        _repository.FailingSaves = 3;
+        var recorder = CreateRecorder(new StatsOptions { MaxRetryDelay = TimeSpan.FromMilliseconds(150) });
+        var stat = NewStat();
+
+        recorder.Record(stat);
+        var flush = recorder.FlushAsync(CancellationToken.None);
+
+        await AdvanceThroughRetryAsync(retry: 1, TimeSpan.FromMilliseconds(100));
+        await AdvanceThroughRetryAsync(retry: 2, TimeSpan.FromMilliseconds(150)); // 200 ms, capped
+        Assert.False(flush.IsCompleted);
+        await AdvanceThroughRetryAsync(retry: 3, TimeSpan.FromMilliseconds(150));
+        await flush;
+
+        Assert.Equal(4, _repository.Calls);
+        var saved = Assert.Single(Assert.Single(_repository.Batches));
+        Assert.Equal(stat.Id, saved.Id);
+        var failures = _logger.Collector.GetSnapshot().Where(r => r.Id.Id == 4).ToList();
+        Assert.Equal(3, failures.Count);
+        Assert.All(failures, r => Assert.Equal(LogLevel.Warning, r.Level));
+        Assert.Equal(
+            new[] { TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(150), TimeSpan.FromMilliseconds(150) }.Select(d => d.ToString()),
+            failures.Select(r => r.GetStructuredStateValue("Delay")));
+        await recorder.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Record_SaveFailsWhileMoreStatsArrive_NewStatsWaitAndAreSavedAfter()
+    {
+        _repository.FailingSaves = 1;
+        var recorder = CreateRecorder(new StatsOptions());
+        var first = NewStat();
+        recorder.Record(first);
+        await WaitUntilAsync(() => _time.TimersCreated == 1);
+
+        var second = NewStat();
+        recorder.Record(second);
+        _fakeTime.Advance(TimeSpan.FromMilliseconds(100));
+        await recorder.FlushAsync(CancellationToken.None);
+
+        Assert.Equal(new[] { first.Id, second.Id }, _repository.Batches.SelectMany(b => b).Select(s => s.Id));
+        Assert.Single(_repository.Batches[0]);
+        await recorder.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task StopAsync_StatsQueued_DrainsEverything()
+    {
+        _repository.BlockFirstSave = true;
+        var recorder = CreateRecorder(new StatsOptions { BatchSize = 4 });
+        recorder.Record(NewStat());
+        await WaitUntilAsync(() => _repository.Calls == 1);
+        for (var i = 0; i < 20; i++)
+        {
+            recorder.Record(NewStat());
+        }
+
+        var stop = recorder.StopAsync(TimeSpan.FromSeconds(10));
+        Assert.False(stop.IsCompleted);
+        _repository.Gate.SetResult();
+        await stop;
+
+        Assert.Equal(21, _repository.Saved);
+        Assert.DoesNotContain(_logger.Collector.GetSnapshot(), r => r.Id.Id == 5);
+        await recorder.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task StopAsync_RepositoryKeepsFailing_GivesUpAfterTimeoutAndLogs()
+    {
+        _repository.FailingSaves = int.MaxValue;
+        var recorder = CreateRecorder(new StatsOptions { BatchSize = 2 });
+        for (var i = 0; i < 5; i++)
+        {
+            recorder.Record(NewStat());
+        }
+
+        var flush = recorder.FlushAsync(CancellationToken.None);
+        await WaitUntilAsync(() => _repository.Calls >= 1);
+
+        var stop = recorder.StopAsync(TimeSpan.FromSeconds(10));
+        _fakeTime.Advance(TimeSpan.FromSeconds(9));
+        await Task.Delay(20);
+        Assert.False(stop.IsCompleted);
+        _fakeTime.Advance(TimeSpan.FromSeconds(1));
+        await stop.WaitAsync(TimeSpan.FromSeconds(10)); // a guard against a hang, not a timing claim
+
+        Assert.True(flush.IsCompletedSuccessfully, "A flush waiting on abandoned stats must be released.");
+        Assert.Equal(0, _repository.Saved);
+        var log = Assert.Single(_logger.Collector.GetSnapshot(), r => r.Id.Id == 5);
+        Assert.Equal(LogLevel.Error, log.Level);
+        Assert.Equal("5", log.GetStructuredStateValue("Count"));
+    }
+
+    [Fact]
+    public async Task StopAsync_RepositoryHangsIgnoringCancellation_GivesUpAfterTimeout()
+    {
+        _repository.BlockFirstSave = true;
+        _repository.GateIgnoresCancellation = true;
+        var recorder = CreateRecorder(new StatsOptions());
+        recorder.Record(NewStat());
+        await WaitUntilAsync(() => _repository.Calls == 1);
+
+        var stop = recorder.StopAsync(TimeSpan.FromSeconds(10));
+        _fakeTime.Advance(TimeSpan.FromSeconds(10));
+        var error = await Record.ExceptionAsync(() => stop.WaitAsync(TimeSpan.FromSeconds(2))); // a guard against a hang
+
+        Assert.Null(error);
+    }
+
+    [Fact]
+    public async Task Record_AfterStop_DoesNotThrow()
+    {
+        var recorder = CreateRecorder(new StatsOptions());
+        await recorder.StopAsync(TimeSpan.FromSeconds(1));
+
+        recorder.Record(NewStat());
+
+        Assert.Equal(0, _repository.Saved);
+        await recorder.FlushAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task DisposeAsync_StatsQueued_WritesThem()
+    {
+        var recorder = CreateRecorder(new StatsOptions());
+        for (var i = 0; i < 7; i++)
+        {
+            recorder.Record(NewStat());
+        }
+
+        await recorder.DisposeAsync();
+
+        Assert.Equal(7, _repository.Saved);
+    }
+
+    [Theory]
+    [InlineData(0, 1, 1, 0, "Stats.QueueCapacity")]
+    [InlineData(1, 0, 1, 0, "Stats.BatchSize")]
+    [InlineData(1, 1, 0, 0, "Stats.MaxRetryDelay")]
+    [InlineData(1, 1, 1, -1, "Stats.FlushTimeout")]
+    public void Validate_InvalidSetting_ThrowsNamingIt(int capacity, int batchSize, int maxRetryMs, int flushTimeoutMs, string setting)
+    {
+        var options = new StatsOptions
+        {
+            QueueCapacity = capacity,
+            BatchSize = batchSize,
+            MaxRetryDelay = TimeSpan.FromMilliseconds(maxRetryMs),
+            FlushTimeout = TimeSpan.FromMilliseconds(flushTimeoutMs),
+        };
+
+        var e = Assert.Throws<ArgumentOutOfRangeException>(options.Validate);
+        Assert.Equal(setting, e.ParamName);
+    }
+
+    private StatsRecorder CreateRecorder(StatsOptions options) => new(_repository, options, _time, _metrics, _logger);
+
+    private RequestStat NewStat(string model = "gpt") => new()
+    {
+        Id = "stat-" + Interlocked.Increment(ref _nextId),
+        ModelName = model,
+        Timestamp = _fakeTime.GetUtcNow(),
+        Success = true,
+    };
+
+    /// <summary>Waits for the retry delay to start, checks nothing happens just before it ends, then lets it end.</summary>
+    private async Task AdvanceThroughRetryAsync(int retry, TimeSpan delay)
+    {
+        await WaitUntilAsync(() => _time.TimersCreated == retry);
+        Assert.Equal(retry, _repository.Calls);
+        _fakeTime.Advance(delay - TimeSpan.FromMilliseconds(1));
+        await Task.Delay(20);
+        Assert.Equal(retry, _repository.Calls);
+        _fakeTime.Advance(TimeSpan.FromMilliseconds(1));
+        await WaitUntilAsync(() => _repository.Calls == retry + 1);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 200 && !condition(); i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.True(condition(), "The condition was not met in time.");
+    }
+
+    /// <summary>A repository that captures stats batches and can fail or block.</summary>
+    private sealed class FakeRepository : IPortalRepository
+    {
+        private readonly ConcurrentQueue<RequestStat[]> _batches = new();
+        private int _calls;
+        private int _failingSaves;
+
+        public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Whether the first save waits for <see cref="Gate"/>.</summary>
+        public bool BlockFirstSave { get; set; }
+
+        /// <summary>Whether a blocked save ignores its cancellation token.</summary>
+        public bool GateIgnoresCancellation { get; set; }
+
+        /// <summary>How many of the next saves throw.</summary>
+        public int FailingSaves
+        {
+            get => Volatile.Read(ref _failingSaves);
+            set => Volatile.Write(ref _failingSaves, value);
+        }
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public IReadOnlyList<RequestStat[]> Batches => [.. _batches];
+
+        public int Saved => _batches.Sum(b => b.Length);
+
+        public async Task SaveRequestStatsAsync(IReadOnlyCollection<RequestStat> stats, CancellationToken cancellationToken)
+        {
+            var copy = stats.ToArray();
+            var call = Interlocked.Increment(ref _calls);
+            if (call == 1 && BlockFirstSave)
+            {
+                await (GateIgnoresCancellation ? Gate.Task : Gate.Task.WaitAsync(cancellationToken));
+            }
+
+            if (Interlocked.Decrement(ref _failingSaves) >= 0)
+            {
+                throw new InvalidOperationException("database down");
+            }
+
+            _batches.Enqueue(copy);
+        }
+
+        public ValueTask<IReadOnlyList<Model>> FindModelsByNameAsync(string name, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public ValueTask<Platform?> GetPlatformAsync(long platformId, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public ValueTask<IReadOnlyList<ApiKey>> GetApiKeysAsync(long platformId, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<HealthState>> GetAllHealthAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task SaveHealthAsync(IReadOnlyCollection<HealthState> states, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<RequestStat>> QueryRequestStatsAsync(StatsQuery query, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<StatsSummary> CountRequestStatsAsync(StatsQuery query, CancellationToken cancellationToken) => throw new NotSupportedException();
+    }
+
+    /// <summary>Delegates to a <see cref="FakeTimeProvider"/> and counts the timers created, so a test knows a delay has started.</summary>
+    private sealed class CountingTimeProvider(FakeTimeProvider inner) : TimeProvider
+    {
+        private int _timers;
+
+        public int TimersCreated => Volatile.Read(ref _timers);
+
+        public override DateTimeOffset GetUtcNow() => inner.GetUtcNow();
+
+        public override long GetTimestamp() => inner.GetTimestamp();
+
+        public override long TimestampFrequency => inner.TimestampFrequency;
+
+        public override TimeZoneInfo LocalTimeZone => inner.LocalTimeZone;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = inner.CreateTimer(callback, state, dueTime, period);
+            Interlocked.Increment(ref _timers);
+            return timer;
+        }
+    }
+}
