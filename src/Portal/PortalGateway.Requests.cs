@@ -95,6 +95,7 @@ public sealed partial class PortalGateway
         AttemptScope? attempt = null;
         Activity? attemptActivity = null;
         Channel? channel = null;
+        OpenStream? open = null;
         var recorded = true;
         var timestamp = default(DateTimeOffset);
         var attemptStart = 0L;
@@ -155,8 +156,11 @@ public sealed partial class PortalGateway
             // Committed: from here on a failure ends the stream instead of failing over.
             attempt!.Commit();
             var firstByte = _time.GetElapsedTime(attemptStart);
-            _metrics.FirstToken(firstByte, request.Model);
+            _metrics.FirstToken(_time.GetElapsedTime(started), request.Model);
+            open = new OpenStream(channel!, request.Model, timestamp, attemptStart, firstByte, attempts.Count);
+            _openStreams.TryAdd(open, 0);
             int? promptTokens = null, completionTokens = null;
+            var callerWantsUsage = request.StreamOptions?.IncludeUsage == true;
             var more = hasFirst;
             while (more)
             {
@@ -167,7 +171,12 @@ public sealed partial class PortalGateway
                     completionTokens = usage.CompletionTokens;
                 }
 
-                yield return chunk;
+                // A usage-only chunk the adapter asked for on the gateway's behalf is for stats, not for the caller.
+                if (callerWantsUsage || chunk.Choices.Count > 0 || chunk.Usage is null)
+                {
+                    yield return chunk;
+                }
+
                 try
                 {
                     more = await upstream.MoveNextAsync().ConfigureAwait(false);
@@ -175,22 +184,39 @@ public sealed partial class PortalGateway
                 catch (Exception ex)
                 {
                     var verdict = Judge(ex, scope, attempt) with { Retryable = false };
-                    RecordFailure(channel!, request.Model, stream: true, timestamp, attemptStart, firstByte, verdict, attempts.Count, attemptActivity);
-                    recorded = true;
+                    if (open.TryClaim())
+                    {
+                        RecordFailure(channel!, request.Model, stream: true, timestamp, attemptStart, firstByte, verdict, attempts.Count, attemptActivity);
+                    }
+
                     throw Fail(ToCallerException(verdict, scope, ex, midStream: true));
                 }
             }
 
-            RecordSuccess(channel!, request.Model, stream: true, timestamp, attemptStart, firstByte, promptTokens, completionTokens, attempts.Count);
-            recorded = true;
+            if (open.TryClaim())
+            {
+                RecordSuccess(channel!, request.Model, stream: true, timestamp, attemptStart, firstByte, promptTokens, completionTokens, attempts.Count);
+            }
+
             outcome = "success";
         }
         finally
         {
-            if (!recorded && channel is not null)
+            if (open is not null)
             {
-                // The caller stopped enumerating before the end: a cancellation, blamed on nobody.
-                var verdict = FailureVerdict.Cancellation(PortalErrorCode.InvalidRequest, "Cancelled by the caller before the stream ended.");
+                // Still unclaimed: the caller stopped enumerating before the end, a cancellation blamed on nobody.
+                if (open.TryClaim())
+                {
+                    var verdict = FailureVerdict.Cancellation(PortalErrorCode.InvalidRequest, "Cancelled by the caller before the stream ended.");
+                    RecordFailure(open.Channel, request.Model, stream: true, timestamp, attemptStart, open.FirstByte, verdict, attempts.Count, attemptActivity);
+                    outcome = "cancelled";
+                }
+
+                _openStreams.TryRemove(open, out _);
+            }
+            else if (!recorded && channel is not null)
+            {
+                var verdict = FailureVerdict.Cancellation(PortalErrorCode.InvalidRequest, "Cancelled by the caller before the stream started.");
                 RecordFailure(channel, request.Model, stream: true, timestamp, attemptStart, null, verdict, attempts.Count, attemptActivity);
                 outcome = "cancelled";
             }
@@ -278,7 +304,8 @@ public sealed partial class PortalGateway
                 return null;
             }
 
-            var index = count == 1 ? 0 : _selector.Select(candidates.AsSpan(0, count));
+            // Called even for one candidate: a stateful selector (LRU) must learn that this channel was used.
+            var index = _selector.Select(candidates.AsSpan(0, count));
             return candidates[(uint)index < (uint)count ? index : 0];
         }
         finally
@@ -429,6 +456,40 @@ public sealed partial class PortalGateway
         {
             // The attempt's outcome is already decided; a failing cleanup must not replace it.
         }
+    }
+
+    /// <summary>Writes the stats of committed streams whose callers stopped reading, so shutdown loses none.</summary>
+    /// <remarks>An iterator suspended at a <c>yield</c> runs again only when its caller reads, which may be never.</remarks>
+    private void RecordAbandonedStreams()
+    {
+        foreach (var open in _openStreams.Keys)
+        {
+            if (open.TryClaim())
+            {
+                var verdict = FailureVerdict.Cancellation(PortalErrorCode.ShuttingDown, "Cancelled because the gateway shut down while the caller was not reading the stream.");
+                RecordFailure(open.Channel, open.Model, stream: true, open.Timestamp, open.AttemptStart, open.FirstByte, verdict, open.AttemptNumber, attemptActivity: null);
+            }
+        }
+    }
+
+    /// <summary>A committed stream attempt whose stat is written exactly once, by whoever ends it first.</summary>
+    private sealed class OpenStream(Channel channel, string model, DateTimeOffset timestamp, long attemptStart, TimeSpan firstByte, int attemptNumber)
+    {
+        private int _claimed;
+
+        public Channel Channel => channel;
+
+        public string Model => model;
+
+        public DateTimeOffset Timestamp => timestamp;
+
+        public long AttemptStart => attemptStart;
+
+        public TimeSpan FirstByte => firstByte;
+
+        public int AttemptNumber => attemptNumber;
+
+        public bool TryClaim() => Interlocked.Exchange(ref _claimed, 1) == 0;
     }
 
     /// <summary>The channels one request has tried and how their attempts failed.</summary>

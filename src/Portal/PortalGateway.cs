@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
@@ -35,10 +36,13 @@ public sealed partial class PortalGateway : IAsyncDisposable
     private readonly CancellationTokenSource _shutdown = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _lifecycleLock = new();
+    private readonly ConcurrentDictionary<OpenStream, byte> _openStreams = new(ReferenceEqualityComparer.Instance);
     private int _inFlight;
     private volatile bool _shuttingDown;
     private Task? _shutdownTask;
     private bool _disposed;
+
+    private static readonly TimeSpan CancelGrace = TimeSpan.FromSeconds(2);
 
     private PortalGateway(PortalOptions options, IServiceProvider? services)
     {
@@ -69,9 +73,10 @@ public sealed partial class PortalGateway : IAsyncDisposable
         _healthSync = new HealthSynchronizer(_health, _repository, options.HealthSyncInterval, _time, _logger);
         _stats = new StatsRecorder(_repository, options.Stats, _time, _metrics, _logger);
 
+        // The container's IHttpClientFactory is not picked up implicitly: its default logging writes the raw
+        // Authorization header into structured log state at Trace level. Users opt in through the options.
         Func<HttpClient> httpClient;
-        var factory = options.HttpClientFactory ?? Resolve<IHttpClientFactory>(services);
-        if (factory is not null && options.HttpMessageHandler is null)
+        if (options.HttpClientFactory is { } factory && options.HttpMessageHandler is null)
         {
             httpClient = () => factory.CreateClient(PortalOptions.HttpClientName);
         }
@@ -87,7 +92,7 @@ public sealed partial class PortalGateway : IAsyncDisposable
 
         var adapters = new Dictionary<string, IProviderAdapter>(StringComparer.OrdinalIgnoreCase)
         {
-            [PlatformFormats.OpenAI] = new OpenAIAdapter(httpClient, _time),
+            [PlatformFormats.OpenAI] = new OpenAIAdapter(httpClient, _time, options.RequestStreamUsage),
         };
         foreach (var adapter in ResolveAll<IProviderAdapter>(services).Concat(options.Adapters))
         {
@@ -229,11 +234,14 @@ public sealed partial class PortalGateway : IAsyncDisposable
             Log.CancellingInFlight(_logger, InFlightRequests);
             await _shutdown.CancelAsync().ConfigureAwait(false);
 
-            // Cancelled requests record their stats as they unwind; give them a moment to do so.
-            if (!await WaitAsync(_drained.Task, TimeSpan.FromSeconds(5)).ConfigureAwait(false))
+            // Cancelled requests record their stats as they unwind; give them a moment to do so. A stream whose
+            // caller stopped reading cannot unwind: its stat is written here instead.
+            if (!await WaitAsync(_drained.Task, CancelGrace).ConfigureAwait(false))
             {
                 Log.InFlightAbandoned(_logger, InFlightRequests);
             }
+
+            RecordAbandonedStreams();
         }
 
         await _healthSync.StopAsync(CancellationToken.None).ConfigureAwait(false);

@@ -56,6 +56,14 @@ public sealed class PortalOptions
     /// <value>The default is 30 seconds.</value>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Whether streaming requests ask the upstream for token usage (<c>stream_options.include_usage</c>), so that stats
+    /// and metrics have tokens for streams too. The usage-only chunk this adds is not passed to a caller that did not
+    /// ask for it. Turn it off for an OpenAI-compatible platform that rejects <c>stream_options</c>.
+    /// </summary>
+    /// <value>The default is <see langword="true"/>.</value>
+    public bool RequestStreamUsage { get; init; } = true;
+
     /// <summary>The exponential backoff of failed resources.</summary>
     public BackoffOptions Backoff { get; init; } = new();
 
@@ -75,6 +83,11 @@ public sealed class PortalOptions
     public HttpMessageHandler? HttpMessageHandler { get; init; }
 
     /// <summary>When set, upstream calls use <c>HttpClientFactory.CreateClient(</c><see cref="HttpClientName"/><c>)</c>.</summary>
+    /// <remarks>
+    /// Configure that client with <c>RemoveAllLoggers()</c>: Microsoft.Extensions.Http's default logging puts the raw
+    /// <c>Authorization</c> header (the upstream key) into structured log state at Trace level. Give its primary
+    /// <see cref="SocketsHttpHandler"/> <see cref="SocketsHttpHandler.MaxResponseDrainSize"/> 0.
+    /// </remarks>
     public IHttpClientFactory? HttpClientFactory { get; init; }
 
     /// <summary>The connect timeout of the gateway's own <see cref="SocketsHttpHandler"/>.</summary>
@@ -90,7 +103,7 @@ public sealed class PortalOptions
         Positive(RequestTimeout, nameof(RequestTimeout));
         Positive(AttemptTimeout, nameof(AttemptTimeout));
         Positive(ConnectTimeout, nameof(ConnectTimeout));
-        if (ShutdownTimeout < TimeSpan.Zero)
+        if (ShutdownTimeout < TimeSpan.Zero && ShutdownTimeout != Timeout.InfiniteTimeSpan)
         {
             throw new ArgumentOutOfRangeException(nameof(ShutdownTimeout), ShutdownTimeout, "ShutdownTimeout must not be negative.");
         }

@@ -16,8 +16,8 @@ public static class PortalServiceCollectionExtensions
     /// </summary>
     /// <remarks>
     /// What the options leave unset is taken from the container when registered there: <c>ILoggerFactory</c>,
-    /// <c>IMeterFactory</c>, <see cref="IHttpClientFactory"/> (client <see cref="PortalOptions.HttpClientName"/>), and
-    /// every <see cref="IChannelSelector"/> and <see cref="IProviderAdapter"/>.
+    /// <c>IMeterFactory</c>, and every <see cref="IChannelSelector"/> and <see cref="IProviderAdapter"/>. The container's
+    /// <see cref="IHttpClientFactory"/> is used only when set in <see cref="PortalOptions.HttpClientFactory"/>.
     /// </remarks>
     /// <param name="services">The service collection.</param>
     /// <param name="options">Creates the gateway's options, for example <c>sp =&gt; new PortalOptions { Repository = ... }</c>.</param>

@@ -33,12 +33,14 @@ internal sealed class OpenAIAdapter : IProviderAdapter
 
     private readonly Func<HttpClient> _httpClient;
     private readonly TimeProvider _timeProvider;
+    private readonly bool _requestStreamUsage;
     private readonly ConcurrentDictionary<string, Uri> _endpoints = new(StringComparer.Ordinal);
 
-    public OpenAIAdapter(Func<HttpClient> httpClient, TimeProvider timeProvider)
+    public OpenAIAdapter(Func<HttpClient> httpClient, TimeProvider timeProvider, bool requestStreamUsage)
     {
         _httpClient = httpClient;
         _timeProvider = timeProvider;
+        _requestStreamUsage = requestStreamUsage;
     }
 
     public string Format => PlatformFormats.OpenAI;
@@ -178,6 +180,15 @@ internal sealed class OpenAIAdapter : IProviderAdapter
         if (!stream)
         {
             upstream.StreamOptions = null;
+        }
+        else if (_requestStreamUsage && request.StreamOptions?.IncludeUsage != true)
+        {
+            upstream.StreamOptions = new StreamOptions
+            {
+                IncludeUsage = true,
+                IncludeObfuscation = request.StreamOptions?.IncludeObfuscation,
+                AdditionalProperties = request.StreamOptions?.AdditionalProperties,
+            };
         }
 
         var message = new HttpRequestMessage(HttpMethod.Post, endpoint)
