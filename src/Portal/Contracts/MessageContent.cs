@@ -48,6 +48,10 @@ public sealed class MessageContent
     [return: NotNullIfNotNull(nameof(text))]
     public static MessageContent? FromString(string? text) => text is null ? null : new MessageContent(text);
 
+    /// <summary>Gives the content's text (see <see cref="Text"/>), so <c>string? s = message.Content;</c> works.</summary>
+    /// <param name="content">The content.</param>
+    public static implicit operator string?(MessageContent? content) => content?.Text;
+
     /// <summary>Returns <see cref="Text"/>, or an empty string when there is no text.</summary>
     /// <returns>The text.</returns>
     public override string ToString() => Text ?? "";
