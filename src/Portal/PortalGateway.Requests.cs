@@ -547,7 +547,8 @@ public sealed partial class PortalGateway
                     429, _shortestRetryAfter);
             }
 
-            return new PortalException(last.Code == PortalErrorCode.InvalidRequest ? PortalErrorCode.UpstreamFailed : last.Code,
+            // Only retryable verdicts get here, so the code is UpstreamFailed, or Timeout when the last attempt timed out.
+            return new PortalException(last.Code,
                 $"All {Count} attempt(s) for model '{model}' failed; last error: {last.Message}",
                 last.StatusCode, last.RetryAfter);
         }
