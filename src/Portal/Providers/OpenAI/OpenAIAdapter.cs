@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
@@ -19,6 +20,7 @@ namespace Portal.Providers.OpenAI;
 internal sealed class OpenAIAdapter : IProviderAdapter
 {
     private const int MaxErrorBodyBytes = 64 * 1024;
+    private const int MaxResponseBodyBytes = 64 * 1024 * 1024;
     private static readonly MediaTypeWithQualityHeaderValue AcceptJson = new("application/json");
     private static readonly MediaTypeWithQualityHeaderValue AcceptEventStream = new("text/event-stream");
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json") { CharSet = "utf-8" };
@@ -53,7 +55,11 @@ internal sealed class OpenAIAdapter : IProviderAdapter
         byte[] body;
         try
         {
-            body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            body = await ReadLimitedAsync(response.Content, MaxResponseBodyBytes, cancellationToken).ConfigureAwait(false);
+            if (body.Length > MaxResponseBodyBytes)
+            {
+                throw new UpstreamException(UpstreamErrorKind.Protocol, $"Upstream sent a response larger than {MaxResponseBodyBytes / (1024 * 1024)} MB.", status);
+            }
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException)
         {
@@ -377,19 +383,29 @@ internal sealed class OpenAIAdapter : IProviderAdapter
         return null;
     }
 
+    /// <summary>Reads at most <paramref name="limit"/> + 1 bytes, so a caller can tell an over-long body from one that fits.</summary>
     private static async Task<byte[]> ReadLimitedAsync(HttpContent content, int limit, CancellationToken cancellationToken)
     {
         var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using var _ = stream.ConfigureAwait(false);
-        var buffer = new byte[limit];
-        var total = 0;
-        int read;
-        while (total < limit && (read = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false)) > 0)
+        var length = content.Headers.ContentLength;
+        var body = new MemoryStream(length is > 0 and <= int.MaxValue ? (int)Math.Min(length.Value, limit + 1L) : 4096);
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
         {
-            total += read;
+            int read;
+            while (body.Length <= limit
+                && (read = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, limit + 1 - body.Length)), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                body.Write(buffer, 0, read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        return buffer.AsSpan(0, total).ToArray();
+        return body.ToArray();
     }
 
     private static string? GetString(JsonElement element, string name) =>
