@@ -119,9 +119,10 @@ internal sealed class StatsRecorder : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync(_options.FlushTimeout).ConfigureAwait(false);
+        // A writer left behind in a repository call still holds the token: leave the source to the collector then.
         if (_writer.IsCompleted)
         {
-            _abandon.Dispose(); // Still used by a writer left behind in a repository call.
+            _abandon.Dispose();
         }
     }
 
