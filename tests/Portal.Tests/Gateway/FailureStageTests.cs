@@ -11,11 +11,6 @@ namespace Portal.Tests.Gateway;
 /// </summary>
 public sealed class FailureStageTests
 {
-    private const string Alias = "gpt";
-    private const string UpstreamName = "gpt-upstream";
-    private const string BadKey = "sk-bad-0123456789abcdef";
-    private const string GoodKey = "sk-good-0123456789abcdef";
-
     // ---- 1. Connect refused ----
 
     [Theory]
@@ -23,26 +18,11 @@ public sealed class FailureStageTests
     [InlineData(true)]
     public async Task ConnectRefused_SecondPlatformHealthy_FailsOverAndBlamesFirstPlatform(bool stream)
     {
-        await using var healthy = await FakeUpstream.StartAsync();
-        healthy.DefaultResponse = Ok(stream, "from second");
-        var repository = new InMemoryPortalRepository();
-        repository.AddOpenAIChannel(1, FakeUpstream.UnusedBaseUrl(), 10, UpstreamName, Alias);
-        repository.AddOpenAIChannel(2, healthy.BaseUrl, 20, UpstreamName, Alias);
-        await using var gateway = CreateGateway(repository);
-        var before = DateTimeOffset.UtcNow;
+        await using var scenario = await FailoverScenario.ToSecondPlatformAsync(FakeUpstream.UnusedBaseUrl(), stream);
 
-        var text = await SendAsync(gateway, RepositorySeed.Chat(Alias), stream);
+        await scenario.AssertFailsOverAsync(ResourceKind.Platform, statusCode: null);
 
-        Assert.Equal("from second", text);
-        Assert.Equal(1, healthy.RequestCount);
-        AssertBlamed(gateway, ResourceKind.Platform, 1, null, before);
-        AssertNotBlamed(gateway, ResourceKind.ApiKey, 101);
-        AssertNotBlamed(gateway, ResourceKind.Model, 10);
-        Assert.Equal(HealthStatus.Available, gateway.GetHealth(ResourceKind.Platform, 2).Status);
-        var rows = await gateway.QueryStatsAsync(new StatsQuery());
-        Assert.Equal(2, rows.Count);
-        AssertFailedRow(rows, 1, 101, null, stream);
-        AssertSuccessRow(rows, 2, 201, stream);
+        Assert.Equal(1, scenario.Healthy.RequestCount);
     }
 
     [Theory]
@@ -59,12 +39,7 @@ public sealed class FailureStageTests
 
         Assert.Null(exception.StatusCode);
         Assert.Contains("refused", exception.Message, StringComparison.OrdinalIgnoreCase);
-        AssertBlamed(gateway, ResourceKind.Platform, 1, null, before);
-        AssertUnknown(gateway, ResourceKind.ApiKey, 101);
-        AssertUnknown(gateway, ResourceKind.Model, 10);
-        var rows = await gateway.QueryStatsAsync(new StatsQuery());
-        Assert.Single(rows);
-        AssertFailedRow(rows, 1, 101, null, stream);
+        await AssertBlamedWithoutFailoverAsync(gateway, ResourceKind.Platform, statusCode: null, before, stream);
     }
 
     // ---- 2. Timeout before headers ----
@@ -85,12 +60,7 @@ public sealed class FailureStageTests
 
         Assert.Null(exception.StatusCode);
         await hanging.Requests[0].Aborted.WaitAsync(TimeSpan.FromSeconds(1));
-        AssertBlamed(gateway, ResourceKind.Platform, 1, null, before);
-        AssertUnknown(gateway, ResourceKind.ApiKey, 101);
-        AssertUnknown(gateway, ResourceKind.Model, 10);
-        var rows = await gateway.QueryStatsAsync(new StatsQuery());
-        Assert.Single(rows);
-        AssertFailedRow(rows, 1, 101, null, stream);
+        await AssertBlamedWithoutFailoverAsync(gateway, ResourceKind.Platform, statusCode: null, before, stream);
     }
 
     [Theory]
@@ -98,28 +68,12 @@ public sealed class FailureStageTests
     [InlineData(true)]
     public async Task TimeoutBeforeHeaders_SecondPlatformHealthy_FailsOverAndBlamesFirstPlatform(bool stream)
     {
-        await using var slow = await FakeUpstream.StartAsync();
-        await using var healthy = await FakeUpstream.StartAsync();
-        slow.DefaultResponse = Ok(stream, "too late").WithDelayBeforeHeaders(TimeSpan.FromSeconds(30));
-        healthy.DefaultResponse = Ok(stream, "from second");
-        var repository = new InMemoryPortalRepository();
-        repository.AddOpenAIChannel(1, slow.BaseUrl, 10, UpstreamName, Alias);
-        repository.AddOpenAIChannel(2, healthy.BaseUrl, 20, UpstreamName, Alias);
-        await using var gateway = CreateGateway(repository, attemptTimeout: TimeSpan.FromMilliseconds(300));
-        var before = DateTimeOffset.UtcNow;
+        var headersTooLate = Ok(stream, "too late").WithDelayBeforeHeaders(TimeSpan.FromSeconds(30));
+        await using var scenario = await FailoverScenario.ToSecondPlatformAsync(headersTooLate, stream, attemptTimeout: TimeSpan.FromMilliseconds(300));
 
-        var text = await SendAsync(gateway, RepositorySeed.Chat(Alias), stream);
+        await scenario.AssertFailsOverAsync(ResourceKind.Platform, statusCode: null);
 
-        Assert.Equal("from second", text);
-        Assert.Equal(1, slow.RequestCount);
-        AssertBlamed(gateway, ResourceKind.Platform, 1, null, before);
-        AssertNotBlamed(gateway, ResourceKind.ApiKey, 101);
-        AssertNotBlamed(gateway, ResourceKind.Model, 10);
-        Assert.Equal(HealthStatus.Available, gateway.GetHealth(ResourceKind.Platform, 2).Status);
-        var rows = await gateway.QueryStatsAsync(new StatsQuery());
-        Assert.Equal(2, rows.Count);
-        AssertFailedRow(rows, 1, 101, null, stream);
-        AssertSuccessRow(rows, 2, 201, stream);
+        Assert.Equal(1, scenario.Failing.RequestCount);
     }
 
     [Theory]
@@ -142,41 +96,21 @@ public sealed class FailureStageTests
         Assert.Null(exception.StatusCode);
         Assert.Equal(1, hanging.RequestCount);
         Assert.Equal(0, healthy.RequestCount);
-        AssertBlamed(gateway, ResourceKind.Platform, 1, null, before);
-        AssertUnknown(gateway, ResourceKind.ApiKey, 101);
-        AssertUnknown(gateway, ResourceKind.Model, 10);
+        await AssertBlamedWithoutFailoverAsync(gateway, ResourceKind.Platform, statusCode: null, before, stream);
         AssertUnknown(gateway, ResourceKind.Platform, 2);
-        var rows = await gateway.QueryStatsAsync(new StatsQuery());
-        Assert.Single(rows);
-        AssertFailedRow(rows, 1, 101, null, stream);
     }
 
     [Fact]
     public async Task TimeoutBeforeFirstChunk_HeadersAndKeepAliveOnly_FailsOverAndBlamesPlatform()
     {
-        await using var slow = await FakeUpstream.StartAsync();
-        await using var healthy = await FakeUpstream.StartAsync();
-        slow.DefaultResponse = FakeResponse.SseRaw(": keep-alive\n\n", SseChunk("too late"), SseChunk(null, "stop"), SseDone())
+        var chunksTooLate = FakeResponse.SseRaw(": keep-alive\n\n", SseChunk("too late"), SseChunk(null, "stop"), SseDone())
             .WithDelayBetweenWrites(TimeSpan.FromSeconds(30));
-        healthy.DefaultResponse = FakeResponse.Stream("from second");
-        var repository = new InMemoryPortalRepository();
-        repository.AddOpenAIChannel(1, slow.BaseUrl, 10, UpstreamName, Alias);
-        repository.AddOpenAIChannel(2, healthy.BaseUrl, 20, UpstreamName, Alias);
-        await using var gateway = CreateGateway(repository, attemptTimeout: TimeSpan.FromMilliseconds(300));
-        var before = DateTimeOffset.UtcNow;
+        await using var scenario = await FailoverScenario.ToSecondPlatformAsync(chunksTooLate, stream: true, attemptTimeout: TimeSpan.FromMilliseconds(300));
 
-        var text = await SendAsync(gateway, RepositorySeed.Chat(Alias), stream: true);
+        var failover = await scenario.AssertFailsOverAsync(ResourceKind.Platform, statusCode: null, checkStatusCode: false);
 
-        Assert.Equal("from second", text);
-        await slow.Requests[0].Aborted.WaitAsync(TimeSpan.FromSeconds(1));
-        AssertBlamed(gateway, ResourceKind.Platform, 1, null, before, checkStatusCode: false);
-        AssertNotBlamed(gateway, ResourceKind.ApiKey, 101);
-        AssertNotBlamed(gateway, ResourceKind.Model, 10);
-        var rows = await gateway.QueryStatsAsync(new StatsQuery());
-        Assert.Equal(2, rows.Count);
-        var failed = AssertFailedRow(rows, 1, 101, null, stream: true, checkStatusCode: false);
-        Assert.Null(failed.FirstByteTime);
-        AssertSuccessRow(rows, 2, 201, stream: true);
+        await scenario.Failing.Requests[0].Aborted.WaitAsync(TimeSpan.FromSeconds(1));
+        Assert.Null(failover.FailedRow.FirstByteTime);
     }
 
     [Fact]
@@ -208,29 +142,15 @@ public sealed class FailureStageTests
     [InlineData(403, true)]
     public async Task AuthError_SecondKeyValid_BlamesKeyAndFailsOverWithinPlatform(int status, bool stream)
     {
-        await using var upstream = await FakeUpstream.StartAsync();
         var rejection = status == 401
             ? FakeResponse.Error(401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key")
             : FakeResponse.Error(403, "This key is not allowed in your region.", "permission_error", "unsupported_country_region_territory");
-        upstream.Handler = request => request.Headers["Authorization"] == "Bearer " + BadKey ? rejection : Ok(stream, "with good key");
-        var repository = new InMemoryPortalRepository();
-        repository.AddOpenAIChannel(1, upstream.BaseUrl, 10, UpstreamName, Alias, BadKey, GoodKey);
-        await using var gateway = CreateGateway(repository);
-        var before = DateTimeOffset.UtcNow;
+        await using var scenario = await FailoverScenario.ToSecondKeyAsync(rejection, "with good key", stream);
 
-        var text = await SendAsync(gateway, RepositorySeed.Chat(Alias), stream);
+        var failover = await scenario.AssertFailsOverAsync(ResourceKind.ApiKey, status);
 
-        Assert.Equal("with good key", text);
-        Assert.Equal(["Bearer " + BadKey, "Bearer " + GoodKey], upstream.Requests.Select(r => r.Headers["Authorization"]));
-        AssertBlamed(gateway, ResourceKind.ApiKey, 101, status, before);
-        Assert.Equal(HealthStatus.Available, gateway.GetHealth(ResourceKind.ApiKey, 102).Status);
-        AssertNotBlamed(gateway, ResourceKind.Platform, 1);
-        AssertNotBlamed(gateway, ResourceKind.Model, 10);
-        var rows = await gateway.QueryStatsAsync(new StatsQuery());
-        Assert.Equal(2, rows.Count);
-        var failed = AssertFailedRow(rows, 1, 101, status, stream);
-        Assert.DoesNotContain(BadKey, failed.ErrorMessage, StringComparison.Ordinal);
-        AssertSuccessRow(rows, 1, 102, stream);
+        Assert.Equal(["Bearer " + BadKey, "Bearer " + GoodKey], scenario.Failing.Requests.Select(r => r.Headers["Authorization"]));
+        Assert.DoesNotContain(BadKey, failover.FailedRow.ErrorMessage, StringComparison.Ordinal);
     }
 
     // ---- 4. Model not found upstream: the model ----
@@ -246,27 +166,10 @@ public sealed class FailureStageTests
     [InlineData(400, null, "The model `x` does not exist", true)]
     public async Task ModelMissingUpstream_SecondPlatformHealthy_BlamesModelAndFailsOver(int status, string? code, string message, bool stream)
     {
-        await using var failing = await FakeUpstream.StartAsync();
-        await using var healthy = await FakeUpstream.StartAsync();
-        failing.DefaultResponse = FakeResponse.Error(status, message, "invalid_request_error", code);
-        healthy.DefaultResponse = Ok(stream, "from second");
-        var repository = new InMemoryPortalRepository();
-        repository.AddOpenAIChannel(1, failing.BaseUrl, 10, UpstreamName, Alias);
-        repository.AddOpenAIChannel(2, healthy.BaseUrl, 20, UpstreamName, Alias);
-        await using var gateway = CreateGateway(repository);
-        var before = DateTimeOffset.UtcNow;
+        var modelMissing = FakeResponse.Error(status, message, "invalid_request_error", code);
+        await using var scenario = await FailoverScenario.ToSecondPlatformAsync(modelMissing, stream);
 
-        var text = await SendAsync(gateway, RepositorySeed.Chat(Alias), stream);
-
-        Assert.Equal("from second", text);
-        AssertBlamed(gateway, ResourceKind.Model, 10, status, before);
-        AssertNotBlamed(gateway, ResourceKind.Platform, 1);
-        AssertNotBlamed(gateway, ResourceKind.ApiKey, 101);
-        Assert.Equal(HealthStatus.Available, gateway.GetHealth(ResourceKind.Model, 20).Status);
-        var rows = await gateway.QueryStatsAsync(new StatsQuery());
-        Assert.Equal(2, rows.Count);
-        AssertFailedRow(rows, 1, 101, status, stream);
-        AssertSuccessRow(rows, 2, 201, stream);
+        await scenario.AssertFailsOverAsync(ResourceKind.Model, status);
     }
 
     // ---- 5. 429: the key, for as long as Retry-After says ----
@@ -276,28 +179,13 @@ public sealed class FailureStageTests
     [InlineData(true)]
     public async Task RateLimited_SecondKeyFree_BlamesKeyForRetryAfterAndFailsOver(bool stream)
     {
-        await using var upstream = await FakeUpstream.StartAsync();
-        upstream.Handler = request => request.Headers["Authorization"] == "Bearer " + BadKey
-            ? FakeResponse.RateLimited(TimeSpan.FromSeconds(120))
-            : Ok(stream, "with free key");
-        var repository = new InMemoryPortalRepository();
-        repository.AddOpenAIChannel(1, upstream.BaseUrl, 10, UpstreamName, Alias, BadKey, GoodKey);
-        await using var gateway = CreateGateway(repository);
-        var before = DateTimeOffset.UtcNow;
+        await using var scenario = await FailoverScenario.ToSecondKeyAsync(FakeResponse.RateLimited(TimeSpan.FromSeconds(120)), "with free key", stream);
 
-        var text = await SendAsync(gateway, RepositorySeed.Chat(Alias), stream);
+        var (health, _) = await scenario.AssertFailsOverAsync(ResourceKind.ApiKey, 429);
 
-        Assert.Equal("with free key", text);
-        var health = AssertBlamed(gateway, ResourceKind.ApiKey, 101, 429, before);
+        var before = scenario.Before;
         Assert.True(health.BackoffDuration >= TimeSpan.FromSeconds(120), $"BackoffDuration is {health.BackoffDuration}.");
         Assert.True(health.NextAvailableAt >= before + TimeSpan.FromSeconds(120), $"NextAvailableAt is {health.NextAvailableAt:O}, before was {before:O}.");
-        Assert.Equal(HealthStatus.Available, gateway.GetHealth(ResourceKind.ApiKey, 102).Status);
-        AssertNotBlamed(gateway, ResourceKind.Platform, 1);
-        AssertNotBlamed(gateway, ResourceKind.Model, 10);
-        var rows = await gateway.QueryStatsAsync(new StatsQuery());
-        Assert.Equal(2, rows.Count);
-        AssertFailedRow(rows, 1, 101, 429, stream);
-        AssertSuccessRow(rows, 1, 102, stream);
     }
 
     [Theory]
@@ -342,30 +230,14 @@ public sealed class FailureStageTests
     [InlineData(503, true)]
     public async Task ServerError_SecondPlatformHealthy_BlamesPlatformAndFailsOver(int status, bool stream)
     {
-        await using var failing = await FakeUpstream.StartAsync();
-        await using var healthy = await FakeUpstream.StartAsync();
-        failing.DefaultResponse = status == 502
+        var serverError = status == 502
             ? FakeResponse.Text(502, "<html><body>502 Bad Gateway</body></html>", "text/html")
             : FakeResponse.Error(status, "The server had an error while processing your request.", "server_error");
-        healthy.DefaultResponse = Ok(stream, "from second");
-        var repository = new InMemoryPortalRepository();
-        repository.AddOpenAIChannel(1, failing.BaseUrl, 10, UpstreamName, Alias);
-        repository.AddOpenAIChannel(2, healthy.BaseUrl, 20, UpstreamName, Alias);
-        await using var gateway = CreateGateway(repository);
-        var before = DateTimeOffset.UtcNow;
+        await using var scenario = await FailoverScenario.ToSecondPlatformAsync(serverError, stream);
 
-        var text = await SendAsync(gateway, RepositorySeed.Chat(Alias), stream);
+        await scenario.AssertFailsOverAsync(ResourceKind.Platform, status);
 
-        Assert.Equal("from second", text);
-        Assert.Equal(1, failing.RequestCount);
-        AssertBlamed(gateway, ResourceKind.Platform, 1, status, before);
-        AssertNotBlamed(gateway, ResourceKind.ApiKey, 101);
-        AssertNotBlamed(gateway, ResourceKind.Model, 10);
-        Assert.Equal(HealthStatus.Available, gateway.GetHealth(ResourceKind.Platform, 2).Status);
-        var rows = await gateway.QueryStatsAsync(new StatsQuery());
-        Assert.Equal(2, rows.Count);
-        AssertFailedRow(rows, 1, 101, status, stream);
-        AssertSuccessRow(rows, 2, 201, stream);
+        Assert.Equal(1, scenario.Failing.RequestCount);
     }
 
     // ---- 7. 400 invalid request: nobody, no retry ----
@@ -404,30 +276,15 @@ public sealed class FailureStageTests
     [InlineData(true)]
     public async Task ResetBeforeFirstChunk_SecondPlatformHealthy_BlamesPlatformAndFailsOver(bool stream)
     {
-        await using var failing = await FakeUpstream.StartAsync();
-        await using var healthy = await FakeUpstream.StartAsync();
-        failing.DefaultResponse = stream
+        var cutShort = stream
             ? FakeResponse.Stream("cut", "short").ResetAfterBytes(10) // "data: {\"id" -- less than the first event
             : FakeResponse.ChatCompletion("cut short").ResetAfterBytes(10);
-        healthy.DefaultResponse = Ok(stream, "from second");
-        var repository = new InMemoryPortalRepository();
-        repository.AddOpenAIChannel(1, failing.BaseUrl, 10, UpstreamName, Alias);
-        repository.AddOpenAIChannel(2, healthy.BaseUrl, 20, UpstreamName, Alias);
-        await using var gateway = CreateGateway(repository);
-        var before = DateTimeOffset.UtcNow;
+        await using var scenario = await FailoverScenario.ToSecondPlatformAsync(cutShort, stream);
 
-        var text = await SendAsync(gateway, RepositorySeed.Chat(Alias), stream);
+        var failover = await scenario.AssertFailsOverAsync(ResourceKind.Platform, statusCode: null, checkStatusCode: false);
 
-        Assert.Equal("from second", text);
-        Assert.Equal(1, failing.RequestCount);
-        AssertBlamed(gateway, ResourceKind.Platform, 1, null, before, checkStatusCode: false);
-        AssertNotBlamed(gateway, ResourceKind.ApiKey, 101);
-        AssertNotBlamed(gateway, ResourceKind.Model, 10);
-        var rows = await gateway.QueryStatsAsync(new StatsQuery());
-        Assert.Equal(2, rows.Count);
-        var failed = AssertFailedRow(rows, 1, 101, null, stream, checkStatusCode: false);
-        Assert.Null(failed.FirstByteTime);
-        AssertSuccessRow(rows, 2, 201, stream);
+        Assert.Equal(1, scenario.Failing.RequestCount);
+        Assert.Null(failover.FailedRow.FirstByteTime);
     }
 
     // ---- 9. Reset after the first chunk: no failover, the stream ends with an error ----
@@ -435,38 +292,18 @@ public sealed class FailureStageTests
     [Fact]
     public async Task ResetAfterFirstChunk_Streaming_DeliversChunkThenThrowsWithoutFailover()
     {
-        await using var failing = await FakeUpstream.StartAsync();
-        await using var healthy = await FakeUpstream.StartAsync();
         var first = SseChunk("first");
-        failing.DefaultResponse = FakeResponse.SseRaw(first, SseChunk("second"), SseChunk(null, "stop"), SseDone())
+        var cutAfterFirst = FakeResponse.SseRaw(first, SseChunk("second"), SseChunk(null, "stop"), SseDone())
             .ResetAfterBytes(Encoding.UTF8.GetByteCount(first));
-        healthy.DefaultResponse = FakeResponse.Stream("from second");
-        var repository = new InMemoryPortalRepository();
-        repository.AddOpenAIChannel(1, failing.BaseUrl, 10, UpstreamName, Alias);
-        repository.AddOpenAIChannel(2, healthy.BaseUrl, 20, UpstreamName, Alias);
-        await using var gateway = CreateGateway(repository);
-        var before = DateTimeOffset.UtcNow;
-        var received = new List<string?>();
+        await using var scenario = await FailoverScenario.ToSecondPlatformAsync(cutAfterFirst, stream: true);
 
-        var exception = await Assert.ThrowsAsync<PortalException>(async () =>
-        {
-            await foreach (var chunk in gateway.StreamChatCompletionAsync(RepositorySeed.Chat(Alias)))
-            {
-                received.Add(chunk.Choices[0].Delta?.Content);
-            }
-        });
+        var (received, exception) = await StreamUntilFailureAsync(scenario.Gateway, Alias);
 
         Assert.Equal(["first"], received);
         Assert.Equal(PortalErrorCode.UpstreamFailed, exception.Code);
-        Assert.Equal(0, healthy.RequestCount);
-        AssertBlamed(gateway, ResourceKind.Platform, 1, null, before, checkStatusCode: false);
-        AssertNotBlamed(gateway, ResourceKind.ApiKey, 101);
-        AssertNotBlamed(gateway, ResourceKind.Model, 10);
-        AssertUnknown(gateway, ResourceKind.Platform, 2);
-        var rows = await gateway.QueryStatsAsync(new StatsQuery());
-        Assert.Single(rows);
-        var failed = AssertFailedRow(rows, 1, 101, null, stream: true, checkStatusCode: false);
-        Assert.NotNull(failed.FirstByteTime);
+        Assert.Equal(0, scenario.Healthy.RequestCount);
+        AssertUnknown(scenario.Gateway, ResourceKind.Platform, 2);
+        await AssertBrokenStreamBlamedOnPlatformAsync(scenario.Gateway, scenario.Before);
     }
 
     // ---- 10. Malformed stream or body: the platform ----
@@ -488,12 +325,7 @@ public sealed class FailureStageTests
         var exception = await SendFailingAsync(gateway, Alias, stream: true, PortalErrorCode.UpstreamFailed);
 
         Assert.Contains(expectedMessage, exception.Message, StringComparison.Ordinal);
-        AssertBlamed(gateway, ResourceKind.Platform, 1, null, before, checkStatusCode: false);
-        AssertUnknown(gateway, ResourceKind.ApiKey, 101);
-        AssertUnknown(gateway, ResourceKind.Model, 10);
-        var rows = await gateway.QueryStatsAsync(new StatsQuery());
-        Assert.Single(rows);
-        AssertFailedRow(rows, 1, 101, null, stream: true, checkStatusCode: false);
+        await AssertBlamedWithoutFailoverAsync(gateway, ResourceKind.Platform, statusCode: null, before, stream: true, checkStatusCode: false);
     }
 
     [Fact]
@@ -509,12 +341,7 @@ public sealed class FailureStageTests
         var exception = await SendFailingAsync(gateway, Alias, stream: false, PortalErrorCode.UpstreamFailed);
 
         Assert.Contains("not valid JSON", exception.Message, StringComparison.Ordinal);
-        AssertBlamed(gateway, ResourceKind.Platform, 1, null, before, checkStatusCode: false);
-        AssertUnknown(gateway, ResourceKind.ApiKey, 101);
-        AssertUnknown(gateway, ResourceKind.Model, 10);
-        var rows = await gateway.QueryStatsAsync(new StatsQuery());
-        Assert.Single(rows);
-        AssertFailedRow(rows, 1, 101, null, stream: false, checkStatusCode: false);
+        await AssertBlamedWithoutFailoverAsync(gateway, ResourceKind.Platform, statusCode: null, before, stream: false, checkStatusCode: false);
     }
 
     // ---- 11. A stream that just stops ----
@@ -528,50 +355,23 @@ public sealed class FailureStageTests
         repository.AddOpenAIChannel(1, upstream.BaseUrl, 10, UpstreamName, Alias);
         await using var gateway = CreateGateway(repository);
         var before = DateTimeOffset.UtcNow;
-        var received = new List<string?>();
 
-        var exception = await Assert.ThrowsAsync<PortalException>(async () =>
-        {
-            await foreach (var chunk in gateway.StreamChatCompletionAsync(RepositorySeed.Chat(Alias)))
-            {
-                received.Add(chunk.Choices[0].Delta?.Content);
-            }
-        });
+        var (received, exception) = await StreamUntilFailureAsync(gateway, Alias);
 
         Assert.Equal(["a", "b"], received);
         Assert.Equal(PortalErrorCode.UpstreamFailed, exception.Code);
         Assert.Contains("[DONE]", exception.Message, StringComparison.Ordinal);
-        AssertBlamed(gateway, ResourceKind.Platform, 1, null, before, checkStatusCode: false);
-        AssertNotBlamed(gateway, ResourceKind.ApiKey, 101);
-        AssertNotBlamed(gateway, ResourceKind.Model, 10);
-        var rows = await gateway.QueryStatsAsync(new StatsQuery());
-        var row = Assert.Single(rows);
+        var row = await AssertBrokenStreamBlamedOnPlatformAsync(gateway, before);
         Assert.False(row.Success);
-        AssertFailedRow(rows, 1, 101, null, stream: true, checkStatusCode: false);
-        Assert.NotNull(row.FirstByteTime);
     }
 
     [Fact]
     public async Task EmptyEventStream_SecondPlatformHealthy_BlamesPlatformAndFailsOver()
     {
-        await using var failing = await FakeUpstream.StartAsync();
-        await using var healthy = await FakeUpstream.StartAsync();
-        failing.DefaultResponse = FakeResponse.SseRaw(": keep-alive\n\n");
-        healthy.DefaultResponse = FakeResponse.Stream("from second");
-        var repository = new InMemoryPortalRepository();
-        repository.AddOpenAIChannel(1, failing.BaseUrl, 10, UpstreamName, Alias);
-        repository.AddOpenAIChannel(2, healthy.BaseUrl, 20, UpstreamName, Alias);
-        await using var gateway = CreateGateway(repository);
-        var before = DateTimeOffset.UtcNow;
+        var keepAliveOnly = FakeResponse.SseRaw(": keep-alive\n\n");
+        await using var scenario = await FailoverScenario.ToSecondPlatformAsync(keepAliveOnly, stream: true);
 
-        var text = await SendAsync(gateway, RepositorySeed.Chat(Alias), stream: true);
-
-        Assert.Equal("from second", text);
-        AssertBlamed(gateway, ResourceKind.Platform, 1, null, before, checkStatusCode: false);
-        var rows = await gateway.QueryStatsAsync(new StatsQuery());
-        Assert.Equal(2, rows.Count);
-        AssertFailedRow(rows, 1, 101, null, stream: true, checkStatusCode: false);
-        AssertSuccessRow(rows, 2, 201, stream: true);
+        await scenario.AssertFailsOverAsync(ResourceKind.Platform, statusCode: null, checkStatusCode: false);
     }
 
     // ---- 12. An error body sent with status 200 ----
@@ -595,15 +395,8 @@ public sealed class FailureStageTests
 
         Assert.Equal(expectedStatus, exception.StatusCode);
         Assert.Contains("overloaded", exception.Message, StringComparison.Ordinal);
-        var (blamedKind, blamedId, innocentKind, innocentId) = expectedStatus == 429
-            ? (ResourceKind.ApiKey, 101L, ResourceKind.Platform, 1L)
-            : (ResourceKind.Platform, 1L, ResourceKind.ApiKey, 101L);
-        AssertBlamed(gateway, blamedKind, blamedId, expectedStatus, before);
-        AssertUnknown(gateway, innocentKind, innocentId);
-        AssertUnknown(gateway, ResourceKind.Model, 10);
-        var rows = await gateway.QueryStatsAsync(new StatsQuery());
-        Assert.Single(rows);
-        AssertFailedRow(rows, 1, 101, expectedStatus, stream);
+        var blamed = expectedStatus == 429 ? ResourceKind.ApiKey : ResourceKind.Platform;
+        await AssertBlamedWithoutFailoverAsync(gateway, blamed, expectedStatus, before, stream);
     }
 
     // ---- 13. The caller cancels: nobody is blamed, the upstream call is aborted ----
@@ -626,12 +419,7 @@ public sealed class FailureStageTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
         await request.Aborted.WaitAsync(TimeSpan.FromSeconds(1));
-        AssertUnknown(gateway, ResourceKind.Platform, 1);
-        AssertUnknown(gateway, ResourceKind.ApiKey, 101);
-        AssertUnknown(gateway, ResourceKind.Model, 10);
-        var rows = await gateway.QueryStatsAsync(new StatsQuery());
-        var row = Assert.Single(rows);
-        Assert.False(row.Success);
+        var row = await AssertAbandonedWithoutBlameAsync(gateway);
         Assert.Equal((1L, 101L, stream), (row.PlatformId, row.ApiKeyId, row.IsStream));
     }
 
@@ -657,12 +445,7 @@ public sealed class FailureStageTests
 
         Assert.Equal(["part0 "], received);
         await upstream.Requests[0].Aborted.WaitAsync(TimeSpan.FromSeconds(1));
-        AssertUnknown(gateway, ResourceKind.Platform, 1);
-        AssertUnknown(gateway, ResourceKind.ApiKey, 101);
-        AssertUnknown(gateway, ResourceKind.Model, 10);
-        var rows = await gateway.QueryStatsAsync(new StatsQuery());
-        var row = Assert.Single(rows);
-        Assert.False(row.Success);
+        var row = await AssertAbandonedWithoutBlameAsync(gateway);
         Assert.True(row.IsStream);
     }
 
@@ -684,12 +467,7 @@ public sealed class FailureStageTests
 
         Assert.Equal(["part0 "], received);
         await upstream.Requests[0].Aborted.WaitAsync(TimeSpan.FromSeconds(1));
-        AssertUnknown(gateway, ResourceKind.Platform, 1);
-        AssertUnknown(gateway, ResourceKind.ApiKey, 101);
-        AssertUnknown(gateway, ResourceKind.Model, 10);
-        var rows = await gateway.QueryStatsAsync(new StatsQuery());
-        var row = Assert.Single(rows);
-        Assert.False(row.Success);
+        var row = await AssertAbandonedWithoutBlameAsync(gateway);
         Assert.True(row.IsStream);
         Assert.Equal((1L, 101L), (row.PlatformId, row.ApiKeyId));
     }
@@ -789,12 +567,7 @@ public sealed class FailureStageTests
         Assert.NotNull(second.RetryAfter);
         Assert.True(second.RetryAfter > TimeSpan.Zero);
         Assert.Equal(1, upstream.RequestCount);
-        AssertBlamed(gateway, ResourceKind.ApiKey, 101, 401, before);
-        AssertUnknown(gateway, ResourceKind.Platform, 1);
-        AssertUnknown(gateway, ResourceKind.Model, 10);
-        var rows = await gateway.QueryStatsAsync(new StatsQuery());
-        Assert.Single(rows);
-        AssertFailedRow(rows, 1, 101, 401, stream);
+        await AssertBlamedWithoutFailoverAsync(gateway, ResourceKind.ApiKey, 401, before, stream);
     }
 
     // ---- 17. MaxAttempts and one try per channel ----

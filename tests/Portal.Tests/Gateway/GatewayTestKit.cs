@@ -10,8 +10,23 @@ namespace Portal.Tests.Gateway;
 /// <summary>Shared helpers for the gateway tests: a deterministic selector, gateway creation, calls and assertions.</summary>
 internal static class GatewayTestKit
 {
+    /// <summary>The alias callers ask for; every channel in the failure-stage tests serves it.</summary>
+    public const string Alias = "gpt";
+
+    /// <summary>The model name the upstreams are asked for.</summary>
+    public const string UpstreamName = "gpt-upstream";
+
+    /// <summary>A key the upstream rejects (key 101 when it is listed first).</summary>
+    public const string BadKey = "sk-bad-0123456789abcdef";
+
+    /// <summary>A key the upstream accepts (key 102 when it is listed second).</summary>
+    public const string GoodKey = "sk-good-0123456789abcdef";
+
     /// <summary>Long enough for any local request, short enough to end a broken test quickly.</summary>
     public static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
+
+    /// <summary>The channel tried first: platform 1, its key 101 and its model 10.</summary>
+    public static readonly ChannelIds FirstChannel = new(1, 101, 10);
 
     private static readonly JsonSerializerOptions RelaxedJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -62,6 +77,20 @@ internal static class GatewayTestKit
         return exception;
     }
 
+    /// <summary>Streams a request for <paramref name="model"/>, which must end in a <see cref="PortalException"/>; returns the contents received before it and the exception.</summary>
+    public static async Task<(List<string?> Received, PortalException Exception)> StreamUntilFailureAsync(PortalGateway gateway, string model)
+    {
+        var received = new List<string?>();
+        var exception = await Assert.ThrowsAsync<PortalException>(async () =>
+        {
+            await foreach (var chunk in gateway.StreamChatCompletionAsync(RepositorySeed.Chat(model)))
+            {
+                received.Add(chunk.Choices[0].Delta?.Content);
+            }
+        });
+        return (received, exception);
+    }
+
     /// <summary>Asserts the resource is backing off after exactly one failure with <paramref name="statusCode"/>.</summary>
     public static HealthState AssertBlamed(PortalGateway gateway, ResourceKind kind, long id, int? statusCode, DateTimeOffset before, bool checkStatusCode = true)
     {
@@ -100,6 +129,53 @@ internal static class GatewayTestKit
         Assert.Equal(0, health.ErrorCount);
     }
 
+    /// <summary>
+    /// Asserts a request failed on <see cref="FirstChannel"/> without trying another: its <paramref name="blamed"/> resource is backing off after
+    /// one failure with <paramref name="statusCode"/>, its other two resources are untouched (Unknown), and its failed row is the only stat row.
+    /// </summary>
+    public static async Task AssertBlamedWithoutFailoverAsync(PortalGateway gateway, ResourceKind blamed, int? statusCode, DateTimeOffset before, bool stream, bool checkStatusCode = true)
+    {
+        AssertBlamed(gateway, blamed, FirstChannel.IdOf(blamed), statusCode, before, checkStatusCode);
+        foreach (var (kind, id) in FirstChannel.ResourcesOtherThan(blamed))
+        {
+            AssertUnknown(gateway, kind, id);
+        }
+
+        var rows = await gateway.QueryStatsAsync(new StatsQuery());
+        Assert.Single(rows);
+        AssertFailedRow(rows, FirstChannel.PlatformId, FirstChannel.KeyId, statusCode, stream, checkStatusCode);
+    }
+
+    /// <summary>
+    /// Asserts a stream on <see cref="FirstChannel"/> broke off after it had begun, without failover: platform 1 is backing off after one failure
+    /// (whatever its status code), key 101 and model 10 took no blame, and the only stat row is that channel's failed streamed row, which has a first-byte time.
+    /// </summary>
+    /// <returns>The only stat row.</returns>
+    public static async Task<RequestStat> AssertBrokenStreamBlamedOnPlatformAsync(PortalGateway gateway, DateTimeOffset before)
+    {
+        AssertBlamed(gateway, ResourceKind.Platform, FirstChannel.PlatformId, null, before, checkStatusCode: false);
+        AssertNotBlamed(gateway, ResourceKind.ApiKey, FirstChannel.KeyId);
+        AssertNotBlamed(gateway, ResourceKind.Model, FirstChannel.ModelId);
+        var rows = await gateway.QueryStatsAsync(new StatsQuery());
+        var row = Assert.Single(rows);
+        AssertFailedRow(rows, FirstChannel.PlatformId, FirstChannel.KeyId, null, stream: true, checkStatusCode: false);
+        Assert.NotNull(row.FirstByteTime);
+        return row;
+    }
+
+    /// <summary>Asserts a request on <see cref="FirstChannel"/> that the caller gave up on blamed nobody: its three resources are untouched (Unknown) and its only stat row failed.</summary>
+    /// <returns>The only stat row.</returns>
+    public static async Task<RequestStat> AssertAbandonedWithoutBlameAsync(PortalGateway gateway)
+    {
+        AssertUnknown(gateway, ResourceKind.Platform, FirstChannel.PlatformId);
+        AssertUnknown(gateway, ResourceKind.ApiKey, FirstChannel.KeyId);
+        AssertUnknown(gateway, ResourceKind.Model, FirstChannel.ModelId);
+        var rows = await gateway.QueryStatsAsync(new StatsQuery());
+        var row = Assert.Single(rows);
+        Assert.False(row.Success);
+        return row;
+    }
+
     /// <summary>Asserts one failed stat row of the given channel.</summary>
     public static RequestStat AssertFailedRow(IReadOnlyList<RequestStat> rows, long platformId, long keyId, int? statusCode, bool stream, bool checkStatusCode = true)
     {
@@ -135,6 +211,130 @@ internal static class GatewayTestKit
 
     /// <summary>The <c>data: [DONE]</c> event.</summary>
     public static string SseDone(string lineEnd = "\n") => "data: [DONE]" + lineEnd + lineEnd;
+
+    /// <summary>The ids of one channel: a platform, one of its keys and its model.</summary>
+    internal sealed record ChannelIds(long PlatformId, long KeyId, long ModelId)
+    {
+        /// <summary>The id of this channel's resource of <paramref name="kind"/>.</summary>
+        public long IdOf(ResourceKind kind) => kind switch
+        {
+            ResourceKind.Platform => PlatformId,
+            ResourceKind.ApiKey => KeyId,
+            ResourceKind.Model => ModelId,
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+        };
+
+        /// <summary>This channel's two resources that are not of <paramref name="kind"/>.</summary>
+        public IEnumerable<(ResourceKind Kind, long Id)> ResourcesOtherThan(ResourceKind kind) =>
+            new[] { ResourceKind.Platform, ResourceKind.ApiKey, ResourceKind.Model }.Where(k => k != kind).Select(k => (k, IdOf(k)));
+    }
+
+    /// <summary>
+    /// A gateway whose <see cref="FirstChannel"/> fails and whose next channel answers: platform 2 (key 201, model 20) serving the same
+    /// model, or key 102 on platform 1. <see cref="Before"/> is taken once the gateway exists, before anything is sent.
+    /// </summary>
+    internal sealed class FailoverScenario : IAsyncDisposable
+    {
+        /// <summary>What platform 2 answers.</summary>
+        public const string SecondPlatformAnswer = "from second";
+
+        private readonly FakeUpstream? _failing;
+        private readonly FakeUpstream _healthy;
+        private readonly ChannelIds _next;
+        private readonly string _answer;
+        private readonly bool _stream;
+
+        private FailoverScenario(FakeUpstream? failing, FakeUpstream healthy, InMemoryPortalRepository repository, ChannelIds next, string answer, bool stream, TimeSpan? attemptTimeout)
+        {
+            _failing = failing;
+            _healthy = healthy;
+            _next = next;
+            _answer = answer;
+            _stream = stream;
+            Gateway = CreateGateway(repository, attemptTimeout: attemptTimeout);
+            Before = DateTimeOffset.UtcNow;
+        }
+
+        /// <summary>The gateway under test, picking channels with <see cref="FirstChannelSelector"/>.</summary>
+        public PortalGateway Gateway { get; }
+
+        /// <summary>A time before anything was sent: every backoff must end after it.</summary>
+        public DateTimeOffset Before { get; }
+
+        /// <summary>Platform 1's upstream (in the second-key scenario the one upstream, which serves both keys).</summary>
+        public FakeUpstream Failing => _failing ?? throw new InvalidOperationException("Platform 1 is at an address no fake upstream serves.");
+
+        /// <summary>The upstream of the channel failed over to (in the second-key scenario the one upstream, which serves both keys).</summary>
+        public FakeUpstream Healthy => _healthy;
+
+        /// <summary>Platform 1's upstream answers <paramref name="failure"/>; platform 2's answers <see cref="SecondPlatformAnswer"/>.</summary>
+        public static async Task<FailoverScenario> ToSecondPlatformAsync(FakeResponse failure, bool stream, TimeSpan? attemptTimeout = null)
+        {
+            var failing = await FakeUpstream.StartAsync();
+            failing.DefaultResponse = failure;
+            return await ToSecondPlatformAsync(failing, failing.BaseUrl, stream, attemptTimeout);
+        }
+
+        /// <summary>Platform 1 is at <paramref name="failingBaseUrl"/>, where no fake upstream runs; platform 2's upstream answers <see cref="SecondPlatformAnswer"/>.</summary>
+        public static Task<FailoverScenario> ToSecondPlatformAsync(string failingBaseUrl, bool stream) =>
+            ToSecondPlatformAsync(null, failingBaseUrl, stream, attemptTimeout: null);
+
+        /// <summary>Platform 1 has keys <see cref="BadKey"/> (101) and <see cref="GoodKey"/> (102) on one upstream, which answers the first <paramref name="rejection"/> and the second <paramref name="answer"/>.</summary>
+        public static async Task<FailoverScenario> ToSecondKeyAsync(FakeResponse rejection, string answer, bool stream)
+        {
+            var upstream = await FakeUpstream.StartAsync();
+            upstream.Handler = request => request.Headers["Authorization"] == "Bearer " + BadKey ? rejection : Ok(stream, answer);
+            var repository = new InMemoryPortalRepository();
+            repository.AddOpenAIChannel(1, upstream.BaseUrl, 10, UpstreamName, Alias, BadKey, GoodKey);
+            return new FailoverScenario(upstream, upstream, repository, new ChannelIds(1, 102, 10), answer, stream, attemptTimeout: null);
+        }
+
+        /// <summary>
+        /// Sends one request and asserts it failed over: the answer came from the next channel; the first channel's <paramref name="blamed"/> resource
+        /// is backing off after one failure with <paramref name="statusCode"/> while its other two took no blame; the next channel's resource of that
+        /// kind is Available; the stat rows are exactly one failed row of the first channel and one successful row of the next.
+        /// </summary>
+        /// <returns>The blamed resource's health and the failed row.</returns>
+        public async Task<(HealthState Blamed, RequestStat FailedRow)> AssertFailsOverAsync(ResourceKind blamed, int? statusCode, bool checkStatusCode = true)
+        {
+            var text = await SendAsync(Gateway, RepositorySeed.Chat(Alias), _stream);
+
+            Assert.Equal(_answer, text);
+            var health = AssertBlamed(Gateway, blamed, FirstChannel.IdOf(blamed), statusCode, Before, checkStatusCode);
+            foreach (var (kind, id) in FirstChannel.ResourcesOtherThan(blamed))
+            {
+                AssertNotBlamed(Gateway, kind, id);
+            }
+
+            Assert.Equal(HealthStatus.Available, Gateway.GetHealth(blamed, _next.IdOf(blamed)).Status);
+            var rows = await Gateway.QueryStatsAsync(new StatsQuery());
+            Assert.Equal(2, rows.Count);
+            var failed = AssertFailedRow(rows, FirstChannel.PlatformId, FirstChannel.KeyId, statusCode, _stream, checkStatusCode);
+            AssertSuccessRow(rows, _next.PlatformId, _next.KeyId, _stream);
+            return (health, failed);
+        }
+
+        /// <summary>Disposes the gateway, then the fake upstreams.</summary>
+        public async ValueTask DisposeAsync()
+        {
+            await Gateway.DisposeAsync();
+            await _healthy.DisposeAsync();
+            if (_failing is not null && _failing != _healthy)
+            {
+                await _failing.DisposeAsync();
+            }
+        }
+
+        private static async Task<FailoverScenario> ToSecondPlatformAsync(FakeUpstream? failing, string failingBaseUrl, bool stream, TimeSpan? attemptTimeout)
+        {
+            var healthy = await FakeUpstream.StartAsync();
+            healthy.DefaultResponse = Ok(stream, SecondPlatformAnswer);
+            var repository = new InMemoryPortalRepository();
+            repository.AddOpenAIChannel(1, failingBaseUrl, 10, UpstreamName, Alias);
+            repository.AddOpenAIChannel(2, healthy.BaseUrl, 20, UpstreamName, Alias);
+            return new FailoverScenario(failing, healthy, repository, new ChannelIds(2, 201, 20), SecondPlatformAnswer, stream, attemptTimeout);
+        }
+    }
 
     /// <summary>Always picks the first candidate, so tests know which channel is tried first.</summary>
     internal sealed class FirstChannelSelector : IChannelSelector
