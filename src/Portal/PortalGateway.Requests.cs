@@ -96,7 +96,6 @@ public sealed partial class PortalGateway
         Activity? attemptActivity = null;
         Channel? channel = null;
         OpenStream? open = null;
-        var recorded = true;
         var timestamp = default(DateTimeOffset);
         var attemptStart = 0L;
         var attempts = new Attempts(_options.MaxAttempts);
@@ -126,7 +125,6 @@ public sealed partial class PortalGateway
                 attemptActivity = StartAttemptActivity(channel, attempts.Count);
                 attemptStart = _time.GetTimestamp();
                 timestamp = _time.GetUtcNow();
-                recorded = false;
                 try
                 {
                     upstream = _adapters[channel.Platform.Format].StreamChatCompletionAsync(channel, request, attempt.Token).GetAsyncEnumerator(attempt.Token);
@@ -142,7 +140,6 @@ public sealed partial class PortalGateway
 
                     var verdict = Judge(ex, scope, attempt);
                     RecordFailure(channel, request.Model, stream: true, timestamp, attemptStart, firstByte: null, verdict, attempts.Count, attemptActivity);
-                    recorded = true;
                     attempts.Failed(verdict);
                     attempt.Dispose();
                     attemptActivity?.Dispose();
@@ -202,9 +199,10 @@ public sealed partial class PortalGateway
         }
         finally
         {
+            // Before the commit every attempt records its own outcome; after it, a still unclaimed stream means the
+            // caller stopped enumerating before the end: a cancellation, blamed on nobody.
             if (open is not null)
             {
-                // Still unclaimed: the caller stopped enumerating before the end, a cancellation blamed on nobody.
                 if (open.TryClaim())
                 {
                     var verdict = FailureVerdict.Cancellation(PortalErrorCode.InvalidRequest, "Cancelled by the caller before the stream ended.");
@@ -213,12 +211,6 @@ public sealed partial class PortalGateway
                 }
 
                 _openStreams.TryRemove(open, out _);
-            }
-            else if (!recorded && channel is not null)
-            {
-                var verdict = FailureVerdict.Cancellation(PortalErrorCode.InvalidRequest, "Cancelled by the caller before the stream started.");
-                RecordFailure(channel, request.Model, stream: true, timestamp, attemptStart, null, verdict, attempts.Count, attemptActivity);
-                outcome = "cancelled";
             }
 
             activity?.SetStatus(outcome == "success" ? ActivityStatusCode.Ok : ActivityStatusCode.Error, outcome);
