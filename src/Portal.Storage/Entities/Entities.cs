@@ -1,0 +1,131 @@
+namespace Portal.Storage.Entities;
+
+// Rows as stored. Times are UTC Unix milliseconds (bigint), so both providers compare, index and bucket them the same
+// way; durations are milliseconds as double. Domain records (Portal.Platform and so on) are mapped in EntityMapping.
+
+/// <summary>Where a configuration row came from: the config file manages only its own rows.</summary>
+internal static class RowSource
+{
+    public const string Admin = "admin";
+    public const string Config = "config";
+}
+
+internal sealed class PlatformEntity
+{
+    public long Id { get; set; }
+
+    public string Name { get; set; } = "";
+
+    public string Format { get; set; } = "";
+
+    public string BaseUrl { get; set; } = "";
+
+    public int? Rpm { get; set; }
+
+    public int? Tpm { get; set; }
+
+    public bool Enabled { get; set; } = true;
+
+    public string Source { get; set; } = RowSource.Admin;
+
+    public long CreatedAt { get; set; }
+
+    public long UpdatedAt { get; set; }
+}
+
+internal sealed class ModelEntity
+{
+    public long Id { get; set; }
+
+    public long PlatformId { get; set; }
+
+    public string Name { get; set; } = "";
+
+    public string? Alias { get; set; }
+
+    public bool Enabled { get; set; } = true;
+
+    public string Source { get; set; } = RowSource.Admin;
+
+    public long CreatedAt { get; set; }
+
+    public long UpdatedAt { get; set; }
+}
+
+internal sealed class ApiKeyEntity
+{
+    public long Id { get; set; }
+
+    public long PlatformId { get; set; }
+
+    /// <summary>An optional name, unique per platform: how the config file identifies a key whose value may change.</summary>
+    public string? Name { get; set; }
+
+    public string Value { get; set; } = "";
+
+    public bool Enabled { get; set; } = true;
+
+    public string Source { get; set; } = RowSource.Admin;
+
+    public long CreatedAt { get; set; }
+
+    public long UpdatedAt { get; set; }
+}
+
+internal sealed class HealthEntity
+{
+    public int ResourceKind { get; set; }
+
+    public long ResourceId { get; set; }
+
+    public int Status { get; set; }
+
+    public int RetryCount { get; set; }
+
+    public long? NextAvailableAt { get; set; }
+
+    public long BackoffMs { get; set; }
+
+    public string? LastError { get; set; }
+
+    public int? LastErrorCode { get; set; }
+
+    public long LastCheckAt { get; set; }
+
+    public long? LastSuccessAt { get; set; }
+
+    public long SuccessCount { get; set; }
+
+    public long ErrorCount { get; set; }
+}
+
+internal sealed class RequestStatEntity
+{
+    public string Id { get; set; } = "";
+
+    public long Timestamp { get; set; }
+
+    public bool IsStream { get; set; }
+
+    public string ModelName { get; set; } = "";
+
+    public long PlatformId { get; set; }
+
+    public long ApiKeyId { get; set; }
+
+    public long ModelId { get; set; }
+
+    public double DurationMs { get; set; }
+
+    public double? FirstByteMs { get; set; }
+
+    public bool Success { get; set; }
+
+    public string? ErrorMessage { get; set; }
+
+    public int? StatusCode { get; set; }
+
+    public int? PromptTokens { get; set; }
+
+    public int? CompletionTokens { get; set; }
+}

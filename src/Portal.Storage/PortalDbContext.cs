@@ -1,0 +1,133 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Portal.Storage.Entities;
+
+namespace Portal.Storage;
+
+/// <summary>The schema, shared by both providers; each provider has a derived context that owns its migrations.</summary>
+/// <remarks>Tables and columns are snake_case on both providers.</remarks>
+internal abstract class PortalDbContext : DbContext
+{
+    protected PortalDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
+    public DbSet<PlatformEntity> Platforms => Set<PlatformEntity>();
+
+    public DbSet<ModelEntity> Models => Set<ModelEntity>();
+
+    public DbSet<ApiKeyEntity> ApiKeys => Set<ApiKeyEntity>();
+
+    public DbSet<HealthEntity> Health => Set<HealthEntity>();
+
+    public DbSet<RequestStatEntity> RequestStats => Set<RequestStatEntity>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<PlatformEntity>(e =>
+        {
+            e.ToTable("platforms");
+            e.HasKey(p => p.Id);
+            e.Property(p => p.Name).HasMaxLength(200).IsRequired();
+            e.HasIndex(p => p.Name).IsUnique();
+            e.Property(p => p.Format).HasMaxLength(50).IsRequired();
+            e.Property(p => p.BaseUrl).HasMaxLength(2000).IsRequired();
+            e.Property(p => p.Source).HasMaxLength(20).IsRequired().HasDefaultValue(RowSource.Admin);
+        });
+
+        modelBuilder.Entity<ModelEntity>(e =>
+        {
+            e.ToTable("models");
+            e.HasKey(m => m.Id);
+            e.Property(m => m.Name).HasMaxLength(200).IsRequired();
+            e.Property(m => m.Alias).HasMaxLength(200);
+            e.HasIndex(m => new { m.PlatformId, m.Name }).IsUnique();
+            e.HasIndex(m => m.Name);
+            e.HasIndex(m => m.Alias);
+            e.HasOne<PlatformEntity>().WithMany().HasForeignKey(m => m.PlatformId).OnDelete(DeleteBehavior.Cascade);
+            e.Property(m => m.Source).HasMaxLength(20).IsRequired().HasDefaultValue(RowSource.Admin);
+        });
+
+        modelBuilder.Entity<ApiKeyEntity>(e =>
+        {
+            e.ToTable("api_keys");
+            e.HasKey(k => k.Id);
+            e.Property(k => k.Value).HasMaxLength(4000).IsRequired();
+            e.Property(k => k.Name).HasMaxLength(200);
+            e.HasIndex(k => k.PlatformId);
+            e.HasIndex(k => new { k.PlatformId, k.Name }).IsUnique();
+            e.HasOne<PlatformEntity>().WithMany().HasForeignKey(k => k.PlatformId).OnDelete(DeleteBehavior.Cascade);
+            e.Property(k => k.Source).HasMaxLength(20).IsRequired().HasDefaultValue(RowSource.Admin);
+        });
+
+        modelBuilder.Entity<HealthEntity>(e =>
+        {
+            e.ToTable("health");
+            e.HasKey(h => new { h.ResourceKind, h.ResourceId });
+            e.Property(h => h.LastError).HasMaxLength(2000);
+        });
+
+        modelBuilder.Entity<RequestStatEntity>(e =>
+        {
+            e.ToTable("request_stats");
+            e.HasKey(s => s.Id);
+            e.Property(s => s.Id).HasMaxLength(32);
+            e.Property(s => s.ModelName).HasMaxLength(200).IsRequired();
+            e.Property(s => s.ErrorMessage).HasMaxLength(2000);
+            e.HasIndex(s => s.Timestamp);
+            e.HasIndex(s => new { s.ModelName, s.Timestamp });
+            e.HasIndex(s => new { s.PlatformId, s.Timestamp });
+        });
+
+        foreach (var entity in modelBuilder.Model.GetEntityTypes())
+        {
+            foreach (var property in entity.GetProperties())
+            {
+                property.SetColumnName(SnakeCase(property.Name));
+            }
+        }
+    }
+
+    internal static string SnakeCase(string name)
+    {
+        var builder = new StringBuilder(name.Length + 8);
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (char.IsUpper(c))
+            {
+                if (i > 0)
+                {
+                    builder.Append('_');
+                }
+
+                builder.Append(char.ToLowerInvariant(c));
+            }
+            else
+            {
+                builder.Append(c);
+            }
+        }
+
+        return builder.ToString();
+    }
+}
+
+/// <summary>The SQLite schema and its migrations (<c>Migrations/Sqlite</c>).</summary>
+internal sealed class SqlitePortalDbContext : PortalDbContext
+{
+    public SqlitePortalDbContext(DbContextOptions<SqlitePortalDbContext> options)
+        : base(options)
+    {
+    }
+}
+
+/// <summary>The PostgreSQL schema and its migrations (<c>Migrations/Postgres</c>).</summary>
+internal sealed class PostgresPortalDbContext : PortalDbContext
+{
+    public PostgresPortalDbContext(DbContextOptions<PostgresPortalDbContext> options)
+        : base(options)
+    {
+    }
+}

@@ -1,0 +1,1 @@
+namespace Portal.Storage.Tests;
