@@ -37,6 +37,13 @@ public sealed class StorageOptions
     public int RetentionBatchSize { get; set; } = 5_000;
 
     /// <summary>
+    /// The configuration file imported when storage opens (setting <c>Portal:ConfigFile</c>, outside this section).
+    /// When <see langword="null"/>, <c>./portal.json</c> is imported if it exists; a path that is set must exist.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>.</value>
+    public string? ConfigFile { get; set; }
+
+    /// <summary>
     /// How long configuration read on the request path (models, platforms, keys) is served from memory before it is
     /// read again, so replicas see each other's changes. Changes made through this process apply at once.
     /// </summary>

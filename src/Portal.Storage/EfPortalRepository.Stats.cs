@@ -1,0 +1,189 @@
+using System.Data;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Portal.Storage;
+
+// Request stats: batched idempotent inserts, filtered reads, aggregates computed in the database, retention deletes.
+public sealed partial class EfPortalRepository
+{
+    /// <inheritdoc />
+    /// <remarks>
+    /// Idempotent: rows whose id is already stored are skipped, so a batch retried after a timeout neither fails nor
+    /// duplicates. SQLite inserts in one transaction with one prepared statement; PostgreSQL inserts the whole batch in
+    /// one statement from one array per column (<c>unnest</c>).
+    /// </remarks>
+    public async Task SaveRequestStatsAsync(IReadOnlyCollection<RequestStat> stats, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        if (stats.Count == 0)
+        {
+            return;
+        }
+
+        await using var context = CreateContext();
+        await using var connection = await StatsSql.OpenAsync(context, cancellationToken).ConfigureAwait(false);
+        if (connection.Connection is NpgsqlConnection postgres)
+        {
+            await StatsWriter.InsertAsync(postgres, stats, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            StatsWriter.Insert((SqliteConnection)connection.Connection, stats, cancellationToken);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<RequestStat>> QueryRequestStatsAsync(StatsQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Limit <= 0)
+        {
+            return [];
+        }
+
+        await using var context = CreateContext();
+        var rows = await StatsSql.Filter(context.RequestStats.AsNoTracking(), query)
+            .OrderByDescending(s => s.Timestamp)
+            .ThenByDescending(s => s.Id)
+            .Skip(Math.Max(0, query.Offset))
+            .Take(query.Limit)
+            .ToListAsync(cancellationToken)
+            .ConfigureAwait(false);
+        return rows.ConvertAll(StatsSql.ToRequestStat);
+    }
+
+    /// <inheritdoc />
+    public async Task<StatsSummary> CountRequestStatsAsync(StatsQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var context = CreateContext();
+
+        // One query: grouping by a constant yields one row with both counts, or none when nothing matches.
+        var counts = await StatsSql.Filter(context.RequestStats, query)
+            .GroupBy(_ => 1)
+            .Select(g => new { Total = g.LongCount(), Success = g.Sum(s => s.Success ? 1L : 0L) })
+            .FirstOrDefaultAsync(cancellationToken)
+            .ConfigureAwait(false);
+        return new StatsSummary { TotalRequests = counts?.Total ?? 0, SuccessRequests = counts?.Success ?? 0 };
+    }
+
+    /// <summary>Aggregates request stats per model or per platform over a time range, in the database.</summary>
+    /// <param name="query">The time range and grouping.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>One aggregate per model name (in ordinal order) or per platform id (ascending) with rows in the range.</returns>
+    /// <remarks>
+    /// No row is loaded into memory: PostgreSQL answers with one grouped statement; SQLite, which has no percentile
+    /// function and sorts slowly, runs a few index-driven statements per group (see <see cref="StatsAggregator"/>).
+    /// Both return the nearest-rank percentiles described on <see cref="StatsAggregate"/>, so they agree.
+    /// </remarks>
+    /// <exception cref="ArgumentException"><see cref="StatsAggregateQuery.EndTime"/> is before <see cref="StatsAggregateQuery.StartTime"/>.</exception>
+    public async Task<IReadOnlyList<StatsAggregate>> AggregateStatsAsync(StatsAggregateQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.StartTime > query.EndTime)
+        {
+            throw new ArgumentException($"The end time ({query.EndTime:O}) is before the start time ({query.StartTime:O}).", nameof(query));
+        }
+
+        var byModel = query.GroupBy != StatsGroupBy.Platform;
+        var groups = await StatsAggregator.AggregateAsync(CreateContext, byModel ? "model_name" : "platform_id", query.StartTime, query.EndTime, cancellationToken).ConfigureAwait(false);
+
+        var result = groups.ConvertAll(g => new StatsAggregate
+        {
+            ModelName = byModel ? (string)g.Key : null,
+            PlatformId = byModel ? null : StatsSql.ToInt64(g.Key),
+            Requests = g.Requests,
+            Successes = g.Successes,
+            ErrorRate = g.Requests == 0 ? 0 : (double)(g.Requests - g.Successes) / g.Requests,
+            P50DurationMs = g.P50DurationMs,
+            P95DurationMs = g.P95DurationMs,
+            AverageFirstByteMs = g.AverageFirstByteMs,
+            PromptTokens = g.PromptTokens,
+            CompletionTokens = g.CompletionTokens,
+        });
+
+        // Sorted here, not in SQL: PostgreSQL orders text by the database's collation, not ordinally.
+        result.Sort(byModel
+            ? (a, b) => string.CompareOrdinal(a.ModelName, b.ModelName)
+            : (a, b) => Nullable.Compare(a.PlatformId, b.PlatformId));
+        return result;
+    }
+
+    /// <summary>Counts requests and errors per minute or per hour over a time range, in the database.</summary>
+    /// <param name="query">The range, bucket size and filters.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>
+    /// The non-empty buckets, oldest first: a bucket without requests is left out, not returned with zeros.
+    /// Buckets are aligned to UTC minutes or hours, so the first and the last may be cut by the range.
+    /// </returns>
+    /// <exception cref="ArgumentException"><see cref="StatsTimeSeriesQuery.EndTime"/> is not after <see cref="StatsTimeSeriesQuery.StartTime"/>.</exception>
+    public async Task<IReadOnlyList<StatsTimeBucket>> GetStatsTimeSeriesAsync(StatsTimeSeriesQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.EndTime <= query.StartTime)
+        {
+            throw new ArgumentException($"The end time ({query.EndTime:O}) must be after the start time ({query.StartTime:O}).", nameof(query));
+        }
+
+        long bucketMs = query.BucketSize == StatsBucketSize.Hour ? 3_600_000 : 60_000;
+        var (where, parameters) = StatsSql.TimeRange(query.StartTime, query.EndTime);
+        if (query.ModelName is not null)
+        {
+            where += " AND model_name = @model";
+            parameters.Add(("model", query.ModelName));
+        }
+
+        if (query.PlatformId is { } platformId)
+        {
+            where += " AND platform_id = @platform";
+            parameters.Add(("platform", platformId));
+        }
+
+        // Stored times are positive Unix milliseconds, so integer division floors them to UTC minutes or hours.
+        var sql = $"""
+            SELECT "timestamp" / {bucketMs}, COUNT(*), SUM(CASE WHEN success THEN 0 ELSE 1 END)
+            FROM request_stats
+            {where}
+            GROUP BY 1
+            ORDER BY 1
+            """;
+
+        var result = new List<StatsTimeBucket>();
+        await using var context = CreateContext();
+        await using var connection = await StatsSql.OpenAsync(context, cancellationToken).ConfigureAwait(false);
+        await using var command = StatsSql.CreateCommand(connection.Connection, sql, parameters);
+        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleResult, cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            result.Add(new StatsTimeBucket
+            {
+                Start = DateTimeOffset.FromUnixTimeMilliseconds(StatsSql.ToInt64(reader.GetValue(0)) * bucketMs),
+                Requests = StatsSql.ToInt64(reader.GetValue(1)),
+                Errors = StatsSql.ToInt64(reader.GetValue(2)),
+            });
+        }
+
+        return result;
+    }
+
+    /// <summary>Deletes at most <paramref name="batchSize"/> request stats older than <paramref name="cutoff"/>, oldest first.</summary>
+    /// <param name="cutoff">Rows that started before this time are deleted.</param>
+    /// <param name="batchSize">The most rows one call deletes, so the write lock is held briefly.</param>
+    /// <param name="cancellationToken">Cancels the delete.</param>
+    /// <returns>How many rows were deleted; fewer than <paramref name="batchSize"/> means no older row is left.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is not positive.</exception>
+    public async Task<int> DeleteStatsBeforeAsync(DateTimeOffset cutoff, int batchSize, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        var cutoffMs = cutoff.ToUnixTimeMilliseconds();
+        await using var context = CreateContext();
+        return await context.RequestStats
+            .Where(s => s.Timestamp < cutoffMs)
+            .OrderBy(s => s.Timestamp)
+            .Take(batchSize)
+            .ExecuteDeleteAsync(cancellationToken)
+            .ConfigureAwait(false);
+    }
+}

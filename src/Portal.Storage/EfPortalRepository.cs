@@ -1,0 +1,865 @@
+using System.Data;
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Portal.Storage.Entities;
+using Portal.Storage.Internal;
+
+namespace Portal.Storage;
+
+/// <summary>
+/// <see cref="IPortalRepository"/> on EF Core: embedded SQLite (the default) or PostgreSQL, migrated at open; the
+/// configuration read on the request path is served from an in-memory cache.
+/// </summary>
+/// <remarks>
+/// <para>Thread-safe. Each operation uses its own short-lived context.</para>
+/// <para>
+/// The request-path reads (<see cref="FindModelsByNameAsync"/>, <see cref="GetPlatformAsync"/>,
+/// <see cref="GetApiKeysAsync"/>) never query the database and never throw because of it: they answer from a snapshot
+/// of the platforms, models and keys that is reloaded every <see cref="StorageOptions.CacheTtl"/> (so replicas see each
+/// other's changes) and at once after a change made through this instance. While the data is unchanged they return the
+/// same list instances. When the database is unreachable the last snapshot keeps serving.
+/// </para>
+/// <para>The admin methods (<c>List…</c>, <c>Add…</c>, <c>Update…</c>, <c>Delete…</c>) read and write the database directly and see disabled rows too.</para>
+/// </remarks>
+public sealed partial class EfPortalRepository : IPortalRepository, IAsyncDisposable
+{
+    private const int MaxNameLength = 200;
+    private const int MaxFormatLength = 50;
+    private const int MaxUrlLength = 2000;
+    private const int MaxKeyLength = 4000;
+
+    // Rows per upsert statement: 12 parameters a row stays far below the parameter limits of both providers
+    // (SQLite 32,766, PostgreSQL 65,535); larger batches use several statements in one transaction.
+    private const int HealthRowsPerStatement = 500;
+
+    private readonly StorageOptions _options;
+    private readonly DbContextOptions _contextOptions;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly NpgsqlDataSource? _dataSource;
+    private readonly string? _sqliteConnectionString;
+    private readonly ConfigCache _cache;
+    private StatsRetention? _retention;
+    private int _disposed;
+
+    private EfPortalRepository(StorageOptions options, string provider, DbContextOptions contextOptions, NpgsqlDataSource? dataSource, string? sqliteConnectionString, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+    {
+        _options = options;
+        Provider = provider;
+        _contextOptions = contextOptions;
+        _dataSource = dataSource;
+        _sqliteConnectionString = sqliteConnectionString;
+        _time = timeProvider;
+        _logger = loggerFactory.CreateLogger("Portal.Storage");
+        _cache = new ConfigCache(LoadConfigAsync, options.CacheTtl, timeProvider, _logger);
+    }
+
+    /// <summary>The provider in use: <see cref="StorageProviders.Sqlite"/> or <see cref="StorageProviders.Postgres"/>.</summary>
+    public string Provider { get; }
+
+    /// <summary>The settings the repository was opened with.</summary>
+    internal StorageOptions Options => _options;
+
+    /// <summary>The clock.</summary>
+    internal TimeProvider Time => _time;
+
+    /// <summary>The storage logger (category <c>Portal.Storage</c>).</summary>
+    internal ILogger Logger => _logger;
+
+    /// <summary>Whether the provider is PostgreSQL (otherwise SQLite).</summary>
+    internal bool IsPostgres => _dataSource is not null;
+
+    /// <summary>The configuration snapshot being served (for tests and the other parts of the repository).</summary>
+    internal ConfigSnapshot CachedConfig => _cache.Current;
+
+    /// <summary>Opens the database: creates the SQLite folder when missing, applies pending migrations, loads the configuration cache and starts the background loops.</summary>
+    /// <param name="options">The storage settings.</param>
+    /// <param name="loggerFactory">Where logs go.</param>
+    /// <param name="timeProvider">The clock (cache TTL, retention).</param>
+    /// <param name="cancellationToken">Cancels opening.</param>
+    /// <returns>The open repository; dispose it to stop its background loops.</returns>
+    /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
+    /// <exception cref="DbException">The database could not be reached, created or migrated.</exception>
+    public static async Task<EfPortalRepository> OpenAsync(StorageOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var provider = Validate(options);
+        loggerFactory ??= NullLoggerFactory.Instance;
+        timeProvider ??= TimeProvider.System;
+
+        EfPortalRepository repository;
+        string database;
+        if (provider == StorageProviders.Sqlite)
+        {
+            var builder = ParseSqlite(options.ConnectionString);
+            database = CreateSqliteDirectory(builder);
+            var contextOptions = Configure(new DbContextOptionsBuilder<SqlitePortalDbContext>(), loggerFactory)
+                .UseSqlite(builder.ConnectionString)
+                .AddInterceptors(SqliteConnectionSetup.Instance)
+                .Options;
+            repository = new EfPortalRepository(options, provider, contextOptions, null, builder.ConnectionString, timeProvider, loggerFactory);
+        }
+        else
+        {
+            var builder = new NpgsqlDataSourceBuilder(options.ConnectionString);
+            builder.UseLoggerFactory(loggerFactory);
+            database = $"{builder.ConnectionStringBuilder.Host}:{builder.ConnectionStringBuilder.Port}/{builder.ConnectionStringBuilder.Database}";
+            var dataSource = builder.Build();
+            var contextOptions = Configure(new DbContextOptionsBuilder<PostgresPortalDbContext>(), loggerFactory)
+                .UseNpgsql(dataSource)
+                .Options;
+            repository = new EfPortalRepository(options, provider, contextOptions, dataSource, null, timeProvider, loggerFactory);
+        }
+
+        StorageLog.Opening(repository._logger, provider, database);
+        try
+        {
+            await repository.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await repository.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return repository;
+    }
+
+    /// <summary>A new short-lived context of the configured provider.</summary>
+    internal PortalDbContext CreateContext() => IsPostgres
+        ? new PostgresPortalDbContext((DbContextOptions<PostgresPortalDbContext>)_contextOptions)
+        : new SqlitePortalDbContext((DbContextOptions<SqlitePortalDbContext>)_contextOptions);
+
+    /// <inheritdoc />
+    /// <remarks>Answers from the configuration cache; never queries the database.</remarks>
+    public ValueTask<IReadOnlyList<Model>> FindModelsByNameAsync(string name, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var snapshot = _cache.GetAsync(cancellationToken);
+        return snapshot.IsCompletedSuccessfully
+            ? new(snapshot.Result.FindModels(name))
+            : Await(snapshot, name);
+
+        static async ValueTask<IReadOnlyList<Model>> Await(ValueTask<ConfigSnapshot> snapshot, string name) =>
+            (await snapshot.ConfigureAwait(false)).FindModels(name);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Answers from the configuration cache; never queries the database.</remarks>
+    public ValueTask<Platform?> GetPlatformAsync(long platformId, CancellationToken cancellationToken)
+    {
+        var snapshot = _cache.GetAsync(cancellationToken);
+        return snapshot.IsCompletedSuccessfully
+            ? new(snapshot.Result.GetPlatform(platformId))
+            : Await(snapshot, platformId);
+
+        static async ValueTask<Platform?> Await(ValueTask<ConfigSnapshot> snapshot, long platformId) =>
+            (await snapshot.ConfigureAwait(false)).GetPlatform(platformId);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Answers from the configuration cache; never queries the database.</remarks>
+    public ValueTask<IReadOnlyList<ApiKey>> GetApiKeysAsync(long platformId, CancellationToken cancellationToken)
+    {
+        var snapshot = _cache.GetAsync(cancellationToken);
+        return snapshot.IsCompletedSuccessfully
+            ? new(snapshot.Result.GetKeys(platformId))
+            : Await(snapshot, platformId);
+
+        static async ValueTask<IReadOnlyList<ApiKey>> Await(ValueTask<ConfigSnapshot> snapshot, long platformId) =>
+            (await snapshot.ConfigureAwait(false)).GetKeys(platformId);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<HealthState>> GetAllHealthAsync(CancellationToken cancellationToken)
+    {
+        var context = CreateContext();
+        await using (context.ConfigureAwait(false))
+        {
+            var rows = await context.Health.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false);
+            return [.. rows.Select(r => r.ToDomain())];
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One upsert statement per 500 states, all in one transaction: the batch is saved entirely or not at all.</remarks>
+    public async Task SaveHealthAsync(IReadOnlyCollection<HealthState> states, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(states);
+        if (states.Count == 0)
+        {
+            return;
+        }
+
+        // The last state of a resource wins, as with one row per resource; one statement may not touch a row twice.
+        var rows = new Dictionary<(ResourceKind, long), HealthState>();
+        foreach (var state in states)
+        {
+            rows[(state.ResourceKind, state.ResourceId)] = state;
+        }
+
+        var context = CreateContext();
+        await using (context.ConfigureAwait(false))
+        {
+            await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            var connection = context.Database.GetDbConnection();
+            var chunks = rows.Values.Chunk(HealthRowsPerStatement).ToList();
+            if (chunks.Count == 1)
+            {
+                await HealthUpsert.ExecuteAsync(connection, null, chunks[0], cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                foreach (var chunk in chunks)
+                {
+                    await HealthUpsert.ExecuteAsync(connection, transaction, chunk, cancellationToken).ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Lists every platform, enabled or not, ordered by id, as stored now.</summary>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The platforms.</returns>
+    public async Task<IReadOnlyList<Platform>> ListPlatformsAsync(CancellationToken cancellationToken = default)
+    {
+        var context = CreateContext();
+        await using (context.ConfigureAwait(false))
+        {
+            var rows = await context.Platforms.AsNoTracking().OrderBy(p => p.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+            return [.. rows.Select(r => r.ToDomain())];
+        }
+    }
+
+    /// <summary>Lists every model, enabled or not, ordered by id, as stored now.</summary>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The models.</returns>
+    public async Task<IReadOnlyList<Model>> ListModelsAsync(CancellationToken cancellationToken = default)
+    {
+        var context = CreateContext();
+        await using (context.ConfigureAwait(false))
+        {
+            var rows = await context.Models.AsNoTracking().OrderBy(m => m.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+            return [.. rows.Select(r => r.ToDomain())];
+        }
+    }
+
+    /// <summary>Lists every key, enabled or not, ordered by id, as stored now.</summary>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The keys (with their values: mask them with <see cref="ApiKey.Masked"/> before showing them).</returns>
+    public async Task<IReadOnlyList<ApiKey>> ListApiKeysAsync(CancellationToken cancellationToken = default)
+    {
+        var context = CreateContext();
+        await using (context.ConfigureAwait(false))
+        {
+            var rows = await context.ApiKeys.AsNoTracking().OrderBy(k => k.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+            return [.. rows.Select(r => r.ToDomain())];
+        }
+    }
+
+    /// <summary>Adds a platform; requests see it as soon as this returns.</summary>
+    /// <param name="platform">The platform. An <see cref="Platform.Id"/> of 0 lets the database assign one.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>The stored platform, with its id.</returns>
+    /// <exception cref="ArgumentException">A field is empty or too long.</exception>
+    /// <exception cref="InvalidOperationException">A platform with the same id or name exists.</exception>
+    public async Task<Platform> AddPlatformAsync(Platform platform, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(platform);
+        CheckPlatform(platform);
+        Platform stored;
+        var context = CreateContext();
+        await using (context.ConfigureAwait(false))
+        {
+            if (platform.Id != 0 && await context.Platforms.AnyAsync(p => p.Id == platform.Id, cancellationToken).ConfigureAwait(false))
+            {
+                throw new InvalidOperationException($"A platform with id {platform.Id} already exists.");
+            }
+
+            await CheckPlatformNameAsync(context, platform, cancellationToken).ConfigureAwait(false);
+            var now = Now();
+            var row = new PlatformEntity { Id = platform.Id, CreatedAt = now, UpdatedAt = now };
+            row.Apply(platform);
+            context.Platforms.Add(row);
+            await SaveAsync(context, () => $"A platform named '{platform.Name}' already exists.", cancellationToken).ConfigureAwait(false);
+            await SyncIdentityAsync(context, "platforms", platform.Id, cancellationToken).ConfigureAwait(false);
+            stored = row.ToDomain();
+        }
+
+        await ApplyConfigChangeAsync(cancellationToken).ConfigureAwait(false);
+        return stored;
+    }
+
+    /// <summary>Replaces the platform with the same id; requests see the change as soon as this returns.</summary>
+    /// <param name="platform">The new version.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>The stored platform.</returns>
+    /// <exception cref="ArgumentException">A field is empty or too long.</exception>
+    /// <exception cref="KeyNotFoundException">No platform has that id.</exception>
+    /// <exception cref="InvalidOperationException">Another platform has that name.</exception>
+    public async Task<Platform> UpdatePlatformAsync(Platform platform, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(platform);
+        CheckPlatform(platform);
+        Platform stored;
+        var context = CreateContext();
+        await using (context.ConfigureAwait(false))
+        {
+            var row = await context.Platforms.FirstOrDefaultAsync(p => p.Id == platform.Id, cancellationToken).ConfigureAwait(false)
+                ?? throw new KeyNotFoundException($"No platform with id {platform.Id}.");
+            await CheckPlatformNameAsync(context, platform, cancellationToken).ConfigureAwait(false);
+            row.Apply(platform);
+            row.UpdatedAt = Now();
+            await SaveAsync(context, () => $"A platform named '{platform.Name}' already exists.", cancellationToken).ConfigureAwait(false);
+            stored = row.ToDomain();
+        }
+
+        await ApplyConfigChangeAsync(cancellationToken).ConfigureAwait(false);
+        return stored;
+    }
+
+    /// <summary>Deletes a platform with its models, keys and their health; requests stop using it as soon as this returns.</summary>
+    /// <param name="platformId">The platform's id.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>Whether a platform was deleted.</returns>
+    /// <remarks>Stats rows keep the deleted ids. To keep a platform's configuration but stop routing to it, disable it instead.</remarks>
+    public async Task<bool> DeletePlatformAsync(long platformId, CancellationToken cancellationToken = default)
+    {
+        int deleted;
+        var context = CreateContext();
+        await using (context.ConfigureAwait(false))
+        {
+            var transaction = await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var models = context.Models.Where(m => m.PlatformId == platformId).Select(m => m.Id);
+                var keys = context.ApiKeys.Where(k => k.PlatformId == platformId).Select(k => k.Id);
+                await context.Health
+                    .Where(h => (h.ResourceKind == (int)ResourceKind.Platform && h.ResourceId == platformId)
+                        || (h.ResourceKind == (int)ResourceKind.Model && models.Contains(h.ResourceId))
+                        || (h.ResourceKind == (int)ResourceKind.ApiKey && keys.Contains(h.ResourceId)))
+                    .ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+
+                // The foreign keys cascade too; deleting the children explicitly does not depend on that.
+                await context.ApiKeys.Where(k => k.PlatformId == platformId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+                await context.Models.Where(m => m.PlatformId == platformId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+                deleted = await context.Platforms.Where(p => p.Id == platformId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (deleted > 0)
+        {
+            await ApplyConfigChangeAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return deleted > 0;
+    }
+
+    /// <summary>Adds a model; requests see it as soon as this returns.</summary>
+    /// <param name="model">The model. An <see cref="Model.Id"/> of 0 lets the database assign one.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>The stored model, with its id.</returns>
+    /// <exception cref="ArgumentException">A field is empty or too long.</exception>
+    /// <exception cref="InvalidOperationException">The id exists, the platform does not, or the platform already has a model with that name.</exception>
+    public async Task<Model> AddModelAsync(Model model, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        CheckModel(model);
+        Model stored;
+        var context = CreateContext();
+        await using (context.ConfigureAwait(false))
+        {
+            if (model.Id != 0 && await context.Models.AnyAsync(m => m.Id == model.Id, cancellationToken).ConfigureAwait(false))
+            {
+                throw new InvalidOperationException($"A model with id {model.Id} already exists.");
+            }
+
+            await CheckModelAsync(context, model, cancellationToken).ConfigureAwait(false);
+            var now = Now();
+            var row = new ModelEntity { Id = model.Id, CreatedAt = now, UpdatedAt = now };
+            row.Apply(model);
+            context.Models.Add(row);
+            await SaveAsync(context, () => ModelConflict(model), cancellationToken).ConfigureAwait(false);
+            await SyncIdentityAsync(context, "models", model.Id, cancellationToken).ConfigureAwait(false);
+            stored = row.ToDomain();
+        }
+
+        await ApplyConfigChangeAsync(cancellationToken).ConfigureAwait(false);
+        return stored;
+    }
+
+    /// <summary>Replaces the model with the same id; requests see the change as soon as this returns.</summary>
+    /// <param name="model">The new version.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>The stored model.</returns>
+    /// <exception cref="ArgumentException">A field is empty or too long.</exception>
+    /// <exception cref="KeyNotFoundException">No model has that id.</exception>
+    /// <exception cref="InvalidOperationException">The platform does not exist or already has another model with that name.</exception>
+    public async Task<Model> UpdateModelAsync(Model model, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        CheckModel(model);
+        Model stored;
+        var context = CreateContext();
+        await using (context.ConfigureAwait(false))
+        {
+            var row = await context.Models.FirstOrDefaultAsync(m => m.Id == model.Id, cancellationToken).ConfigureAwait(false)
+                ?? throw new KeyNotFoundException($"No model with id {model.Id}.");
+            await CheckModelAsync(context, model, cancellationToken).ConfigureAwait(false);
+            row.Apply(model);
+            row.UpdatedAt = Now();
+            await SaveAsync(context, () => ModelConflict(model), cancellationToken).ConfigureAwait(false);
+            stored = row.ToDomain();
+        }
+
+        await ApplyConfigChangeAsync(cancellationToken).ConfigureAwait(false);
+        return stored;
+    }
+
+    /// <summary>Deletes a model and its health; requests stop using it as soon as this returns.</summary>
+    /// <param name="modelId">The model's id.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>Whether a model was deleted.</returns>
+    public Task<bool> DeleteModelAsync(long modelId, CancellationToken cancellationToken = default) =>
+        DeleteAsync(c => c.Models.Where(m => m.Id == modelId), ResourceKind.Model, modelId, cancellationToken);
+
+    /// <summary>Adds a key; requests can use it as soon as this returns.</summary>
+    /// <param name="apiKey">The key. An <see cref="ApiKey.Id"/> of 0 lets the database assign one.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>The stored key, with its id.</returns>
+    /// <exception cref="ArgumentException">The value is empty or too long.</exception>
+    /// <exception cref="InvalidOperationException">The id exists or the platform does not.</exception>
+    public async Task<ApiKey> AddApiKeyAsync(ApiKey apiKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(apiKey);
+        CheckApiKey(apiKey);
+        ApiKey stored;
+        var context = CreateContext();
+        await using (context.ConfigureAwait(false))
+        {
+            if (apiKey.Id != 0 && await context.ApiKeys.AnyAsync(k => k.Id == apiKey.Id, cancellationToken).ConfigureAwait(false))
+            {
+                throw new InvalidOperationException($"A key with id {apiKey.Id} already exists.");
+            }
+
+            await CheckPlatformExistsAsync(context, apiKey.PlatformId, cancellationToken).ConfigureAwait(false);
+            var now = Now();
+            var row = new ApiKeyEntity { Id = apiKey.Id, CreatedAt = now, UpdatedAt = now };
+            row.Apply(apiKey);
+            context.ApiKeys.Add(row);
+            await SaveAsync(context, () => $"A key with id {apiKey.Id} already exists.", cancellationToken).ConfigureAwait(false);
+            await SyncIdentityAsync(context, "api_keys", apiKey.Id, cancellationToken).ConfigureAwait(false);
+            stored = row.ToDomain();
+        }
+
+        await ApplyConfigChangeAsync(cancellationToken).ConfigureAwait(false);
+        return stored;
+    }
+
+    /// <summary>Replaces the key with the same id; requests see the change as soon as this returns.</summary>
+    /// <param name="apiKey">The new version.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>The stored key.</returns>
+    /// <exception cref="ArgumentException">The value is empty or too long.</exception>
+    /// <exception cref="KeyNotFoundException">No key has that id.</exception>
+    /// <exception cref="InvalidOperationException">The platform does not exist.</exception>
+    public async Task<ApiKey> UpdateApiKeyAsync(ApiKey apiKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(apiKey);
+        CheckApiKey(apiKey);
+        ApiKey stored;
+        var context = CreateContext();
+        await using (context.ConfigureAwait(false))
+        {
+            var row = await context.ApiKeys.FirstOrDefaultAsync(k => k.Id == apiKey.Id, cancellationToken).ConfigureAwait(false)
+                ?? throw new KeyNotFoundException($"No key with id {apiKey.Id}.");
+            await CheckPlatformExistsAsync(context, apiKey.PlatformId, cancellationToken).ConfigureAwait(false);
+            row.Apply(apiKey);
+            row.UpdatedAt = Now();
+            await SaveAsync(context, () => $"The key {apiKey.Id} conflicts with another key of platform {apiKey.PlatformId}.", cancellationToken).ConfigureAwait(false);
+            stored = row.ToDomain();
+        }
+
+        await ApplyConfigChangeAsync(cancellationToken).ConfigureAwait(false);
+        return stored;
+    }
+
+    /// <summary>Deletes a key and its health; requests stop using it as soon as this returns.</summary>
+    /// <param name="apiKeyId">The key's id.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>Whether a key was deleted.</returns>
+    public Task<bool> DeleteApiKeyAsync(long apiKeyId, CancellationToken cancellationToken = default) =>
+        DeleteAsync(c => c.ApiKeys.Where(k => k.Id == apiKeyId), ResourceKind.ApiKey, apiKeyId, cancellationToken);
+
+    /// <summary>Marks the configuration cache stale and reloads it in the background; the next request-path read waits briefly for that reload.</summary>
+    /// <remarks>
+    /// Changes made through this instance's admin methods and config import already do this. Call it after changing
+    /// the configuration tables another way. Never throws: if the database cannot be read, the cached configuration
+    /// keeps serving and the periodic reload tries again.
+    /// </remarks>
+    public void InvalidateCache() => _cache.Invalidate();
+
+    /// <summary>Reads the configuration from the database now and serves it to the request path.</summary>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>A task that completes when the new configuration is being served.</returns>
+    /// <exception cref="DbException">The database could not be read; the cached configuration keeps serving.</exception>
+    public Task RefreshCacheAsync(CancellationToken cancellationToken = default) => _cache.LoadAsync(cancellationToken);
+
+    /// <summary>Stops the background loops (cache reload, stats retention) and releases the connections.</summary>
+    /// <returns>A task that completes when they have stopped.</returns>
+    /// <remarks>Idempotent. After disposal the request-path reads keep answering from the last snapshot.</remarks>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        if (_retention is not null)
+        {
+            await _retention.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _cache.DisposeAsync().ConfigureAwait(false);
+        if (_dataSource is not null)
+        {
+            await _dataSource.DisposeAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            // Pooled connections keep the file (and its WAL) open after the repository is gone.
+            using var connection = new SqliteConnection(_sqliteConnectionString);
+            SqliteConnection.ClearPool(connection);
+        }
+    }
+
+    private async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        var context = CreateContext();
+        await using (context.ConfigureAwait(false))
+        {
+            if (!IsPostgres)
+            {
+                // WAL is stored in the file: set once, it holds for every later connection (readers never block the writer).
+                await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                var command = context.Database.GetDbConnection().CreateCommand();
+                await using (command.ConfigureAwait(false))
+                {
+                    command.CommandText = "PRAGMA journal_mode=WAL";
+                    var mode = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+                    if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+                    {
+                        StorageLog.NotWal(_logger, mode ?? "unknown");
+                    }
+                }
+            }
+
+            var pending = (await context.Database.GetPendingMigrationsAsync(cancellationToken).ConfigureAwait(false)).ToList();
+            if (pending.Count > 0)
+            {
+                StorageLog.ApplyingMigrations(_logger, pending.Count, string.Join(", ", pending));
+            }
+
+            await context.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await _cache.LoadAsync(cancellationToken).ConfigureAwait(false);
+        var snapshot = _cache.Current;
+        StorageLog.Opened(_logger, snapshot.Platforms.Count, snapshot.Models.Count, snapshot.Keys.Count);
+        _cache.Start();
+        _retention = new StatsRetention(this);
+        _retention.Start();
+    }
+
+    /// <summary>Reads the three configuration tables as one consistent view.</summary>
+    private async Task<ConfigData> LoadConfigAsync(CancellationToken cancellationToken)
+    {
+        var context = CreateContext();
+        await using (context.ConfigureAwait(false))
+        {
+            await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+            // A read transaction: all three reads see the same committed state. SQLite's default BEGIN IMMEDIATE would
+            // take the write lock, so it gets a deferred (read) transaction instead.
+            var transaction = IsPostgres
+                ? await context.Database.GetDbConnection().BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false)
+                : ((SqliteConnection)context.Database.GetDbConnection()).BeginTransaction(deferred: true);
+            await using (transaction.ConfigureAwait(false))
+            {
+                await context.Database.UseTransactionAsync(transaction, cancellationToken).ConfigureAwait(false);
+                var platforms = await context.Platforms.AsNoTracking().OrderBy(p => p.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+                var models = await context.Models.AsNoTracking().OrderBy(m => m.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+                var keys = await context.ApiKeys.AsNoTracking().OrderBy(k => k.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return new ConfigData(
+                    [.. platforms.Select(p => p.ToDomain())],
+                    [.. models.Select(m => m.ToDomain())],
+                    [.. keys.Select(k => k.ToDomain())]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// After a change to the configuration tables (admin write, config import): reloads the cache and waits (briefly)
+    /// for the reload, so requests see the change once this returns. Never throws; if the reload fails, the periodic
+    /// one catches up.
+    /// </summary>
+    internal async Task ApplyConfigChangeAsync(CancellationToken cancellationToken)
+    {
+        _cache.Invalidate();
+        await _cache.GetAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<bool> DeleteAsync<T>(Func<PortalDbContext, IQueryable<T>> rows, ResourceKind kind, long id, CancellationToken cancellationToken)
+    {
+        int deleted;
+        var context = CreateContext();
+        await using (context.ConfigureAwait(false))
+        {
+            var transaction = await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                await context.Health.Where(h => h.ResourceKind == (int)kind && h.ResourceId == id).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+                deleted = await rows(context).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (deleted > 0)
+        {
+            await ApplyConfigChangeAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return deleted > 0;
+    }
+
+    /// <summary>Saves, turning constraint violations that raced past the checks into the same exceptions the checks throw.</summary>
+    private static async Task SaveAsync(PortalDbContext context, Func<string> uniqueMessage, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbUpdateException ex) when (IsUniqueViolation(ex))
+        {
+            throw new InvalidOperationException(uniqueMessage(), ex);
+        }
+        catch (DbUpdateException ex) when (IsForeignKeyViolation(ex))
+        {
+            throw new InvalidOperationException("The platform does not exist.", ex);
+        }
+    }
+
+    /// <summary>
+    /// PostgreSQL identity sequences do not move when a row is inserted with an explicit id; move it past the largest id
+    /// so the next generated one does not collide. SQLite's AUTOINCREMENT does this by itself.
+    /// </summary>
+    private async Task SyncIdentityAsync(PortalDbContext context, string table, long explicitId, CancellationToken cancellationToken)
+    {
+        if (!IsPostgres || explicitId == 0)
+        {
+            return;
+        }
+
+        // The table name is one of three constants, never user input.
+#pragma warning disable EF1002 // Risk of SQL injection: see above.
+        await context.Database.ExecuteSqlRawAsync(
+            $"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))",
+            cancellationToken).ConfigureAwait(false);
+#pragma warning restore EF1002
+    }
+
+    private static async Task CheckPlatformNameAsync(PortalDbContext context, Platform platform, CancellationToken cancellationToken)
+    {
+        if (await context.Platforms.AnyAsync(p => p.Name == platform.Name && p.Id != platform.Id, cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException($"A platform named '{platform.Name}' already exists.");
+        }
+    }
+
+    private static async Task CheckModelAsync(PortalDbContext context, Model model, CancellationToken cancellationToken)
+    {
+        await CheckPlatformExistsAsync(context, model.PlatformId, cancellationToken).ConfigureAwait(false);
+        if (await context.Models.AnyAsync(m => m.PlatformId == model.PlatformId && m.Name == model.Name && m.Id != model.Id, cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException(ModelConflict(model));
+        }
+    }
+
+    private static async Task CheckPlatformExistsAsync(PortalDbContext context, long platformId, CancellationToken cancellationToken)
+    {
+        if (!await context.Platforms.AnyAsync(p => p.Id == platformId, cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException($"No platform with id {platformId}.");
+        }
+    }
+
+    private static string ModelConflict(Model model) => $"Platform {model.PlatformId} already has a model named '{model.Name}'.";
+
+    private static void CheckPlatform(Platform platform)
+    {
+        CheckText(platform.Name, MaxNameLength, "Platform.Name");
+        CheckText(platform.Format, MaxFormatLength, "Platform.Format");
+        CheckText(platform.BaseUrl, MaxUrlLength, "Platform.BaseUrl");
+    }
+
+    private static void CheckModel(Model model)
+    {
+        CheckText(model.Name, MaxNameLength, "Model.Name");
+        if (model.Alias is { Length: > MaxNameLength })
+        {
+            throw new ArgumentException($"Model.Alias is longer than {MaxNameLength} characters.", nameof(model));
+        }
+    }
+
+    private static void CheckApiKey(ApiKey apiKey) => CheckText(apiKey.Value, MaxKeyLength, "ApiKey.Value");
+
+    private static void CheckText(string? value, int maxLength, string name)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new ArgumentException($"{name} is required.", name);
+        }
+
+        if (value.Length > maxLength)
+        {
+            throw new ArgumentException($"{name} is longer than {maxLength} characters.", name);
+        }
+    }
+
+    private static bool IsUniqueViolation(DbUpdateException ex) => ex.InnerException switch
+    {
+        SqliteException e => e.SqliteExtendedErrorCode is 2067 or 1555, // SQLITE_CONSTRAINT_UNIQUE, SQLITE_CONSTRAINT_PRIMARYKEY
+        PostgresException e => e.SqlState == PostgresErrorCodes.UniqueViolation,
+        _ => false,
+    };
+
+    private static bool IsForeignKeyViolation(DbUpdateException ex) => ex.InnerException switch
+    {
+        SqliteException e => e.SqliteExtendedErrorCode == 787, // SQLITE_CONSTRAINT_FOREIGNKEY
+        PostgresException e => e.SqlState == PostgresErrorCodes.ForeignKeyViolation,
+        _ => false,
+    };
+
+    private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private static string Validate(StorageOptions options)
+    {
+        var provider = options.Provider?.Trim().ToLowerInvariant() switch
+        {
+            StorageProviders.Sqlite => StorageProviders.Sqlite,
+            StorageProviders.Postgres => StorageProviders.Postgres,
+            _ => throw new ArgumentException(
+                $"{StorageOptions.SectionName}:Provider is '{options.Provider}'; it must be '{StorageProviders.Sqlite}' or '{StorageProviders.Postgres}'.",
+                nameof(options)),
+        };
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            throw new ArgumentException($"{StorageOptions.SectionName}:ConnectionString is empty.", nameof(options));
+        }
+
+        if (options.CacheTtl <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{StorageOptions.SectionName}:CacheTtl must be positive; it is {options.CacheTtl}.", nameof(options));
+        }
+
+        if (options.RetentionDays < 0)
+        {
+            throw new ArgumentException($"{StorageOptions.SectionName}:RetentionDays must be 0 (keep for ever) or more; it is {options.RetentionDays}.", nameof(options));
+        }
+
+        if (options.RetentionInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{StorageOptions.SectionName}:RetentionInterval must be positive; it is {options.RetentionInterval}.", nameof(options));
+        }
+
+        if (options.RetentionBatchSize <= 0)
+        {
+            throw new ArgumentException($"{StorageOptions.SectionName}:RetentionBatchSize must be positive; it is {options.RetentionBatchSize}.", nameof(options));
+        }
+
+        if (provider == StorageProviders.Postgres)
+        {
+            try
+            {
+                _ = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new ArgumentException($"{StorageOptions.SectionName}:ConnectionString is not a valid PostgreSQL connection string: {ex.Message}", nameof(options), ex);
+            }
+        }
+
+        return provider;
+    }
+
+    private static SqliteConnectionStringBuilder ParseSqlite(string connectionString)
+    {
+        try
+        {
+            return new SqliteConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ArgumentException($"{StorageOptions.SectionName}:ConnectionString is not a valid SQLite connection string: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Creates the folder of the database file when missing; returns the file's path (for the log).</summary>
+    private static string CreateSqliteDirectory(SqliteConnectionStringBuilder builder)
+    {
+        var dataSource = builder.DataSource;
+        if (string.IsNullOrEmpty(dataSource) || builder.Mode == SqliteOpenMode.Memory
+            || dataSource.StartsWith(':') || dataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
+        {
+            return dataSource;
+        }
+
+        var path = Path.GetFullPath(dataSource);
+        if (Path.GetDirectoryName(path) is { Length: > 0 } directory)
+        {
+            try
+            {
+                Directory.CreateDirectory(directory);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new ArgumentException($"{StorageOptions.SectionName}:ConnectionString: cannot create the folder '{directory}' of the database file: {ex.Message}", ex);
+            }
+        }
+
+        return path;
+    }
+
+    /// <summary>Settings both providers share.</summary>
+    private static DbContextOptionsBuilder<T> Configure<T>(DbContextOptionsBuilder<T> builder, ILoggerFactory loggerFactory)
+        where T : DbContext
+    {
+        return builder
+            .UseLoggerFactory(loggerFactory)
+            .ConfigureWarnings(w => w
+                // Every statement at Information would flood the log at thousands of stats rows a second.
+                .Log((RelationalEventId.CommandExecuted, LogLevel.Debug))
+                // Failures reach the caller as exceptions, and the background writers log them with context, once;
+                // EF's own error events would log each one again, at Error, while the database is down.
+                .Log((RelationalEventId.CommandError, LogLevel.Debug))
+                .Log((RelationalEventId.ConnectionError, LogLevel.Debug))
+                .Log((RelationalEventId.TransactionError, LogLevel.Debug))
+                .Log((CoreEventId.SaveChangesFailed, LogLevel.Debug))
+                .Log((CoreEventId.QueryIterationFailed, LogLevel.Debug))
+                // Each repository has its own options (and a PostgreSQL data source), hence its own EF service
+                // provider; a process that opens many (tests) is expected, not a leak to fail on.
+                .Log((CoreEventId.ManyServiceProvidersCreatedWarning, LogLevel.Debug)));
+    }
+}

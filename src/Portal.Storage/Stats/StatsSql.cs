@@ -1,0 +1,139 @@
+using System.Data.Common;
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Portal.Storage.Entities;
+
+namespace Portal.Storage;
+
+/// <summary>Shared pieces of the request-stats SQL: filters, mapping, parameters, connections.</summary>
+internal static class StatsSql
+{
+    /// <summary>The request_stats columns in insert order.</summary>
+    public const string Columns =
+        "id, \"timestamp\", is_stream, model_name, platform_id, api_key_id, model_id, duration_ms, first_byte_ms, success, error_message, status_code, prompt_tokens, completion_tokens";
+
+    /// <summary>Applies the filters of <paramref name="query"/> (times as Unix milliseconds, start inclusive, end exclusive).</summary>
+    public static IQueryable<RequestStatEntity> Filter(IQueryable<RequestStatEntity> rows, StatsQuery query)
+    {
+        if (query.StartTime is { } start)
+        {
+            var ms = start.ToUnixTimeMilliseconds();
+            rows = rows.Where(s => s.Timestamp >= ms);
+        }
+
+        if (query.EndTime is { } end)
+        {
+            var ms = end.ToUnixTimeMilliseconds();
+            rows = rows.Where(s => s.Timestamp < ms);
+        }
+
+        if (query.ModelName is { } model)
+        {
+            rows = rows.Where(s => s.ModelName == model);
+        }
+
+        if (query.Success is { } success)
+        {
+            rows = rows.Where(s => s.Success == success);
+        }
+
+        if (query.PlatformId is { } platformId)
+        {
+            rows = rows.Where(s => s.PlatformId == platformId);
+        }
+
+        if (query.ApiKeyId is { } apiKeyId)
+        {
+            rows = rows.Where(s => s.ApiKeyId == apiKeyId);
+        }
+
+        if (query.IsStream is { } isStream)
+        {
+            rows = rows.Where(s => s.IsStream == isStream);
+        }
+
+        return rows;
+    }
+
+    public static RequestStat ToRequestStat(RequestStatEntity e) => new()
+    {
+        Id = e.Id,
+        Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(e.Timestamp),
+        IsStream = e.IsStream,
+        ModelName = e.ModelName,
+        PlatformId = e.PlatformId,
+        ApiKeyId = e.ApiKeyId,
+        ModelId = e.ModelId,
+        Duration = TimeSpan.FromMilliseconds(e.DurationMs),
+        FirstByteTime = e.FirstByteMs is { } firstByte ? TimeSpan.FromMilliseconds(firstByte) : null,
+        Success = e.Success,
+        ErrorMessage = e.ErrorMessage,
+        StatusCode = e.StatusCode,
+        PromptTokens = e.PromptTokens,
+        CompletionTokens = e.CompletionTokens,
+    };
+
+    /// <summary>A <c>WHERE</c> clause over the <c>timestamp</c> column (start inclusive, end exclusive), with its parameters; more conditions can be appended with <c>AND</c>.</summary>
+    public static (string Where, List<(string Name, object Value)> Parameters) TimeRange(DateTimeOffset? start, DateTimeOffset? end)
+    {
+        var conditions = new List<string>(2);
+        var parameters = new List<(string, object)>(4);
+        if (start is { } s)
+        {
+            conditions.Add("\"timestamp\" >= @start");
+            parameters.Add(("start", s.ToUnixTimeMilliseconds()));
+        }
+
+        if (end is { } e)
+        {
+            conditions.Add("\"timestamp\" < @end");
+            parameters.Add(("end", e.ToUnixTimeMilliseconds()));
+        }
+
+        // "1 = 1" keeps the clause appendable; both planners drop it.
+        return ("WHERE " + (conditions.Count == 0 ? "1 = 1" : string.Join(" AND ", conditions)), parameters);
+    }
+
+    /// <summary>A command on <paramref name="connection"/> with named parameters.</summary>
+    public static DbCommand CreateCommand(DbConnection connection, string sql, IEnumerable<(string Name, object Value)> parameters)
+    {
+        var command = connection.CreateCommand();
+#pragma warning disable CA2100 // The SQL is assembled from constants and column names only; every value is a parameter.
+        command.CommandText = sql;
+#pragma warning restore CA2100
+        foreach (var (name, value) in parameters)
+        {
+            AddParameter(command, name, value);
+        }
+
+        return command;
+    }
+
+    /// <summary>Adds a named parameter and returns it, so a prepared command can be re-executed with new values.</summary>
+    public static DbParameter AddParameter(DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+        return parameter;
+    }
+
+    /// <summary>Opens the context's connection, so SQLite connections get the context's pragmas; disposing closes it.</summary>
+    public static async Task<OpenConnection> OpenAsync(PortalDbContext context, CancellationToken cancellationToken)
+    {
+        await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return new OpenConnection(context);
+    }
+
+    /// <summary>Reads a COUNT or SUM: PostgreSQL returns bigint or numeric, SQLite integer; both convert exactly.</summary>
+    public static long ToInt64(object value) => value is DBNull ? 0 : Convert.ToInt64(value, CultureInfo.InvariantCulture);
+
+    /// <summary>A context's connection opened by <see cref="OpenAsync"/>.</summary>
+    public readonly struct OpenConnection(PortalDbContext context) : IAsyncDisposable
+    {
+        public DbConnection Connection => context.Database.GetDbConnection();
+
+        public ValueTask DisposeAsync() => new(context.Database.CloseConnectionAsync());
+    }
+}

@@ -1,0 +1,44 @@
+namespace Portal.Storage;
+
+/// <summary>The width of the buckets of <see cref="EfPortalRepository.GetStatsTimeSeriesAsync"/>.</summary>
+public enum StatsBucketSize
+{
+    /// <summary>One bucket per UTC minute.</summary>
+    Minute,
+
+    /// <summary>One bucket per UTC hour.</summary>
+    Hour,
+}
+
+/// <summary>The range, bucket size and filters of <see cref="EfPortalRepository.GetStatsTimeSeriesAsync"/>.</summary>
+public sealed record StatsTimeSeriesQuery
+{
+    /// <summary>Only rows at or after this time.</summary>
+    public required DateTimeOffset StartTime { get; init; }
+
+    /// <summary>Only rows before this time; must be after <see cref="StartTime"/>.</summary>
+    public required DateTimeOffset EndTime { get; init; }
+
+    /// <summary>The width of a bucket.</summary>
+    /// <value>The default is <see cref="StatsBucketSize.Minute"/>.</value>
+    public StatsBucketSize BucketSize { get; init; } = StatsBucketSize.Minute;
+
+    /// <summary>Only rows for this requested model name (ordinal); <see langword="null"/> for all.</summary>
+    public string? ModelName { get; init; }
+
+    /// <summary>Only rows served by this platform; <see langword="null"/> for all.</summary>
+    public long? PlatformId { get; init; }
+}
+
+/// <summary>The requests and errors of one time bucket.</summary>
+public sealed record StatsTimeBucket
+{
+    /// <summary>The start of the bucket (UTC, aligned to the minute or hour); the bucket ends where the next one would start.</summary>
+    public DateTimeOffset Start { get; init; }
+
+    /// <summary>Requests (upstream attempts) that started in the bucket.</summary>
+    public long Requests { get; init; }
+
+    /// <summary>Requests in the bucket that failed.</summary>
+    public long Errors { get; init; }
+}

@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Portal.Storage.Tests.Infrastructure;
+
+namespace Portal.Storage.Tests;
+
+public sealed class StorageServiceCollectionExtensionsTests : IDisposable
+{
+    private readonly TempSqlite _database = new();
+
+    public void Dispose() => _database.Dispose();
+
+    [Fact]
+    public async Task AddPortalStorage_HostStart_OpensOneRepositoryServedAsBothTypes()
+    {
+        var services = new ServiceCollection();
+        services.AddPortalStorage(o => o.ConnectionString = _database.ConnectionString);
+        await using var provider = services.BuildServiceProvider();
+
+        foreach (var hosted in provider.GetServices<IHostedService>())
+        {
+            await hosted.StartAsync(default);
+        }
+
+        Assert.True(File.Exists(_database.FilePath));
+        var repository = provider.GetRequiredService<EfPortalRepository>();
+        Assert.Same(repository, provider.GetRequiredService<IPortalRepository>());
+        Assert.Equal(StorageProviders.Sqlite, repository.Provider);
+    }
+
+    [Fact]
+    public async Task AddPortalStorage_ResolvedBeforeTheHostStarts_OpensOnTheSpot()
+    {
+        var services = new ServiceCollection();
+        services.AddPortalStorage(o => o.ConnectionString = _database.ConnectionString);
+        await using var provider = services.BuildServiceProvider();
+
+        var repository = provider.GetRequiredService<IPortalRepository>();
+
+        Assert.Empty(await repository.FindModelsByNameAsync("x", default));
+        Assert.True(File.Exists(_database.FilePath));
+    }
+
+    [Fact]
+    public async Task AddPortalStorage_SettingsFromConfiguration_AreBoundAndConfigureRunsAfter()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Portal:Storage:ConnectionString"] = _database.ConnectionString,
+            ["Portal:Storage:CacheTtl"] = "00:00:42",
+            ["Portal:Storage:RetentionDays"] = "7",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddPortalStorage(o => o.RetentionDays = 9);
+        await using var provider = services.BuildServiceProvider();
+
+        var repository = provider.GetRequiredService<EfPortalRepository>();
+
+        Assert.Equal(TimeSpan.FromSeconds(42), repository.Options.CacheTtl);
+        Assert.Equal(9, repository.Options.RetentionDays);
+        Assert.True(File.Exists(_database.FilePath));
+    }
+
+    [Fact]
+    public async Task AddPortalStorage_InvalidProvider_FailsTheStartNamingTheSetting()
+    {
+        var services = new ServiceCollection();
+        services.AddPortalStorage(o => o.Provider = "oracle");
+        await using var provider = services.BuildServiceProvider();
+
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => provider.GetServices<IHostedService>().Single().StartAsync(default));
+        Assert.Contains("Portal:Storage:Provider", ex.Message, StringComparison.Ordinal);
+    }
+}
