@@ -73,4 +73,66 @@ public sealed class StorageServiceCollectionExtensionsTests : IDisposable
         var ex = await Assert.ThrowsAsync<ArgumentException>(() => provider.GetServices<IHostedService>().Single().StartAsync(default));
         Assert.Contains("Portal:Storage:Provider", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AddPortalStorage_ConfigFileSetting_IsImportedAtStart()
+    {
+        var file = Path.Combine(_database.DirectoryPath, "portal.json");
+        await File.WriteAllTextAsync(file, """
+            { "platforms": [ { "name": "p", "format": "openai", "baseUrl": "http://127.0.0.1:1",
+                               "models": [ { "name": "upstream", "alias": "fast" } ], "keys": [ "sk-start-import-0123456789" ] } ] }
+            """);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Portal:Storage:ConnectionString"] = _database.ConnectionString,
+            ["Portal:ConfigFile"] = file,
+        }).Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
+        services.AddPortalStorage();
+        await using var provider = services.BuildServiceProvider();
+
+        foreach (var hosted in provider.GetServices<IHostedService>())
+        {
+            await hosted.StartAsync(default);
+        }
+
+        var models = await provider.GetRequiredService<IPortalRepository>().FindModelsByNameAsync("fast", default);
+        Assert.Equal("upstream", Assert.Single(models).Name);
+    }
+
+    [Fact]
+    public async Task AddPortalStorage_ConfigFileSetToMissingPath_FailsStartNamingTheFile()
+    {
+        var missing = Path.Combine(_database.DirectoryPath, "nope.json");
+        var services = new ServiceCollection();
+        services.AddPortalStorage(o =>
+        {
+            o.ConnectionString = _database.ConnectionString;
+            o.ConfigFile = missing;
+        });
+        await using var provider = services.BuildServiceProvider();
+
+        var error = await Assert.ThrowsAsync<FileNotFoundException>(() => Task.WhenAll(provider.GetServices<IHostedService>().Select(h => h.StartAsync(default))));
+
+        Assert.Contains("nope.json", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AddPortalStorage_InvalidConfigFile_FailsStartWithPathAndProblem()
+    {
+        var file = Path.Combine(_database.DirectoryPath, "bad.json");
+        await File.WriteAllTextAsync(file, """{ "platforms": [ { "name": "p", "format": "nope", "baseUrl": "http://127.0.0.1:1" } ] }""");
+        var services = new ServiceCollection();
+        services.AddPortalStorage(o =>
+        {
+            o.ConnectionString = _database.ConnectionString;
+            o.ConfigFile = file;
+        });
+        await using var provider = services.BuildServiceProvider();
+
+        var error = await Assert.ThrowsAsync<Portal.Storage.Configuration.PortalConfigException>(() => Task.WhenAll(provider.GetServices<IHostedService>().Select(h => h.StartAsync(default))));
+
+        Assert.Equal("$.platforms[0].format", error.JsonPath);
+        Assert.EndsWith("bad.json", error.FilePath, StringComparison.Ordinal);
+    }
 }

@@ -108,6 +108,7 @@ internal static class StatsBenchStores
         }
 
         SqliteConnection.ClearAllPools();
+        Directory.CreateDirectory(Folder);
         foreach (var file in new[] { location, location + "-wal", location + "-shm" })
         {
             File.Delete(file);
