@@ -11,19 +11,21 @@ namespace Portal.Storage;
 /// </summary>
 /// <remarks>
 /// <para>
-/// PostgreSQL answers with one grouped statement: <c>percentile_disc(p)</c> is the nearest rank (for p = 0.5 and 0.95,
+/// PostgreSQL answers with one grouped statement: <c>percentile_disc(p)</c> is the nearest rank (for p = 0.5 and 0.95
 /// the floating-point product p·n never crosses an integer, so it equals the integer formula used for SQLite).
 /// </para>
 /// <para>
-/// SQLite has no percentile function, sorts at about 1 µs a row and cannot group without sorting unless an index
-/// delivers the rows grouped, so one grouped statement over a day of 1M rows takes seconds. Instead it walks the groups
-/// through the index led by the group column (one seek per group) and per group runs: one range scan for the counts
-/// and sums that also returns every 31st duration as a sample; for each percentile, a bracket [lo, hi] around the
-/// sampled rank (±4 standard deviations, so a miss is very rare); one scan counting the rows below each bracket; and
-/// one <c>ORDER BY duration_ms LIMIT 1 OFFSET r</c> over the rows inside the bracket, which sorts a few percent of the
-/// group instead of half of it. This is sample-and-refine selection (Floyd–Rivest): the answer is exact whatever the
-/// sample, and a missed bracket only costs a larger sort. All of it runs in one read transaction, so concurrent inserts
-/// do not shift the ranks between statements.
+/// SQLite has no percentile function, sorts at about 1 µs a row, and groups only by sorting unless an index delivers
+/// the rows grouped, so a single grouped or windowed statement over a day of 1M rows takes several seconds. Instead it
+/// lists the groups with one seek each on the index led by the group column, then per group, on that index's
+/// (group, timestamp) range: one scan for the counts and sums that also returns every 31st duration as a sample;
+/// for each percentile a bracket [lo, hi] around the sampled rank (±4 standard deviations, so a miss is rare); one
+/// scan counting the rows below each bracket; and <c>ORDER BY duration_ms LIMIT 1 OFFSET r</c> over the rows inside
+/// the bracket, which sorts a few percent of the group instead of half of it. This is sample-and-refine selection
+/// (Floyd–Rivest): the answer is exact whatever the sample; a missed bracket only costs a larger sort. The scans read
+/// the index alone when it covers the aggregated columns, otherwise one table row each. Groups are spread over one
+/// connection per core (up to four), each in a read transaction, so concurrent inserts do not shift a group's ranks
+/// between its statements. Everything scales with the rows in the range, not with the table.
 /// </para>
 /// </remarks>
 internal static class StatsAggregator
