@@ -6,13 +6,12 @@ using Portal.Storage;
 namespace Portal.Benchmarks.Storage;
 
 /// <summary>
-/// The stores the storage benchmarks run on: SQLite with the current indexes, SQLite with the proposed covering
-/// indexes, and PostgreSQL when <c>PORTAL_BENCH_POSTGRES</c> holds a server's connection string (skipped otherwise).
+/// The stores the storage benchmarks run on: SQLite (with its covering stats indexes, migration CoveringStatsIndexes),
+/// and PostgreSQL when <c>PORTAL_BENCH_POSTGRES</c> holds a server's connection string (skipped otherwise).
 /// </summary>
 internal static class StatsBenchStores
 {
     public const string Sqlite = "sqlite";
-    public const string SqliteCovering = "sqlite-covering";
     public const string Postgres = "postgres";
 
     /// <summary>Rows in the aggregate fixture: one day of 1M requests.</summary>
@@ -21,21 +20,8 @@ internal static class StatsBenchStores
     /// <summary>The day the aggregate fixture covers.</summary>
     public static readonly DateTimeOffset Day = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    /// <summary>
-    /// The proposed index change: the two (group, timestamp) indexes carry the columns the aggregates read (SQLite then
-    /// answers a group's range from the index alone), and the timestamp index carries <c>success</c> (the time series).
-    /// </summary>
-    public const string CoveringIndexesSql = """
-        DROP INDEX "IX_request_stats_model_name_timestamp";
-        CREATE INDEX "IX_request_stats_model_name_timestamp" ON request_stats (model_name, "timestamp", duration_ms, success, is_stream, first_byte_ms, prompt_tokens, completion_tokens);
-        DROP INDEX "IX_request_stats_platform_id_timestamp";
-        CREATE INDEX "IX_request_stats_platform_id_timestamp" ON request_stats (platform_id, "timestamp", duration_ms, success, is_stream, first_byte_ms, prompt_tokens, completion_tokens);
-        DROP INDEX "IX_request_stats_timestamp";
-        CREATE INDEX "IX_request_stats_timestamp" ON request_stats ("timestamp", success);
-        """;
-
     // Bump when the fixture's data or schema changes, so a cached file is not reused.
-    private const string FixtureVersion = "v1";
+    private const string FixtureVersion = "v2";
 
     private static readonly string Folder = Path.Combine(Path.GetTempPath(), "portal-bench");
 
@@ -47,7 +33,6 @@ internal static class StatsBenchStores
     public static IEnumerable<string> All()
     {
         yield return Sqlite;
-        yield return SqliteCovering;
         if (PostgresServer is not null)
         {
             yield return Postgres;
@@ -176,12 +161,6 @@ internal static class StatsBenchStores
 
         options.RetentionDays = 0;
         var repository = await EfPortalRepository.OpenAsync(options);
-        if (create && store == SqliteCovering)
-        {
-            await using var context = repository.CreateContext();
-            await context.Database.ExecuteSqlRawAsync(CoveringIndexesSql);
-        }
-
         return repository;
     }
 
