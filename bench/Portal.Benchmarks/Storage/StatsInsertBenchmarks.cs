@@ -18,7 +18,7 @@ public class StatsInsertBenchmarks
     private string _location = "";
     private long _next;
 
-    /// <summary>The store: SQLite (current or proposed indexes) or PostgreSQL.</summary>
+    /// <summary>The store: SQLite or PostgreSQL.</summary>
     [ParamsSource(nameof(Stores))]
     public string Store { get; set; } = StatsBenchStores.Sqlite;
 
