@@ -10,7 +10,21 @@ internal static class RowSource
     public const string Config = "config";
 }
 
-internal sealed class PlatformEntity
+/// <summary>A configuration row (platform, model or key): what the config import needs to manage any of them.</summary>
+internal interface IConfigRow
+{
+    long Id { get; }
+
+    string? Name { get; }
+
+    bool Enabled { get; set; }
+
+    string Source { get; }
+
+    long UpdatedAt { get; set; }
+}
+
+internal sealed class PlatformEntity : IConfigRow
 {
     public long Id { get; set; }
 
@@ -33,7 +47,7 @@ internal sealed class PlatformEntity
     public long UpdatedAt { get; set; }
 }
 
-internal sealed class ModelEntity
+internal sealed class ModelEntity : IConfigRow
 {
     public long Id { get; set; }
 
@@ -52,7 +66,7 @@ internal sealed class ModelEntity
     public long UpdatedAt { get; set; }
 }
 
-internal sealed class ApiKeyEntity
+internal sealed class ApiKeyEntity : IConfigRow
 {
     public long Id { get; set; }
 

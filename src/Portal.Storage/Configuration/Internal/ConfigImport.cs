@@ -141,16 +141,7 @@ internal sealed class ConfigImport
             imported.Add((config, row));
         }
 
-        foreach (var row in rows)
-        {
-            if (row.Source == RowSource.Config && row.Enabled && !claimed.Contains(row))
-            {
-                row.Enabled = false;
-                row.UpdatedAt = _now;
-                _disabled++;
-                Disabled("platform", row.Id, row.Name);
-            }
-        }
+        DisableUnclaimed(rows, claimed, "platform");
 
         return imported;
     }
@@ -198,16 +189,7 @@ internal sealed class ConfigImport
             }
         }
 
-        foreach (var row in rows)
-        {
-            if (row.Source == RowSource.Config && row.Enabled && !claimed.Contains(row))
-            {
-                row.Enabled = false;
-                row.UpdatedAt = _now;
-                _disabled++;
-                Disabled("model", row.Id, row.Name);
-            }
-        }
+        DisableUnclaimed(rows, claimed, "model");
     }
 
     private void ImportKeys(List<(PlatformConfig Config, PlatformEntity Row)> platforms, List<ApiKeyEntity> rows)
@@ -258,16 +240,7 @@ internal sealed class ConfigImport
             }
         }
 
-        foreach (var row in rows)
-        {
-            if (row.Source == RowSource.Config && row.Enabled && !claimed.Contains(row))
-            {
-                row.Enabled = false;
-                row.UpdatedAt = _now;
-                _disabled++;
-                Disabled("key", row.Id, row.Name);
-            }
-        }
+        DisableUnclaimed(rows, claimed, "key");
     }
 
     // Logged only once the transaction has committed: a rolled-back attempt changed nothing.
@@ -279,8 +252,22 @@ internal sealed class ConfigImport
         }
     }
 
-    private void Disabled(string kind, long id, string? name) =>
-        _logs.Add(() => ConfigLog.Disabled(_logger, _file.FilePath, kind, id, name));
+    /// <summary>Disables the rows the file managed but no longer lists (never deletes them: their stats keep meaning).</summary>
+    private void DisableUnclaimed<T>(List<T> rows, HashSet<T> claimed, string kind)
+        where T : IConfigRow
+    {
+        foreach (var row in rows)
+        {
+            if (row.Source == RowSource.Config && row.Enabled && !claimed.Contains(row))
+            {
+                row.Enabled = false;
+                row.UpdatedAt = _now;
+                _disabled++;
+                var (id, name) = (row.Id, row.Name);
+                _logs.Add(() => ConfigLog.Disabled(_logger, _file.FilePath, kind, id, name));
+            }
+        }
+    }
 
     private void Count(bool changed)
     {
