@@ -7,6 +7,7 @@ using Portal.Diagnostics;
 using Portal.Health;
 using Portal.Internal;
 using Portal.Providers;
+using Portal.Providers.Mock;
 using Portal.Providers.OpenAI;
 using Portal.Selection;
 using Portal.Stats;
@@ -93,6 +94,7 @@ public sealed partial class PortalGateway : IAsyncDisposable
         var adapters = new Dictionary<string, IProviderAdapter>(StringComparer.OrdinalIgnoreCase)
         {
             [PlatformFormats.OpenAI] = new OpenAIAdapter(httpClient, _time, options.RequestStreamUsage),
+            [PlatformFormats.Mock] = new MockAdapter(_time),
         };
         foreach (var adapter in ResolveAll<IProviderAdapter>(services).Concat(options.Adapters))
         {

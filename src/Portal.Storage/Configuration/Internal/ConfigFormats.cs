@@ -6,7 +6,7 @@ namespace Portal.Storage.Configuration.Internal;
 internal static class ConfigFormats
 {
     /// <summary>The known formats, in their canonical spelling.</summary>
-    public static readonly IReadOnlyList<string> Known = [PlatformFormats.OpenAI];
+    public static readonly IReadOnlyList<string> Known = [PlatformFormats.OpenAI, PlatformFormats.Mock];
 
     /// <summary>Returns the canonical spelling of a known format (compared ignoring case, as the gateway resolves adapters), or <see langword="null"/>.</summary>
     public static string? Canonical(string format)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Portal.Providers;
 
 namespace Portal.Storage.Configuration.Internal;
 
@@ -96,9 +97,14 @@ internal sealed class ConfigReader
             ?? throw Fail(formatPath, $"unknown format \"{format}\"; expected one of: {string.Join(", ", ConfigFormats.Known)}");
 
         var baseUrl = RequiredString(properties, "baseUrl", path, MaxUrlLength);
-        if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        // A mock platform also accepts mock://local?latency=...; every other format needs http(s).
+        var mockScheme = canonicalFormat == PlatformFormats.Mock;
+        if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri)
+            || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps && !(mockScheme && uri.Scheme == "mock")))
         {
-            throw Fail(Child(path, "baseUrl"), $"\"{baseUrl}\" is not an absolute http or https URL");
+            throw Fail(Child(path, "baseUrl"), mockScheme
+                ? $"\"{baseUrl}\" is not an absolute mock, http or https URL"
+                : $"\"{baseUrl}\" is not an absolute http or https URL");
         }
 
         var enabled = OptionalBoolean(properties, "enabled", path, defaultValue: true);
