@@ -69,7 +69,8 @@ public sealed class FailureStageTests
     public async Task TimeoutBeforeHeaders_SecondPlatformHealthy_FailsOverAndBlamesFirstPlatform(bool stream)
     {
         var headersTooLate = Ok(stream, "too late").WithDelayBeforeHeaders(TimeSpan.FromSeconds(30));
-        await using var scenario = await FailoverScenario.ToSecondPlatformAsync(headersTooLate, stream, attemptTimeout: TimeSpan.FromMilliseconds(300));
+        // Long enough for the healthy second platform to answer on a loaded machine; far below the 30 s the first takes.
+        await using var scenario = await FailoverScenario.ToSecondPlatformAsync(headersTooLate, stream, attemptTimeout: TimeSpan.FromSeconds(2));
 
         await scenario.AssertFailsOverAsync(ResourceKind.Platform, statusCode: null);
 
@@ -88,7 +89,8 @@ public sealed class FailureStageTests
         var repository = new InMemoryPortalRepository();
         repository.AddOpenAIChannel(1, hanging.BaseUrl, 10, UpstreamName, Alias);
         repository.AddOpenAIChannel(2, healthy.BaseUrl, 20, UpstreamName, Alias);
-        await using var gateway = CreateGateway(repository, attemptTimeout: TimeSpan.FromSeconds(30), requestTimeout: TimeSpan.FromMilliseconds(500));
+        // Long enough for the request to reach the hanging platform on a loaded machine.
+        await using var gateway = CreateGateway(repository, attemptTimeout: TimeSpan.FromSeconds(30), requestTimeout: TimeSpan.FromSeconds(2));
         var before = DateTimeOffset.UtcNow;
 
         var exception = await SendFailingAsync(gateway, Alias, stream, PortalErrorCode.Timeout);
@@ -105,7 +107,7 @@ public sealed class FailureStageTests
     {
         var chunksTooLate = FakeResponse.SseRaw(": keep-alive\n\n", SseChunk("too late"), SseChunk(null, "stop"), SseDone())
             .WithDelayBetweenWrites(TimeSpan.FromSeconds(30));
-        await using var scenario = await FailoverScenario.ToSecondPlatformAsync(chunksTooLate, stream: true, attemptTimeout: TimeSpan.FromMilliseconds(300));
+        await using var scenario = await FailoverScenario.ToSecondPlatformAsync(chunksTooLate, stream: true, attemptTimeout: TimeSpan.FromSeconds(2));
 
         var failover = await scenario.AssertFailsOverAsync(ResourceKind.Platform, statusCode: null, checkStatusCode: false);
 
@@ -118,11 +120,11 @@ public sealed class FailureStageTests
     {
         await using var upstream = await FakeUpstream.StartAsync();
 
-        // Chunks every 200 ms: the whole stream outlasts the 300 ms attempt timeout, its first chunk does not.
-        upstream.DefaultResponse = FakeResponse.Stream("a", "b", "c").WithDelayBetweenWrites(TimeSpan.FromMilliseconds(200));
+        // Chunks every second: the whole stream outlasts the 2 s attempt timeout, its first chunk does not.
+        upstream.DefaultResponse = FakeResponse.Stream("a", "b", "c").WithDelayBetweenWrites(TimeSpan.FromSeconds(1));
         var repository = new InMemoryPortalRepository();
         repository.AddOpenAIChannel(1, upstream.BaseUrl, 10, UpstreamName, Alias);
-        await using var gateway = CreateGateway(repository, attemptTimeout: TimeSpan.FromMilliseconds(300));
+        await using var gateway = CreateGateway(repository, attemptTimeout: TimeSpan.FromSeconds(2));
 
         var text = await SendAsync(gateway, RepositorySeed.Chat(Alias), stream: true);
 
