@@ -7,9 +7,8 @@ namespace Portal.Storage;
 /// <summary>Inserts batches of request stats, skipping ids already stored (a retried batch neither fails nor duplicates).</summary>
 internal static class StatsWriter
 {
-    // Column lengths of request_stats (PortalDbContext): longer values are cut, so one odd row cannot fail a batch.
+    // Column length of request_stats.model_name (PortalDbContext): longer values are cut, so one odd row cannot fail a batch.
     private const int MaxModelNameLength = 200;
-    private const int MaxErrorMessageLength = 2000;
 
     /// <summary>SQLite: one transaction, one prepared statement re-executed per row.</summary>
     public static void Insert(SqliteConnection connection, IReadOnlyCollection<RequestStat> stats, CancellationToken cancellationToken)
@@ -46,14 +45,14 @@ internal static class StatsWriter
             id.Value = stat.Id;
             timestamp.Value = stat.Timestamp.ToUnixTimeMilliseconds();
             isStream.Value = stat.IsStream;
-            modelName.Value = Cut(stat.ModelName, MaxModelNameLength);
+            modelName.Value = EntityMapping.Truncate(stat.ModelName, MaxModelNameLength);
             platformId.Value = stat.PlatformId;
             apiKeyId.Value = stat.ApiKeyId;
             modelId.Value = stat.ModelId;
             durationMs.Value = stat.Duration.TotalMilliseconds;
             firstByteMs.Value = (object?)stat.FirstByteTime?.TotalMilliseconds ?? DBNull.Value;
             success.Value = stat.Success;
-            errorMessage.Value = (object?)Cut(stat.ErrorMessage, MaxErrorMessageLength) ?? DBNull.Value;
+            errorMessage.Value = (object?)EntityMapping.Truncate(stat.ErrorMessage, EntityMapping.MaxErrorLength) ?? DBNull.Value;
             statusCode.Value = (object?)stat.StatusCode ?? DBNull.Value;
             promptTokens.Value = (object?)stat.PromptTokens ?? DBNull.Value;
             completionTokens.Value = (object?)stat.CompletionTokens ?? DBNull.Value;
@@ -87,14 +86,14 @@ internal static class StatsWriter
             id[i] = stat.Id;
             timestamp[i] = stat.Timestamp.ToUnixTimeMilliseconds();
             isStream[i] = stat.IsStream;
-            modelName[i] = Cut(stat.ModelName, MaxModelNameLength)!;
+            modelName[i] = EntityMapping.Truncate(stat.ModelName, MaxModelNameLength)!;
             platformId[i] = stat.PlatformId;
             apiKeyId[i] = stat.ApiKeyId;
             modelId[i] = stat.ModelId;
             durationMs[i] = stat.Duration.TotalMilliseconds;
             firstByteMs[i] = stat.FirstByteTime?.TotalMilliseconds;
             success[i] = stat.Success;
-            errorMessage[i] = Cut(stat.ErrorMessage, MaxErrorMessageLength);
+            errorMessage[i] = EntityMapping.Truncate(stat.ErrorMessage, EntityMapping.MaxErrorLength);
             statusCode[i] = stat.StatusCode;
             promptTokens[i] = stat.PromptTokens;
             completionTokens[i] = stat.CompletionTokens;
@@ -128,7 +127,4 @@ internal static class StatsWriter
         static NpgsqlParameter<T[]> Array<T>(string name, NpgsqlDbType elementType, T[] values) =>
             new(name, NpgsqlDbType.Array | elementType) { TypedValue = values };
     }
-
-    private static string? Cut(string? value, int maxLength) =>
-        value is not null && value.Length > maxLength ? value[..maxLength] : value;
 }
