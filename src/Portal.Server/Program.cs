@@ -1,0 +1,1 @@
+return await Portal.Server.PortalServer.RunAsync(args).ConfigureAwait(false);
