@@ -21,13 +21,13 @@ public sealed partial class PortalGateway
     /// <param name="request">The request, from <see cref="ChatRelayRequest.Parse"/>.</param>
     /// <param name="writer">Receives the response once an attempt succeeded.</param>
     /// <param name="cancellationToken">Cancels the request (the client left): the upstream call is cancelled at once and nobody is blamed.</param>
-    /// <returns>A task that completes when the whole response has been written.</returns>
+    /// <returns>What served the request, once the whole response has been written.</returns>
     /// <exception cref="PortalException">
     /// The request could not be served. When the writer was already started (a stream that broke midway), the caller
     /// should end the response with an error event instead of a status.
     /// </exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public async Task RelayChatCompletionAsync(ChatRelayRequest request, IChatRelayWriter writer, CancellationToken cancellationToken = default)
+    public async Task<ChatRelayResult> RelayChatCompletionAsync(ChatRelayRequest request, IChatRelayWriter writer, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(writer);
@@ -47,7 +47,7 @@ public sealed partial class PortalGateway
             var response = await ChatCompletionAsync(typed, cancellationToken).ConfigureAwait(false);
             await writer.StartAsync(stream: false, cancellationToken).ConfigureAwait(false);
             await writer.WriteBodyAsync(JsonSerializer.SerializeToUtf8Bytes(response, PortalJsonContext.Default.ChatCompletionResponse), cancellationToken).ConfigureAwait(false);
-            return;
+            return new ChatRelayResult(0, 0, 0, 1, response.Usage?.PromptTokens, response.Usage?.CompletionTokens);
         }
 
         var started = false;
@@ -68,5 +68,6 @@ public sealed partial class PortalGateway
         }
 
         await writer.WriteEventAsync("[DONE]"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+        return new ChatRelayResult(0, 0, 0, 1, null, null);
     }
 }

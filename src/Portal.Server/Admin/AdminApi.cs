@@ -9,3 +9,9 @@ internal static class AdminApi
         return endpoints;
     }
 }
+
+/// <summary>Endpoint metadata: only the admin token may call this endpoint (checked besides the <c>/admin</c> path prefix).</summary>
+internal sealed class AdminOnlyMetadata
+{
+    public static readonly AdminOnlyMetadata Instance = new();
+}
