@@ -23,6 +23,15 @@ public class GatewayBenchmarks
         Enumerable.Range(0, 5).Select(i => $"data: {{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-bench\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"part {i} \"}},\"finish_reason\":null}}]}}\n\n"))
         + "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-bench\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":120,\"completion_tokens\":5,\"total_tokens\":125}}\n\ndata: [DONE]\n\n");
 
+    private static readonly byte[] RequestBytes = Encoding.UTF8.GetBytes("""
+        {"model":"bench","messages":[{"role":"system","content":"You are a helpful travel assistant."},{"role":"user","content":"Do I need a jacket in Lisbon next Tuesday?"}],"temperature":0.2}
+        """);
+
+    private static readonly byte[] StreamRequestBytes = Encoding.UTF8.GetBytes("""
+        {"model":"bench","stream":true,"messages":[{"role":"system","content":"You are a helpful travel assistant."},{"role":"user","content":"Do I need a jacket in Lisbon next Tuesday?"}],"temperature":0.2}
+        """);
+
+    private readonly CountingWriter _writer = new();
     private PortalGateway _gateway = null!;
     private ChatCompletionRequest _request = null!;
 
@@ -64,6 +73,41 @@ public class GatewayBenchmarks
         }
 
         return chunks;
+    }
+
+    /// <summary>The server's path: a body kept as bytes, parsed for routing, relayed (non-streaming).</summary>
+    [Benchmark]
+    public async Task<int> RelayChat()
+    {
+        var result = await _gateway.RelayChatCompletionAsync(Relay.ChatRelayRequest.Parse(RequestBytes), _writer);
+        return result.Attempts;
+    }
+
+    /// <summary>The server's path for a stream (six chunks relayed as bytes).</summary>
+    [Benchmark]
+    public async Task<int> RelayStream()
+    {
+        var result = await _gateway.RelayChatCompletionAsync(Relay.ChatRelayRequest.Parse(StreamRequestBytes), _writer);
+        return result.Attempts;
+    }
+
+    private sealed class CountingWriter : Relay.IChatRelayWriter
+    {
+        public long Bytes { get; private set; }
+
+        public ValueTask StartAsync(bool stream, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public ValueTask WriteBodyAsync(ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
+        {
+            Bytes += json.Length;
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask WriteEventAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        {
+            Bytes += data.Length;
+            return ValueTask.CompletedTask;
+        }
     }
 
     private sealed class CannedHandler : HttpMessageHandler

@@ -1,6 +1,11 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Portal.Contracts;
+using Portal.Health;
+using Portal.Internal;
+using Portal.Providers.OpenAI;
 using Portal.Relay;
+using Portal.Relay.Internal;
 
 namespace Portal;
 
@@ -14,9 +19,10 @@ public sealed partial class PortalGateway
     /// </summary>
     /// <remarks>
     /// When the chosen platform speaks OpenAI, the body is forwarded with only <c>model</c> rewritten (and, for a
-    /// stream, <c>stream_options.include_usage</c> turned on so stats get tokens; the usage chunk is then not relayed to
-    /// a client that did not ask for it), and the upstream's JSON is relayed without being re-serialized. Other formats
-    /// go through their adapter.
+    /// stream, <c>stream_options.include_usage</c> turned on when <see cref="PortalOptions.RequestStreamUsage"/> is set,
+    /// so stats get tokens; the usage chunk is then not relayed to a client that did not ask for it), and the upstream's
+    /// JSON is relayed without being re-serialized. Other formats go through their adapter. Failover happens until the
+    /// writer is started: for a stream, until the first event arrived.
     /// </remarks>
     /// <param name="request">The request, from <see cref="ChatRelayRequest.Parse"/>.</param>
     /// <param name="writer">Receives the response once an attempt succeeded.</param>
@@ -26,12 +32,116 @@ public sealed partial class PortalGateway
     /// The request could not be served. When the writer was already started (a stream that broke midway), the caller
     /// should end the response with an error event instead of a status.
     /// </exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled, or the writer failed (the client is gone).</exception>
     public async Task<ChatRelayResult> RelayChatCompletionAsync(ChatRelayRequest request, IChatRelayWriter writer, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(writer);
-        ChatCompletionRequest typed;
+        Enter();
+        var model = request.Model;
+        var stream = request.Stream;
+        var started = _time.GetTimestamp();
+        var outcome = "success";
+        using var activity = StartActivity(model, stream);
+        using var scope = new RequestScope(_options.RequestTimeout, _time, cancellationToken, _shutdown.Token);
+        try
+        {
+            var channels = await ResolveChannelsAsync(model, scope).ConfigureAwait(false);
+            var attempts = new Attempts(_options.MaxAttempts);
+            while (attempts.Count < _options.MaxAttempts)
+            {
+                var channel = Select(channels, attempts) ?? throw attempts.Exhausted(this, channels, model);
+                var relay = CreateRelayAttempt(channel, request);
+                attempts.Add(channel);
+                using var attempt = scope.StartAttempt(_options.AttemptTimeout);
+                using var attemptActivity = StartAttemptActivity(channel, attempts.Count);
+                var attemptStart = _time.GetTimestamp();
+                var timestamp = _time.GetUtcNow();
+                await using (relay.ConfigureAwait(false))
+                {
+                    try
+                    {
+                        await relay.OpenAsync(attempt.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception ex)
+                    {
+                        var verdict = Judge(ex, scope, attempt);
+                        RecordFailure(channel, model, stream, timestamp, attemptStart, firstByte: null, verdict, attempts.Count, attemptActivity);
+                        attempts.Failed(verdict);
+                        if (!verdict.Retryable)
+                        {
+                            throw ToCallerException(verdict, scope, ex);
+                        }
+
+                        continue;
+                    }
+
+                    // Committed: from here on a failure ends the response instead of failing over.
+                    attempt.Commit();
+                    TimeSpan? firstByte = null;
+                    if (stream)
+                    {
+                        firstByte = _time.GetElapsedTime(attemptStart);
+                        _metrics.FirstToken(_time.GetElapsedTime(started), model);
+                    }
+
+                    try
+                    {
+                        var guarded = new GuardedRelayWriter(writer);
+                        await guarded.StartAsync(stream, attempt.Token).ConfigureAwait(false);
+                        await relay.PumpAsync(guarded, attempt.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception ex)
+                    {
+                        var verdict = ex is RelayClientGoneException
+                            ? FailureVerdict.Cancellation(PortalErrorCode.InvalidRequest, "The client stopped receiving the response.")
+                            : Judge(ex, scope, attempt) with { Retryable = false };
+                        RecordFailure(channel, model, stream, timestamp, attemptStart, firstByte, verdict, attempts.Count, attemptActivity);
+                        if (ex is RelayClientGoneException)
+                        {
+                            throw new OperationCanceledException("The client stopped receiving the response.", ex.InnerException);
+                        }
+
+                        throw ToCallerException(verdict, scope, ex, midStream: stream);
+                    }
+
+                    RecordSuccess(channel, model, stream, timestamp, attemptStart, firstByte, relay.PromptTokens, relay.CompletionTokens, attempts.Count);
+                    return new ChatRelayResult(channel.Platform.Id, channel.Model.Id, channel.ApiKey.Id, attempts.Count, relay.PromptTokens, relay.CompletionTokens);
+                }
+            }
+
+            throw attempts.Exhausted(this, channels, model);
+        }
+        catch (Exception ex)
+        {
+            outcome = Outcome(ex);
+            activity?.SetStatus(ActivityStatusCode.Error, outcome);
+            throw;
+        }
+        finally
+        {
+            _metrics.Request(outcome, stream, model, _time.GetElapsedTime(started));
+            Exit();
+        }
+    }
+
+    /// <summary>The attempt for a channel: raw bytes for OpenAI platforms, the adapter's typed API for the rest.</summary>
+    private RelayAttempt CreateRelayAttempt(Channel channel, ChatRelayRequest request)
+    {
+        var adapter = _adapters[channel.Platform.Format];
+        return adapter is OpenAIAdapter openAI
+            ? new OpenAIRelayAttempt(openAI, channel, request)
+            : new TypedRelayAttempt(adapter, channel, Typed(request), request.Stream, request.IncludeUsage);
+    }
+
+    /// <summary>The request deserialized, for adapters that need it; once per request.</summary>
+    private static ChatCompletionRequest Typed(ChatRelayRequest request)
+    {
+        if (request.TypedRequest is { } typed)
+        {
+            return typed;
+        }
+
         try
         {
             typed = JsonSerializer.Deserialize(request.Body.Span, PortalJsonContext.Default.ChatCompletionRequest)
@@ -39,35 +149,11 @@ public sealed partial class PortalGateway
         }
         catch (JsonException ex)
         {
-            throw new PortalException(PortalErrorCode.InvalidRequest, $"The request body does not match the chat completion request schema (at {ex.Path}).", innerException: ex);
+            throw new PortalException(PortalErrorCode.InvalidRequest,
+                $"The request body is not a valid chat completion request{(ex.Path is { Length: > 1 } path ? $" (at {path})" : "")}.", innerException: ex);
         }
 
-        if (!request.Stream)
-        {
-            var response = await ChatCompletionAsync(typed, cancellationToken).ConfigureAwait(false);
-            await writer.StartAsync(stream: false, cancellationToken).ConfigureAwait(false);
-            await writer.WriteBodyAsync(JsonSerializer.SerializeToUtf8Bytes(response, PortalJsonContext.Default.ChatCompletionResponse), cancellationToken).ConfigureAwait(false);
-            return new ChatRelayResult(0, 0, 0, 1, response.Usage?.PromptTokens, response.Usage?.CompletionTokens);
-        }
-
-        var started = false;
-        await foreach (var chunk in StreamChatCompletionAsync(typed, cancellationToken).ConfigureAwait(false))
-        {
-            if (!started)
-            {
-                await writer.StartAsync(stream: true, cancellationToken).ConfigureAwait(false);
-                started = true;
-            }
-
-            await writer.WriteEventAsync(JsonSerializer.SerializeToUtf8Bytes(chunk, PortalJsonContext.Default.ChatCompletionChunk), cancellationToken).ConfigureAwait(false);
-        }
-
-        if (!started)
-        {
-            await writer.StartAsync(stream: true, cancellationToken).ConfigureAwait(false);
-        }
-
-        await writer.WriteEventAsync("[DONE]"u8.ToArray(), cancellationToken).ConfigureAwait(false);
-        return new ChatRelayResult(0, 0, 0, 1, null, null);
+        request.TypedRequest = typed;
+        return typed;
     }
 }

@@ -36,6 +36,9 @@ public sealed class ChatRelayRequest
     /// <summary>Whether the client asked for a usage chunk at the end of a stream (<c>stream_options.include_usage</c>).</summary>
     public bool IncludeUsage { get; }
 
+    /// <summary>The body deserialized, once a platform of another format needed it.</summary>
+    internal Contracts.ChatCompletionRequest? TypedRequest { get; set; }
+
     /// <summary>Where the parts the gateway may rewrite are in <see cref="Body"/>.</summary>
     internal Edits Locations { get; }
 

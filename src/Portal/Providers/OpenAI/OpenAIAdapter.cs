@@ -20,7 +20,7 @@ namespace Portal.Providers.OpenAI;
 internal sealed class OpenAIAdapter : IProviderAdapter
 {
     private const int MaxErrorBodyBytes = 64 * 1024;
-    private const int MaxResponseBodyBytes = 64 * 1024 * 1024;
+    internal const int MaxResponseBodyBytes = 64 * 1024 * 1024;
     private static readonly MediaTypeWithQualityHeaderValue AcceptJson = new("application/json");
     private static readonly MediaTypeWithQualityHeaderValue AcceptEventStream = new("text/event-stream");
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json") { CharSet = "utf-8" };
@@ -177,6 +177,22 @@ internal sealed class OpenAIAdapter : IProviderAdapter
         return new UriBuilder(uri) { Path = path + "/chat/completions", Query = uri.Query.TrimStart('?') }.Uri;
     }
 
+    /// <summary>Whether streams ask the upstream for a final usage chunk (<see cref="PortalOptions.RequestStreamUsage"/>).</summary>
+    internal bool RequestStreamUsage => _requestStreamUsage;
+
+    /// <summary>A request whose body is already serialized: the relay path.</summary>
+    internal HttpRequestMessage CreateRequest(Channel channel, ReadOnlyMemory<byte> body, bool stream)
+    {
+        var message = new HttpRequestMessage(HttpMethod.Post, _endpoints.GetOrAdd(channel.Platform.BaseUrl, ResolveEndpoint))
+        {
+            Content = new ReadOnlyMemoryContent(body),
+        };
+        message.Content.Headers.ContentType = JsonContentType;
+        message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", channel.ApiKey.Value);
+        message.Headers.Accept.Add(stream ? AcceptEventStream : AcceptJson);
+        return message;
+    }
+
     private HttpRequestMessage CreateRequest(Channel channel, ChatCompletionRequest request, bool stream)
     {
         var endpoint = _endpoints.GetOrAdd(channel.Platform.BaseUrl, ResolveEndpoint);
@@ -207,7 +223,7 @@ internal sealed class OpenAIAdapter : IProviderAdapter
         return message;
     }
 
-    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage message, Channel channel, CancellationToken cancellationToken)
+    internal async Task<HttpResponseMessage> SendAsync(HttpRequestMessage message, Channel channel, CancellationToken cancellationToken)
     {
         HttpResponseMessage response;
         try
@@ -232,7 +248,7 @@ internal sealed class OpenAIAdapter : IProviderAdapter
     }
 
     /// <summary>Reads an error body (OpenAI shape or not) into an exception; null when a 2xx body holds no error.</summary>
-    private async Task<UpstreamException?> ErrorFromResponseAsync(HttpResponseMessage response, Channel channel, CancellationToken cancellationToken)
+    internal async Task<UpstreamException?> ErrorFromResponseAsync(HttpResponseMessage response, Channel channel, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
         var retryAfter = RetryAfter(response);
@@ -270,7 +286,7 @@ internal sealed class OpenAIAdapter : IProviderAdapter
             status, retryAfter: retryAfter);
     }
 
-    private static UpstreamException ErrorFromBody(JsonElement error, int status, Channel channel, TimeSpan? retryAfter)
+    internal static UpstreamException ErrorFromBody(JsonElement error, int status, Channel channel, TimeSpan? retryAfter)
     {
         string? message = null, type = null, code = null;
         int? numericCode = null;
@@ -384,7 +400,7 @@ internal sealed class OpenAIAdapter : IProviderAdapter
     }
 
     /// <summary>Reads at most <paramref name="limit"/> + 1 bytes, so a caller can tell an over-long body from one that fits.</summary>
-    private static async Task<byte[]> ReadLimitedAsync(HttpContent content, int limit, CancellationToken cancellationToken)
+    internal static async Task<byte[]> ReadLimitedAsync(HttpContent content, int limit, CancellationToken cancellationToken)
     {
         var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using var _ = stream.ConfigureAwait(false);

@@ -1,0 +1,129 @@
+using System.Text.Json;
+
+namespace Portal.Relay.Internal;
+
+/// <summary>What the gateway needs from an OpenAI response or stream chunk, read without deserializing it.</summary>
+internal struct ChunkScan
+{
+    /// <summary>How many entries <c>choices</c> has.</summary>
+    public int Choices { get; private set; }
+
+    /// <summary>Whether a choice has a non-null <c>finish_reason</c>.</summary>
+    public bool Finished { get; private set; }
+
+    /// <summary>Whether a <c>usage</c> object is present.</summary>
+    public bool HasUsage { get; private set; }
+
+    public int? PromptTokens { get; private set; }
+
+    public int? CompletionTokens { get; private set; }
+
+    /// <summary>Whether a top-level <c>error</c> is present.</summary>
+    public bool HasError { get; private set; }
+
+    /// <summary>Scans a JSON object; throws <see cref="JsonException"/> when it is not valid JSON or not an object.</summary>
+    public static ChunkScan Read(ReadOnlySpan<byte> json)
+    {
+        var scan = default(ChunkScan);
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 256 });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException("The upstream sent JSON that is not an object.");
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("choices"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.StartArray)
+                {
+                    scan.ReadChoices(ref reader);
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+            else if (reader.ValueTextEquals("usage"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.StartObject)
+                {
+                    scan.ReadUsage(ref reader);
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+            else if (reader.ValueTextEquals("error"u8))
+            {
+                reader.Read();
+                scan.HasError = reader.TokenType != JsonTokenType.Null;
+                reader.Skip();
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        // Validates the rest: the object must be complete, with nothing after it.
+        while (reader.Read())
+        {
+        }
+
+        return scan;
+    }
+
+    private void ReadChoices(ref Utf8JsonReader reader)
+    {
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            Choices++;
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isFinish = reader.ValueTextEquals("finish_reason"u8);
+                reader.Read();
+                if (isFinish && reader.TokenType == JsonTokenType.String)
+                {
+                    Finished = true;
+                }
+
+                reader.Skip();
+            }
+        }
+    }
+
+    private void ReadUsage(ref Utf8JsonReader reader)
+    {
+        HasUsage = true;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var prompt = reader.ValueTextEquals("prompt_tokens"u8);
+            var completion = !prompt && reader.ValueTextEquals("completion_tokens"u8);
+            reader.Read();
+            if ((prompt || completion) && reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var value))
+            {
+                if (prompt)
+                {
+                    PromptTokens = value;
+                }
+                else
+                {
+                    CompletionTokens = value;
+                }
+            }
+
+            reader.Skip();
+        }
+    }
+}

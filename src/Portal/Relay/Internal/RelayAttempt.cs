@@ -1,0 +1,78 @@
+namespace Portal.Relay.Internal;
+
+/// <summary>One upstream attempt of a relayed request: opened with failover, then pumped to the client once committed.</summary>
+internal abstract class RelayAttempt : IAsyncDisposable
+{
+    /// <summary>Prompt tokens, once the upstream reported usage.</summary>
+    public int? PromptTokens { get; protected set; }
+
+    /// <summary>Completion tokens, once the upstream reported usage.</summary>
+    public int? CompletionTokens { get; protected set; }
+
+    /// <summary>
+    /// Calls the upstream and waits until the answer can be committed to: the whole body of a non-streaming response, or
+    /// the first event of a stream. Failures here fail over.
+    /// </summary>
+    public abstract Task OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>Writes the answer to the client (after the writer was started). Upstream failures here end the response.</summary>
+    public abstract Task PumpAsync(IChatRelayWriter writer, CancellationToken cancellationToken);
+
+    public abstract ValueTask DisposeAsync();
+
+    /// <summary>Whether a stream chunk goes to the client: a usage-only chunk the gateway asked for on its own is for stats only.</summary>
+    protected static bool Relayed(in ChunkScan scan, bool callerWantsUsage) => callerWantsUsage || scan.Choices > 0 || !scan.HasUsage;
+
+    /// <summary>Takes usage from a scanned chunk or response.</summary>
+    protected void TakeUsage(in ChunkScan scan)
+    {
+        if (scan.HasUsage)
+        {
+            PromptTokens = scan.PromptTokens;
+            CompletionTokens = scan.CompletionTokens;
+        }
+    }
+}
+
+/// <summary>A writer failed: the client is gone. The request counts as cancelled by the caller.</summary>
+internal sealed class RelayClientGoneException(Exception inner) : Exception("The client stopped receiving the response.", inner);
+
+/// <summary>Wraps the caller's writer so its failures are told apart from upstream ones.</summary>
+internal sealed class GuardedRelayWriter(IChatRelayWriter inner) : IChatRelayWriter
+{
+    public async ValueTask StartAsync(bool stream, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await inner.StartAsync(stream, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new RelayClientGoneException(ex);
+        }
+    }
+
+    public async ValueTask WriteBodyAsync(ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await inner.WriteBodyAsync(json, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new RelayClientGoneException(ex);
+        }
+    }
+
+    public async ValueTask WriteEventAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await inner.WriteEventAsync(data, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new RelayClientGoneException(ex);
+        }
+    }
+}

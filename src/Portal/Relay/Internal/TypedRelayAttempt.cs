@@ -1,0 +1,85 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Portal.Contracts;
+using Portal.Providers;
+
+namespace Portal.Relay.Internal;
+
+/// <summary>A relay attempt through an adapter's typed API: for platforms whose format is not OpenAI's.</summary>
+internal sealed class TypedRelayAttempt(IProviderAdapter adapter, Channel channel, ChatCompletionRequest request, bool stream, bool callerWantsUsage) : RelayAttempt
+{
+    private static readonly PortalJsonContext ClientJson = new(new JsonSerializerOptions
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+
+    private ChatCompletionResponse? _response;
+    private IAsyncEnumerator<ChatCompletionChunk>? _chunks;
+    private bool _hasFirst;
+
+    public override async Task OpenAsync(CancellationToken cancellationToken)
+    {
+        if (!stream)
+        {
+            _response = await adapter.ChatCompletionAsync(channel, request, cancellationToken).ConfigureAwait(false);
+            PromptTokens = _response.Usage?.PromptTokens;
+            CompletionTokens = _response.Usage?.CompletionTokens;
+            return;
+        }
+
+        _chunks = adapter.StreamChatCompletionAsync(channel, request, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        _hasFirst = await _chunks.MoveNextAsync().ConfigureAwait(false);
+    }
+
+    public override async Task PumpAsync(IChatRelayWriter writer, CancellationToken cancellationToken)
+    {
+        if (_response is not null)
+        {
+            await writer.WriteBodyAsync(JsonSerializer.SerializeToUtf8Bytes(_response, ClientJson.ChatCompletionResponse), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var more = _hasFirst;
+        while (more)
+        {
+            var chunk = _chunks!.Current;
+            if (chunk.Usage is { } usage)
+            {
+                PromptTokens = usage.PromptTokens;
+                CompletionTokens = usage.CompletionTokens;
+            }
+
+            if (callerWantsUsage || chunk.Choices.Count > 0 || chunk.Usage is null)
+            {
+                await writer.WriteEventAsync(JsonSerializer.SerializeToUtf8Bytes(chunk, ClientJson.ChatCompletionChunk), cancellationToken).ConfigureAwait(false);
+            }
+
+            more = await _chunks.MoveNextAsync().ConfigureAwait(false);
+        }
+
+        await writer.WriteEventAsync(RelayEvents.Done, cancellationToken).ConfigureAwait(false);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_chunks is not null)
+        {
+            try
+            {
+                await _chunks.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // The attempt's outcome is already decided; a failing cleanup must not replace it.
+            }
+        }
+    }
+}
+
+/// <summary>Event payloads the relay writes itself.</summary>
+internal static class RelayEvents
+{
+    public static readonly ReadOnlyMemory<byte> Done = "[DONE]"u8.ToArray();
+}
