@@ -51,6 +51,11 @@ public sealed class ChatRelayRequest
     /// </exception>
     public static ChatRelayRequest Parse(ReadOnlyMemory<byte> body)
     {
+        if (body.Span.Trim(" \t\r\n"u8).IsEmpty)
+        {
+            throw Invalid("The request body is empty: send a JSON object.");
+        }
+
         var reader = new Utf8JsonReader(body.Span, ReaderOptions);
         try
         {
@@ -58,18 +63,45 @@ public sealed class ChatRelayRequest
         }
         catch (JsonException ex)
         {
-            var message = reader.CurrentDepth >= MaxDepth - 1 || ex.Message.Contains("depth", StringComparison.OrdinalIgnoreCase)
+            var message = NestsTooDeep(body.Span)
                 ? $"The request body nests JSON deeper than {MaxDepth} levels."
                 : $"The request body is not valid JSON (line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}).";
             throw new PortalException(PortalErrorCode.InvalidRequest, message, innerException: ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // GetString on a string that is not valid UTF-8 or holds a lone surrogate escape.
+            throw new PortalException(PortalErrorCode.InvalidRequest, "The request body holds a string that is not valid UTF-8 text.", innerException: ex);
+        }
+    }
+
+    /// <summary>Whether the JSON, read up to its first error, nests deeper than <see cref="MaxDepth"/> (only called for invalid bodies).</summary>
+    private static bool NestsTooDeep(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = int.MaxValue });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.CurrentDepth >= MaxDepth)
+                {
+                    return true;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // The syntax error the first reading hit; the depth reached before it is what counts.
+        }
+
+        return false;
     }
 
     private static ChatRelayRequest Read(ref Utf8JsonReader reader, ReadOnlyMemory<byte> body)
     {
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
-            throw Invalid(body.IsEmpty ? "The request body is empty: send a JSON object." : "The request body must be a JSON object.");
+            throw Invalid("The request body must be a JSON object.");
         }
 
         string? model = null;
@@ -105,7 +137,7 @@ public sealed class ChatRelayRequest
             }
             else if (reader.ValueTextEquals("stream_options"u8))
             {
-                Once(edits.OptionsStart >= 0, "stream_options");
+                Once(edits.OptionsStart >= 0 || edits.OptionsNullStart >= 0, "stream_options");
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {

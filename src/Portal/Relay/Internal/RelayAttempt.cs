@@ -38,6 +38,11 @@ internal abstract class RelayAttempt : IAsyncDisposable
 internal sealed class RelayClientGoneException(Exception inner) : Exception("The client stopped receiving the response.", inner);
 
 /// <summary>Wraps the caller's writer so its failures are told apart from upstream ones.</summary>
+/// <remarks>
+/// Any exception from the writer means the client is gone, except a cancellation of the token it was given (deadline,
+/// shutdown or the caller), which the gateway attributes itself. ASP.NET Core's ConnectionAbortedException is an
+/// <see cref="OperationCanceledException"/> thrown without that token being cancelled.
+/// </remarks>
 internal sealed class GuardedRelayWriter(IChatRelayWriter inner) : IChatRelayWriter
 {
     public async ValueTask StartAsync(bool stream, CancellationToken cancellationToken)
@@ -46,7 +51,7 @@ internal sealed class GuardedRelayWriter(IChatRelayWriter inner) : IChatRelayWri
         {
             await inner.StartAsync(stream, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             throw new RelayClientGoneException(ex);
         }
@@ -58,7 +63,7 @@ internal sealed class GuardedRelayWriter(IChatRelayWriter inner) : IChatRelayWri
         {
             await inner.WriteBodyAsync(json, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             throw new RelayClientGoneException(ex);
         }
@@ -70,7 +75,7 @@ internal sealed class GuardedRelayWriter(IChatRelayWriter inner) : IChatRelayWri
         {
             await inner.WriteEventAsync(data, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             throw new RelayClientGoneException(ex);
         }
