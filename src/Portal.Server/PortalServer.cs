@@ -1,4 +1,6 @@
-using Portal.Server.Admin;
+using Microsoft.Extensions.Configuration.Json;
+using Portal.Server.Cli;
+using Portal.Server.Hosting;
 
 namespace Portal.Server;
 
@@ -7,24 +9,37 @@ public static class PortalServer
 {
     /// <summary>Runs the command line (<c>serve</c> by default) and returns the process exit code.</summary>
     /// <param name="args">The command-line arguments.</param>
-    /// <returns>The exit code.</returns>
-    public static async Task<int> RunAsync(string[] args)
-    {
-        var app = Build(args);
-        await app.RunAsync().ConfigureAwait(false);
-        return 0;
-    }
+    /// <returns>The exit code: 0 on success (a server stopped by SIGTERM or Ctrl+C included), 1 on failure.</returns>
+    public static Task<int> RunAsync(string[] args) => PortalCli.RunAsync(args, Console.Out, Console.Error);
 
     /// <summary>Builds the gateway web application with every service and endpoint, ready to start.</summary>
     /// <param name="args">Host arguments (<c>--urls</c>, <c>--Portal:...</c> settings).</param>
-    /// <param name="configure">Changes the builder (configuration sources, logging, services) before the application is built; used by tests.</param>
+    /// <param name="configure">Changes the builder (configuration sources, logging, services) before the server registers its own; used by tests.</param>
     /// <returns>The application; start it with <c>StartAsync</c> or <c>RunAsync</c>.</returns>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
+        AddDefaultSettings(builder.Configuration);
         configure?.Invoke(builder);
+        builder.AddPortalServer();
         var app = builder.Build();
-        app.MapAdminApi();
+        app.UsePortalServer();
         return app;
+    }
+
+    /// <summary>
+    /// Puts the appsettings.json shipped next to the program below every other source, so its defaults (log levels,
+    /// console format) apply whatever the working directory; an appsettings.json in the working directory, environment
+    /// variables and arguments override it.
+    /// </summary>
+    internal static void AddDefaultSettings(IConfigurationBuilder configuration)
+    {
+        var shipped = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
+        if (File.Exists(shipped))
+        {
+            var source = new JsonConfigurationSource { Path = shipped, Optional = true, ReloadOnChange = false };
+            source.ResolveFileProvider();
+            configuration.Sources.Insert(0, source);
+        }
     }
 }

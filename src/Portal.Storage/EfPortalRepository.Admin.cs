@@ -220,7 +220,7 @@ public sealed partial class EfPortalRepository
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>The stored key, with its id.</returns>
     /// <exception cref="ArgumentException">The value is empty or too long.</exception>
-    /// <exception cref="InvalidOperationException">The id exists or the platform does not.</exception>
+    /// <exception cref="InvalidOperationException">The id exists, the platform does not, or the platform already has a key with the same value.</exception>
     public async Task<ApiKey> AddApiKeyAsync(ApiKey apiKey, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(apiKey);
@@ -234,7 +234,7 @@ public sealed partial class EfPortalRepository
                 throw new InvalidOperationException($"A key with id {apiKey.Id} already exists.");
             }
 
-            await CheckPlatformExistsAsync(context, apiKey.PlatformId, cancellationToken).ConfigureAwait(false);
+            await CheckApiKeyAsync(context, apiKey, cancellationToken).ConfigureAwait(false);
             var now = Now();
             var row = new ApiKeyEntity { Id = apiKey.Id, CreatedAt = now, UpdatedAt = now };
             row.Apply(apiKey);
@@ -254,7 +254,7 @@ public sealed partial class EfPortalRepository
     /// <returns>The stored key.</returns>
     /// <exception cref="ArgumentException">The value is empty or too long.</exception>
     /// <exception cref="KeyNotFoundException">No key has that id.</exception>
-    /// <exception cref="InvalidOperationException">The platform does not exist.</exception>
+    /// <exception cref="InvalidOperationException">The platform does not exist or already has another key with the same value.</exception>
     public async Task<ApiKey> UpdateApiKeyAsync(ApiKey apiKey, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(apiKey);
@@ -265,7 +265,7 @@ public sealed partial class EfPortalRepository
         {
             var row = await context.ApiKeys.FirstOrDefaultAsync(k => k.Id == apiKey.Id, cancellationToken).ConfigureAwait(false)
                 ?? throw new KeyNotFoundException($"No key with id {apiKey.Id}.");
-            await CheckPlatformExistsAsync(context, apiKey.PlatformId, cancellationToken).ConfigureAwait(false);
+            await CheckApiKeyAsync(context, apiKey, cancellationToken).ConfigureAwait(false);
             row.Apply(apiKey);
             row.UpdatedAt = Now();
             await SaveAsync(context, () => $"The key {apiKey.Id} conflicts with another key of platform {apiKey.PlatformId}.", cancellationToken).ConfigureAwait(false);
@@ -356,6 +356,18 @@ public sealed partial class EfPortalRepository
         if (await context.Models.AnyAsync(m => m.PlatformId == model.PlatformId && m.Name == model.Name && m.Id != model.Id, cancellationToken).ConfigureAwait(false))
         {
             throw new InvalidOperationException(ModelConflict(model));
+        }
+    }
+
+    private static async Task CheckApiKeyAsync(PortalDbContext context, ApiKey apiKey, CancellationToken cancellationToken)
+    {
+        await CheckPlatformExistsAsync(context, apiKey.PlatformId, cancellationToken).ConfigureAwait(false);
+
+        // The same value twice on a platform is one key counted twice (and the config file matches unnamed keys by
+        // value); the message never contains the value.
+        if (await context.ApiKeys.AnyAsync(k => k.PlatformId == apiKey.PlatformId && k.Value == apiKey.Value && k.Id != apiKey.Id, cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException($"Platform {apiKey.PlatformId} already has a key with the same value.");
         }
     }
 

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Portal;
 using Portal.Storage;
@@ -11,7 +10,7 @@ using Portal.Storage.Configuration;
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers Portal's EF Core storage with dependency injection.</summary>
-public static partial class StorageServiceCollectionExtensions
+public static class StorageServiceCollectionExtensions
 {
     /// <summary>The setting that names the configuration file to import at start (<see cref="StorageOptions.ConfigFile"/>).</summary>
     public const string ConfigFileSetting = "Portal:ConfigFile";
@@ -82,8 +81,8 @@ public static partial class StorageServiceCollectionExtensions
                 var path = options.ConfigFile ?? (File.Exists(DefaultConfigFile) ? DefaultConfigFile : null);
                 if (path is not null)
                 {
-                    var result = await repository.ImportConfigAsync(PortalConfigLoader.Load(path), CancellationToken.None).ConfigureAwait(false);
-                    StorageStartupLog.ConfigImported(loggerFactory?.CreateLogger("Portal.Storage") ?? NullLogger.Instance, path, result.Added, result.Updated, result.Disabled, result.Unchanged);
+                    // The import logs its own summary.
+                    await repository.ImportConfigAsync(PortalConfigLoader.Load(path), CancellationToken.None).ConfigureAwait(false);
                 }
 
                 return repository;
@@ -123,11 +122,5 @@ public static partial class StorageServiceCollectionExtensions
         // Not disposed here: services that stop later (the gateway flushing stats and health) still need it.
         // The container disposes it after them.
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
-
-    private static partial class StorageStartupLog
-    {
-        [LoggerMessage(1300, LogLevel.Information, "Imported {Path}: {Added} added, {Updated} updated, {Disabled} disabled, {Unchanged} unchanged")]
-        public static partial void ConfigImported(ILogger logger, string path, int added, int updated, int disabled, int unchanged);
     }
 }

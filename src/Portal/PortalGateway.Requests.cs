@@ -386,7 +386,14 @@ public sealed partial class PortalGateway
         _metrics.Attempt("failure", channel.Platform.Id);
         _metrics.Failure(failureClass);
         attemptActivity?.SetStatus(ActivityStatusCode.Error, failureClass);
-        Log.AttemptFailed(_logger, attemptNumber, model, channel.Platform.Id, channel.Model.Id, channel.ApiKey.Id, verdict.StatusCode, failureClass, backoff, verdict.Message);
+        if (verdict.Cancelled)
+        {
+            Log.AttemptCancelled(_logger, attemptNumber, model, channel.Platform.Id, channel.Model.Id, channel.ApiKey.Id, verdict.Message);
+        }
+        else
+        {
+            Log.AttemptFailed(_logger, attemptNumber, model, channel.Platform.Id, channel.Model.Id, channel.ApiKey.Id, verdict.StatusCode, failureClass, backoff, verdict.Message);
+        }
     }
 
     /// <summary>The stat of one attempt; a null <paramref name="error"/> means it succeeded.</summary>

@@ -1,3 +1,7 @@
+using System.Data.Common;
+using Portal.Contracts;
+using Portal.Server.Errors;
+
 namespace Portal.Server.Admin;
 
 /// <summary>The admin API under <c>/admin</c>: platforms, models, keys, health and stats.</summary>
@@ -6,8 +10,55 @@ internal static class AdminApi
     /// <summary>Maps every admin route. Authentication is applied by the server for every path under <c>/admin</c>.</summary>
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder endpoints)
     {
+        var admin = endpoints.MapGroup("/admin")
+            .WithTags("Admin")
+            .WithMetadata(AdminOnlyMetadata.Instance)
+            .AddEndpointFilter(HandleErrorsAsync);
+
+        admin.MapPlatforms();
+        admin.MapModels();
+        admin.MapApiKeys();
+        admin.MapHealth();
+        admin.MapStats();
         return endpoints;
     }
+
+    /// <summary>Declares the OpenAI-shaped error responses an endpoint returns, for the OpenAPI document.</summary>
+    public static RouteHandlerBuilder ProducesAdminErrors(this RouteHandlerBuilder builder, params int[] statuses)
+    {
+        foreach (var status in statuses)
+        {
+            builder.Produces<ErrorResponse>(status, "application/json");
+        }
+
+        return builder.Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable, "application/json");
+    }
+
+    /// <summary>Turns <see cref="AdminException"/> into its error response, and a database failure into a 503.</summary>
+    private static async ValueTask<object?> HandleErrorsAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context);
+        }
+        catch (AdminException ex)
+        {
+            return ex.ToResult();
+        }
+        catch (Exception ex) when (IsStorageFailure(ex) && !context.HttpContext.RequestAborted.IsCancellationRequested)
+        {
+            var request = context.HttpContext.Request;
+            AdminLog.StorageUnavailable(AdminLog.Get(context.HttpContext), ex, request.Method, request.Path);
+            return ApiErrors.Result(
+                StatusCodes.Status503ServiceUnavailable,
+                "The database is unavailable; try again.",
+                ApiErrors.Types.Unavailable,
+                AdminErrorCodes.StorageUnavailable);
+        }
+    }
+
+    private static bool IsStorageFailure(Exception ex) =>
+        ex is DbException || ex.InnerException is DbException || ex is TimeoutException;
 }
 
 /// <summary>Endpoint metadata: only the admin token may call this endpoint (checked besides the <c>/admin</c> path prefix).</summary>

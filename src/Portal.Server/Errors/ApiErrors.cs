@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Portal.Contracts;
 
@@ -32,6 +33,18 @@ internal static class ApiErrors
         return JsonSerializer.SerializeAsync(context.Response.Body, Body(message, type, code, param), PortalJsonContext.Default.ErrorResponse, context.RequestAborted);
     }
 
+    /// <summary>Writes the response for a request the gateway could not serve; the response must not have started.</summary>
+    public static Task WriteAsync(HttpContext context, PortalException exception)
+    {
+        var error = ApiError.From(exception);
+        if (error.RetryAfter is { } wait)
+        {
+            context.Response.Headers.RetryAfter = RetryAfterSeconds(wait);
+        }
+
+        return WriteAsync(context, error.Status, exception.Message, error.Type, error.Code);
+    }
+
     /// <summary>The error body.</summary>
     public static ErrorResponse Body(string message, string type, string? code = null, string? param = null) => new()
     {
@@ -42,5 +55,48 @@ internal static class ApiErrors
             Param = param,
             Code = code is null ? null : JsonSerializer.SerializeToElement(code, PortalJsonContext.Default.String),
         },
+    };
+
+    /// <summary>The error body as UTF-8 JSON, for an error event at the end of a stream.</summary>
+    public static byte[] BodyBytes(PortalException exception)
+    {
+        var error = ApiError.From(exception);
+        return JsonSerializer.SerializeToUtf8Bytes(Body(exception.Message, error.Type, error.Code), PortalJsonContext.Default.ErrorResponse);
+    }
+
+    /// <summary>A <c>Retry-After</c> value: whole seconds, rounded up.</summary>
+    public static string RetryAfterSeconds(TimeSpan wait) =>
+        ((long)Math.Ceiling(Math.Max(0, wait.TotalSeconds))).ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>How a <see cref="PortalException"/> is answered: status, error type and code.</summary>
+/// <param name="Status">The HTTP status.</param>
+/// <param name="Type">The error's <c>type</c>.</param>
+/// <param name="Code">The error's <c>code</c>.</param>
+/// <param name="RetryAfter">The <c>Retry-After</c> to send, when known.</param>
+internal readonly record struct ApiError(int Status, string Type, string Code, TimeSpan? RetryAfter)
+{
+    /// <summary>Maps an engine error to its HTTP answer.</summary>
+    /// <remarks>
+    /// <list type="bullet">
+    /// <item>Invalid request: 400, or the upstream's own 4xx when the upstream rejected the request (except 401, 403, 404
+    /// and 429, which speak of the gateway's key or model, not of the client's request).</item>
+    /// <item>Every candidate rate limited upstream (status 429): 429 with <c>Retry-After</c> when known.</item>
+    /// <item>Unknown model 404, no usable channel 503, upstream failure 502, timeout 504, shutting down 503.</item>
+    /// </list>
+    /// </remarks>
+    public static ApiError From(PortalException exception) => exception.Code switch
+    {
+        PortalErrorCode.InvalidRequest => new(
+            exception.StatusCode is >= 400 and < 500 and not (401 or 403 or 404 or 429) ? exception.StatusCode.Value : StatusCodes.Status400BadRequest,
+            ApiErrors.Types.InvalidRequest, "invalid_request", null),
+        PortalErrorCode.ModelNotFound => new(StatusCodes.Status404NotFound, ApiErrors.Types.InvalidRequest, "model_not_found", null),
+        PortalErrorCode.NoAvailableChannel or PortalErrorCode.UpstreamFailed when exception.StatusCode == 429 =>
+            new(StatusCodes.Status429TooManyRequests, ApiErrors.Types.RateLimit, "rate_limit_exceeded", exception.RetryAfter),
+        PortalErrorCode.NoAvailableChannel => new(StatusCodes.Status503ServiceUnavailable, ApiErrors.Types.Unavailable, "no_available_channel", exception.RetryAfter),
+        PortalErrorCode.UpstreamFailed => new(StatusCodes.Status502BadGateway, ApiErrors.Types.Upstream, "upstream_failed", null),
+        PortalErrorCode.Timeout => new(StatusCodes.Status504GatewayTimeout, ApiErrors.Types.Timeout, "timeout", null),
+        PortalErrorCode.ShuttingDown => new(StatusCodes.Status503ServiceUnavailable, ApiErrors.Types.Unavailable, "shutting_down", null),
+        _ => new(StatusCodes.Status500InternalServerError, ApiErrors.Types.Server, "internal_error", null),
     };
 }

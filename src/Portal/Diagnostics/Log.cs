@@ -12,6 +12,9 @@ internal static partial class Log
     [LoggerMessage(2, LogLevel.Warning, "Attempt {Attempt} for model {Model} on channel platform={PlatformId} model={ModelId} key={ApiKeyId} failed (status {StatusCode}, blamed {Blame}, backoff {Backoff}): {Error}")]
     public static partial void AttemptFailed(ILogger logger, int attempt, string model, long platformId, long modelId, long apiKeyId, int? statusCode, string blame, TimeSpan? backoff, string error);
 
+    [LoggerMessage(16, LogLevel.Information, "Attempt {Attempt} for model {Model} on channel platform={PlatformId} model={ModelId} key={ApiKeyId} ended without blame: {Reason}")]
+    public static partial void AttemptCancelled(ILogger logger, int attempt, string model, long platformId, long modelId, long apiKeyId, string reason);
+
     [LoggerMessage(3, LogLevel.Warning, "Request stats queue is full ({Capacity}); {Dropped} stats dropped since start")]
     public static partial void StatsDropped(ILogger logger, int capacity, long dropped);
 

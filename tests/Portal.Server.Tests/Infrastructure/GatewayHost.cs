@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -27,6 +28,9 @@ public sealed class GatewayHostOptions
 
     /// <summary>Changes services before the server registers its own (a registration here wins over the server's TryAdd ones).</summary>
     public Action<IServiceCollection>? ConfigureServices { get; set; }
+
+    /// <summary>Maps extra endpoints (test-only routes) after the server mapped its own, before it starts.</summary>
+    public Action<IEndpointRouteBuilder>? MapEndpoints { get; set; }
 }
 
 /// <summary>The real Portal server on a real Kestrel port (127.0.0.1:0), with its own folder for SQLite and portal.json, and captured logs.</summary>
@@ -95,8 +99,12 @@ public sealed class GatewayHost : IAsyncDisposable
             builder.Logging.ClearProviders();
             builder.Logging.SetMinimumLevel(LogLevel.Trace);
             builder.Logging.AddFakeLogging();
+
+            // The shipped appsettings.json filters logs by category; tests see every record.
+            builder.Services.Configure<LoggerFilterOptions>(o => o.Rules.Clear());
             options.ConfigureServices?.Invoke(builder.Services);
         });
+        options.MapEndpoints?.Invoke(app);
         try
         {
             await app.StartAsync();

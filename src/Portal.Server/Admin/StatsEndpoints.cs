@@ -1,0 +1,218 @@
+using Microsoft.AspNetCore.Mvc;
+using Portal.Storage;
+
+namespace Portal.Server.Admin;
+
+/// <summary><c>/admin/stats</c>: request stats (one row per upstream attempt), counts, aggregates and a time series.</summary>
+/// <remarks>Stats hold key ids, never key values; error messages were scrubbed of anything shaped like a key when recorded.</remarks>
+internal static class StatsEndpoints
+{
+    /// <summary>The most rows one page returns.</summary>
+    public const int MaxLimit = 1000;
+
+    private const int DefaultLimit = 100;
+
+    /// <summary>The range of summary and series when the query gives no start.</summary>
+    private static readonly TimeSpan DefaultRange = TimeSpan.FromHours(24);
+
+    private static readonly string[] Filters = ["startTime", "endTime", "modelName", "success", "platformId", "apiKeyId", "isStream"];
+
+    public static void MapStats(this RouteGroupBuilder admin)
+    {
+        admin.MapGet("/stats", QueryAsync)
+            .WithName("AdminQueryStats")
+            .WithSummary("Lists request stats, newest first: filters startTime, endTime, modelName, success, platformId, apiKeyId, isStream; limit (1–1000, default 100) and offset.")
+            .Produces<StatsPageResponse>()
+            .ProducesAdminErrors(StatusCodes.Status400BadRequest);
+
+        admin.MapGet("/stats/count", CountAsync)
+            .WithName("AdminCountStats")
+            .WithSummary("Counts the request stats matching the same filters as /admin/stats.")
+            .Produces<StatsCountResponse>()
+            .ProducesAdminErrors(StatusCodes.Status400BadRequest);
+
+        admin.MapGet("/stats/summary", SummaryAsync)
+            .WithName("AdminStatsSummary")
+            .WithSummary("Aggregates request stats per model, platform or key (groupBy, default model) over startTime–endTime (default the last 24 hours): requests, error rate, p50/p95 duration, tokens.")
+            .Produces<StatsSummaryResponse>()
+            .ProducesAdminErrors(StatusCodes.Status400BadRequest);
+
+        admin.MapGet("/stats/series", SeriesAsync)
+            .WithName("AdminStatsSeries")
+            .WithSummary("Counts requests and errors per minute or hour (bucket, default hour) over startTime–endTime (default the last 24 hours), optionally of one modelName or platformId.")
+            .Produces<StatsSeriesResponse>()
+            .ProducesAdminErrors(StatusCodes.Status400BadRequest);
+    }
+
+    private static async Task<IResult> QueryAsync(HttpContext http, [FromServices] PortalGateway gateway)
+    {
+        AdminQuery.Allow(http.Request, [.. Filters, "limit", "offset"]);
+        var filters = ReadFilters(http.Request);
+        var limit = AdminQuery.OptionalInt(http.Request, "limit", 1, MaxLimit) ?? DefaultLimit;
+        var offset = AdminQuery.OptionalInt(http.Request, "offset", 0, int.MaxValue) ?? 0;
+
+        // One row more than asked tells whether there is a next page.
+        var rows = await gateway.QueryStatsAsync(filters with { Limit = limit + 1, Offset = offset }, http.RequestAborted);
+        return TypedResults.Json(
+            new StatsPageResponse
+            {
+                Data = [.. rows.Take(limit).Select(ToResponse)],
+                Limit = limit,
+                Offset = offset,
+                HasMore = rows.Count > limit,
+            },
+            AdminJsonContext.Api.StatsPageResponse);
+    }
+
+    private static async Task<IResult> CountAsync(HttpContext http, [FromServices] PortalGateway gateway)
+    {
+        // limit and offset are accepted (and ignored) so one query string serves both a page and its total.
+        AdminQuery.Allow(http.Request, [.. Filters, "limit", "offset"]);
+        var counts = await gateway.CountStatsAsync(ReadFilters(http.Request), http.RequestAborted);
+        return TypedResults.Json(
+            new StatsCountResponse
+            {
+                TotalRequests = counts.TotalRequests,
+                SuccessRequests = counts.SuccessRequests,
+                FailedRequests = counts.TotalRequests - counts.SuccessRequests,
+            },
+            AdminJsonContext.Api.StatsCountResponse);
+    }
+
+    private static async Task<IResult> SummaryAsync(HttpContext http, [FromServices] EfPortalRepository repository, [FromServices] PortalGateway gateway)
+    {
+        AdminQuery.Allow(http.Request, "startTime", "endTime", "groupBy");
+        var (start, end) = ReadRange(http);
+        var groupBy = AdminQuery.OptionalChoice(http.Request, "groupBy", "model", "platform", "key") ?? "model";
+
+        await gateway.FlushStatsAsync(http.RequestAborted);
+        var platforms = (await repository.ListPlatformRowsAsync(http.RequestAborted)).ToDictionary(p => p.Item.Id);
+        List<StatsGroupResponse> data;
+        if (groupBy == "key")
+        {
+            var keys = (await repository.ListApiKeyRowsAsync(null, http.RequestAborted)).ToDictionary(k => k.Item.Id);
+            var groups = await repository.AggregateStatsByApiKeyAsync(start, end, http.RequestAborted);
+            data = [.. groups.Select(g =>
+            {
+                var key = keys.GetValueOrDefault(g.ApiKeyId);
+                var platformId = key?.Item.PlatformId;
+                return ToResponse(g.Stats) with
+                {
+                    ApiKeyId = g.ApiKeyId,
+                    ApiKeyName = key?.Label(),
+                    PlatformId = platformId,
+                    PlatformName = platformId is { } id ? platforms.GetValueOrDefault(id)?.Item.Name : null,
+                };
+            })];
+        }
+        else
+        {
+            var query = new StatsAggregateQuery { StartTime = start, EndTime = end, GroupBy = groupBy == "platform" ? StatsGroupBy.Platform : StatsGroupBy.Model };
+            var groups = await repository.AggregateStatsAsync(query, http.RequestAborted);
+            data = [.. groups.Select(g => ToResponse(g) with
+            {
+                ModelName = g.ModelName,
+                PlatformId = g.PlatformId,
+                PlatformName = g.PlatformId is { } id ? platforms.GetValueOrDefault(id)?.Item.Name : null,
+            })];
+        }
+
+        return TypedResults.Json(
+            new StatsSummaryResponse { StartTime = start, EndTime = end, GroupBy = groupBy, Data = data },
+            AdminJsonContext.Api.StatsSummaryResponse);
+    }
+
+    private static async Task<IResult> SeriesAsync(HttpContext http, [FromServices] EfPortalRepository repository, [FromServices] PortalGateway gateway)
+    {
+        AdminQuery.Allow(http.Request, "startTime", "endTime", "bucket", "modelName", "platformId");
+        var (start, end) = ReadRange(http);
+        if (end == start)
+        {
+            throw AdminException.BadRequest("endTime", "'endTime' must be after 'startTime'.");
+        }
+
+        var bucket = AdminQuery.OptionalChoice(http.Request, "bucket", "minute", "hour") ?? "hour";
+        var query = new StatsTimeSeriesQuery
+        {
+            StartTime = start,
+            EndTime = end,
+            BucketSize = bucket == "minute" ? StatsBucketSize.Minute : StatsBucketSize.Hour,
+            ModelName = AdminQuery.Text(http.Request, "modelName"),
+            PlatformId = AdminQuery.OptionalId(http.Request, "platformId"),
+        };
+
+        await gateway.FlushStatsAsync(http.RequestAborted);
+        var buckets = await repository.GetStatsTimeSeriesAsync(query, http.RequestAborted);
+        return TypedResults.Json(
+            new StatsSeriesResponse
+            {
+                StartTime = start,
+                EndTime = end,
+                Bucket = bucket,
+                Data = [.. buckets.Select(b => new StatsBucketResponse { Start = b.Start, Requests = b.Requests, Errors = b.Errors })],
+            },
+            AdminJsonContext.Api.StatsSeriesResponse);
+    }
+
+    private static StatsQuery ReadFilters(HttpRequest request)
+    {
+        var start = AdminQuery.OptionalTime(request, "startTime");
+        var end = AdminQuery.OptionalTime(request, "endTime");
+        if (start > end)
+        {
+            throw AdminException.BadRequest("endTime", $"'endTime' ({end:O}) is before 'startTime' ({start:O}).");
+        }
+
+        return new StatsQuery
+        {
+            StartTime = start,
+            EndTime = end,
+            ModelName = AdminQuery.Text(request, "modelName"),
+            Success = AdminQuery.OptionalBool(request, "success"),
+            PlatformId = AdminQuery.OptionalId(request, "platformId"),
+            ApiKeyId = AdminQuery.OptionalId(request, "apiKeyId"),
+            IsStream = AdminQuery.OptionalBool(request, "isStream"),
+        };
+    }
+
+    /// <summary>startTime and endTime, by default the last 24 hours up to now (or before endTime).</summary>
+    private static (DateTimeOffset Start, DateTimeOffset End) ReadRange(HttpContext http)
+    {
+        var time = http.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System;
+        var end = AdminQuery.OptionalTime(http.Request, "endTime") ?? time.GetUtcNow();
+        var start = AdminQuery.OptionalTime(http.Request, "startTime") ?? end - DefaultRange;
+        return start <= end
+            ? (start, end)
+            : throw AdminException.BadRequest("endTime", $"'endTime' ({end:O}) is before 'startTime' ({start:O}).");
+    }
+
+    private static StatResponse ToResponse(RequestStat stat) => new()
+    {
+        Id = stat.Id,
+        Timestamp = stat.Timestamp,
+        IsStream = stat.IsStream,
+        ModelName = stat.ModelName,
+        PlatformId = stat.PlatformId,
+        ApiKeyId = stat.ApiKeyId,
+        ModelId = stat.ModelId,
+        DurationMs = stat.Duration.TotalMilliseconds,
+        FirstByteMs = stat.FirstByteTime?.TotalMilliseconds,
+        Success = stat.Success,
+        ErrorMessage = stat.ErrorMessage,
+        StatusCode = stat.StatusCode,
+        PromptTokens = stat.PromptTokens,
+        CompletionTokens = stat.CompletionTokens,
+    };
+
+    private static StatsGroupResponse ToResponse(StatsAggregate g) => new()
+    {
+        Requests = g.Requests,
+        Successes = g.Successes,
+        ErrorRate = g.ErrorRate,
+        P50DurationMs = g.P50DurationMs,
+        P95DurationMs = g.P95DurationMs,
+        AverageFirstByteMs = g.AverageFirstByteMs,
+        PromptTokens = g.PromptTokens,
+        CompletionTokens = g.CompletionTokens,
+    };
+}

@@ -1,0 +1,72 @@
+using System.CommandLine;
+using Portal.Storage.Configuration;
+
+namespace Portal.Server.Cli;
+
+/// <summary><c>portal config validate [file]</c>.</summary>
+internal static class ConfigCommands
+{
+    public static Command Create()
+    {
+        var file = new Argument<string?>("file")
+        {
+            Description = "The file to check; the default is the Portal:ConfigFile setting, else ./portal.json.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var validate = new Command("validate",
+            "Checks a configuration file as the server would at start (JSON, properties, formats, URLs, duplicates, env: variables set) "
+            + "and prints 'OK: N platforms, N models, N keys' (exit code 0) or what is wrong and where (exit code 1).")
+        {
+            TreatUnmatchedTokensAsErrors = false,
+        };
+        validate.Arguments.Add(file);
+        validate.SetAction((parse, cancellationToken) => ValidateAsync(parse, file));
+
+        var config = new Command("config", "Works with the configuration file (portal.json) that lists platforms, models and keys.");
+        config.Subcommands.Add(validate);
+        return config;
+    }
+
+    private static async Task<int> ValidateAsync(ParseResult parse, Argument<string?> file)
+    {
+        var output = parse.InvocationConfiguration.Output;
+        var error = parse.InvocationConfiguration.Error;
+        var path = parse.GetValue(file);
+        var settingArgs = parse.UnmatchedTokens.ToList();
+        if (path is not null && path.StartsWith("--", StringComparison.Ordinal))
+        {
+            // A setting (--Portal:ConfigFile=...) lands in the optional argument when no file is given.
+            settingArgs.Insert(0, path);
+            path = null;
+        }
+
+        if (string.IsNullOrEmpty(path))
+        {
+            var settings = CliSettings.Build(settingArgs);
+            path = settings[StorageServiceCollectionExtensions.ConfigFileSetting] is { Length: > 0 } configured ? configured : "./portal.json";
+        }
+
+        try
+        {
+            var config = PortalConfigLoader.Load(path);
+            var models = config.Platforms.Sum(p => p.Models.Count);
+            var keys = config.Platforms.Sum(p => p.Keys.Count);
+            await output.WriteLineAsync($"OK: {config.Platforms.Count} platforms, {models} models, {keys} keys ({path})");
+            return 0;
+        }
+        catch (PortalConfigException ex)
+        {
+            await error.WriteLineAsync(ex.Message);
+        }
+        catch (FileNotFoundException)
+        {
+            await error.WriteLineAsync($"{path}: file not found");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await error.WriteLineAsync($"{path}: {ex.Message}");
+        }
+
+        return 1;
+    }
+}

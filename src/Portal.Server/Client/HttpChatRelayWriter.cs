@@ -1,0 +1,90 @@
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
+using Portal.Relay;
+
+namespace Portal.Server.Client;
+
+/// <summary>Writes a relayed chat completion to the HTTP response: one JSON body, or server-sent events flushed one by one.</summary>
+internal sealed class HttpChatRelayWriter(HttpContext context) : IChatRelayWriter
+{
+    private static ReadOnlySpan<byte> DataPrefix => "data: "u8;
+
+    private static ReadOnlySpan<byte> EventEnd => "\n\n"u8;
+
+    /// <summary>Whether <see cref="StartAsync"/> was called.</summary>
+    public bool Started { get; private set; }
+
+    /// <summary>Whether the response is a stream of events.</summary>
+    public bool Streaming { get; private set; }
+
+    /// <summary>Whether a write failed: the client is gone.</summary>
+    public bool Failed { get; private set; }
+
+    public async ValueTask StartAsync(bool stream, CancellationToken cancellationToken)
+    {
+        Started = true;
+        Streaming = stream;
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        if (!stream)
+        {
+            response.ContentType = "application/json";
+            return;
+        }
+
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        response.Headers.Remove(HeaderNames.ContentEncoding);
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        try
+        {
+            // The headers go out now, so the client knows the stream has begun before the first event.
+            await response.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            Failed = true;
+            throw;
+        }
+    }
+
+    public async ValueTask WriteBodyAsync(ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
+    {
+        context.Response.ContentLength = json.Length;
+        await FlushAsync(context.Response.BodyWriter.WriteAsync(json, cancellationToken));
+    }
+
+    public ValueTask WriteEventAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        var writer = context.Response.BodyWriter;
+        var length = DataPrefix.Length + data.Length + EventEnd.Length;
+        var span = writer.GetSpan(length);
+        DataPrefix.CopyTo(span);
+        data.Span.CopyTo(span[DataPrefix.Length..]);
+        EventEnd.CopyTo(span[(DataPrefix.Length + data.Length)..]);
+        writer.Advance(length);
+        return FlushAsync(writer.FlushAsync(cancellationToken));
+    }
+
+    private async ValueTask FlushAsync(ValueTask<FlushResult> flush)
+    {
+        FlushResult result;
+        try
+        {
+            result = await flush;
+        }
+        catch
+        {
+            Failed = true;
+            throw;
+        }
+
+        if (result.IsCompleted || result.IsCanceled)
+        {
+            Failed = true;
+            throw new OperationCanceledException("The client closed the connection.");
+        }
+    }
+}

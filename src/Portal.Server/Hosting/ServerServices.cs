@@ -1,0 +1,114 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using Portal.Diagnostics;
+using Portal.Server.Auth;
+using Portal.Server.Operations;
+
+namespace Portal.Server.Hosting;
+
+/// <summary>Registers everything the server needs.</summary>
+internal static class ServerServices
+{
+    /// <summary>
+    /// Time the host gives the gateway's stop beyond <c>Portal:Shutdown:Timeout</c>: writing queued stats and health
+    /// (the engine tries for up to 10 s) and stopping the web server.
+    /// </summary>
+    public static readonly TimeSpan StopMargin = TimeSpan.FromSeconds(15);
+
+    public static void AddPortalServer(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+
+        if (!ListenAddresses.AnyConfigured(configuration))
+        {
+            builder.WebHost.UseUrls(ListenAddresses.Default);
+        }
+
+        // https endpoints in Kestrel:Endpoints need this with the slim builder.
+        builder.WebHost.UseKestrelHttpsConfiguration();
+
+        // The slim builder forces the simple console formatter; honour Logging:Console:FormatterName (json, systemd).
+        services.PostConfigure<ConsoleLoggerOptions>(o =>
+        {
+            if (configuration["Logging:Console:FormatterName"] is { Length: > 0 } formatter)
+            {
+                o.FormatterName = formatter;
+            }
+        });
+
+        // The timestamp format ends with a space to separate it from the level in simple lines; JSON needs no separator.
+        services.PostConfigure<JsonConsoleFormatterOptions>(o => o.TimestampFormat = o.TimestampFormat?.TrimEnd());
+
+        services.TryAddSingleton(TimeProvider.System);
+        AddSettings<AuthOptions>(services, AuthOptions.SectionName, o => o.Validate());
+        AddSettings<GatewayOptions>(services, GatewayOptions.SectionName, o => o.Validate());
+        AddSettings<LimitsOptions>(services, LimitsOptions.SectionName, o => o.Validate());
+        AddSettings<ShutdownOptions>(services, ShutdownOptions.SectionName, o => o.Validate());
+        AddSettings<ReadinessOptions>(services, ReadinessOptions.SectionName, o => o.Validate());
+
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((kestrel, limits) =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = limits.Value.MaxRequestBodyBytes;
+        });
+        services.AddOptions<HostOptions>().Configure<IOptions<ShutdownOptions>>((host, shutdown) =>
+        {
+            var needed = shutdown.Value.Timeout + StopMargin;
+            if (host.ShutdownTimeout < needed)
+            {
+                host.ShutdownTimeout = needed;
+            }
+        });
+
+        services.AddPortalStorage();
+        services.AddPortal(CreateGatewayOptions);
+
+        services.TryAddSingleton<TokenAuthenticator>();
+        services.TryAddSingleton(StoragePing.For);
+        services.TryAddSingleton<ReadinessProbe>();
+
+        // Lifecycle services: the guard checks listen addresses before the server binds; the drain runs before it stops.
+        services.AddHostedService<ListenGuard>();
+        services.AddHostedService<GatewayDrain>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReadinessProbe>());
+
+        services.AddOpenApi();
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(PortalTelemetry.Name)
+            .AddAspNetCoreInstrumentation()
+            .AddRuntimeInstrumentation()
+            .AddPrometheusExporter());
+    }
+
+    private static PortalOptions CreateGatewayOptions(IServiceProvider services)
+    {
+        var gateway = services.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        return new PortalOptions
+        {
+            Repository = services.GetRequiredService<IPortalRepository>(),
+            TimeProvider = services.GetRequiredService<TimeProvider>(),
+            ShutdownTimeout = services.GetRequiredService<IOptions<ShutdownOptions>>().Value.Timeout,
+            MaxAttempts = gateway.MaxAttempts,
+            AttemptTimeout = gateway.AttemptTimeout,
+            RequestTimeout = gateway.RequestTimeout,
+            ConnectTimeout = gateway.ConnectTimeout,
+            SelectorStrategy = gateway.SelectorStrategy,
+            RequestStreamUsage = gateway.RequestStreamUsage,
+            HealthSyncInterval = gateway.HealthSyncInterval,
+        };
+    }
+
+    private static void AddSettings<TOptions>(IServiceCollection services, string section, Func<TOptions, IEnumerable<string>> validate)
+        where TOptions : class
+    {
+        // Unknown keys are errors, so a misspelt setting fails the start instead of being ignored.
+        services.AddOptions<TOptions>()
+            .BindConfiguration(section, o => o.ErrorOnUnknownConfiguration = true)
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TOptions>>(new OptionsValidator<TOptions>(validate));
+    }
+}

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Portal.Server.Tests.Infrastructure;
+using static Portal.Server.Tests.Infrastructure.ServerTestData;
+
+namespace Portal.Server.Tests.Operations;
+
+public sealed class RequestLogTests
+{
+    private const int ChatRequestCompleted = 2001;
+    private const int RequestCompleted = 2000;
+
+    /// <summary>The request log line is written when the response has been sent: wait for it.</summary>
+    internal static async Task<FakeLogRecord> WaitForChatLogAsync(GatewayHost host, int eventId = ChatRequestCompleted)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        while (true)
+        {
+            var record = host.Logs.GetSnapshot().FirstOrDefault(r => r.Id.Id == eventId);
+            if (record is not null)
+            {
+                return record;
+            }
+
+            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"No log record {eventId} within 10 s.");
+            await Task.Delay(20);
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Chat_Served_LogsOneLineWithFields(bool stream)
+    {
+        await using var host = await GatewayHost.StartAsync(o =>
+        {
+            o.PortalJson = MockConfig();
+            o.ClientTokens.Add("log-test-token-123");
+        });
+        using var response = await host.CreateClient("log-test-token-123").PostChatAsync(ChatJson("mock-1", stream, "Tell me something"));
+        var body = await response.Content.ReadAsStringAsync();
+
+        var record = await WaitForChatLogAsync(host);
+        Assert.Equal(LogLevel.Information, record.Level);
+        Assert.Equal("Portal.Server", record.Category);
+        Assert.Equal("ChatRequestCompleted", record.Id.Name);
+        Assert.Equal("POST", record.GetStructuredStateValue("Method"));
+        Assert.Equal("/v1/chat/completions", record.GetStructuredStateValue("Path"));
+        Assert.Equal("200", record.GetStructuredStateValue("Status"));
+        Assert.True(double.Parse(record.GetStructuredStateValue("DurationMs")!, System.Globalization.CultureInfo.InvariantCulture) >= 0);
+        Assert.Equal("mock-1", record.GetStructuredStateValue("Model"));
+        Assert.Equal(stream.ToString(), record.GetStructuredStateValue("Stream"));
+        Assert.Equal("ok", record.GetStructuredStateValue("Outcome"));
+        Assert.Equal("1", record.GetStructuredStateValue("Attempts"));
+        Assert.NotNull(record.GetStructuredStateValue("PlatformId"));
+        Assert.NotNull(record.GetStructuredStateValue("ModelId"));
+        Assert.NotNull(record.GetStructuredStateValue("ApiKeyId"));
+        if (!stream)
+        {
+            Assert.NotNull(record.GetStructuredStateValue("PromptTokens"));
+            Assert.NotNull(record.GetStructuredStateValue("CompletionTokens"));
+        }
+
+        Assert.Single(host.Logs.GetSnapshot(), r => r.Id.Id == ChatRequestCompleted);
+        Assert.DoesNotContain("Tell me", record.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("log-test-token-123", record.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("mock response", record.Message, StringComparison.Ordinal);
+        Assert.Contains(stream ? "mock" : "mock response", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Chat_Failed_LogsStatusAndOutcome()
+    {
+        await using var host = await GatewayHost.StartAsync(o => o.PortalJson = MockConfig());
+        using var response = await host.Client.PostChatAsync(ChatJson("no-such-model"));
+        Assert.Equal(404, (int)response.StatusCode);
+
+        var record = await WaitForChatLogAsync(host);
+        Assert.Equal("404", record.GetStructuredStateValue("Status"));
+        Assert.Equal("model_not_found", record.GetStructuredStateValue("Outcome"));
+        Assert.Equal("no-such-model", record.GetStructuredStateValue("Model"));
+        Assert.Null(record.GetStructuredStateValue("PlatformId"));
+    }
+
+    [Fact]
+    public async Task OtherRequest_LogsMethodPathStatus()
+    {
+        await using var host = await GatewayHost.StartAsync();
+        using var response = await host.Client.GetAsync("v1/models");
+
+        var record = await WaitForChatLogAsync(host, RequestCompleted);
+        Assert.Equal(LogLevel.Information, record.Level);
+        Assert.Equal("GET", record.GetStructuredStateValue("Method"));
+        Assert.Equal("/v1/models", record.GetStructuredStateValue("Path"));
+        Assert.Equal("200", record.GetStructuredStateValue("Status"));
+    }
+}
