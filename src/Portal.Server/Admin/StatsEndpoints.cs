@@ -44,7 +44,28 @@ internal static class StatsEndpoints
             .ProducesAdminErrors(StatusCodes.Status400BadRequest);
     }
 
-    private static async Task<IResult> QueryAsync(HttpContext http, [FromServices] PortalGateway gateway)
+    /// <summary>How long a stats read waits for queued stats to be written before it reads what storage has.</summary>
+    private static readonly TimeSpan FlushWait = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Writes queued stats so a read sees recent requests, but waits at most <see cref="FlushWait"/>: while storage is
+    /// down the writer retries for as long as it takes, and an admin read must fail fast (503) rather than hang.
+    /// </summary>
+    private static async Task FlushBrieflyAsync(PortalGateway gateway, CancellationToken cancellationToken)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wait.CancelAfter(FlushWait);
+        try
+        {
+            await gateway.FlushStatsAsync(wait.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Read what is written; the rest stays queued and is written when storage allows.
+        }
+    }
+
+    private static async Task<IResult> QueryAsync(HttpContext http, [FromServices] PortalGateway gateway, [FromServices] IPortalRepository repository)
     {
         AdminQuery.Allow(http.Request, [.. Filters, "limit", "offset"]);
         var filters = ReadFilters(http.Request);
@@ -52,7 +73,8 @@ internal static class StatsEndpoints
         var offset = AdminQuery.OptionalInt(http.Request, "offset", 0, int.MaxValue) ?? 0;
 
         // One row more than asked tells whether there is a next page.
-        var rows = await gateway.QueryStatsAsync(filters with { Limit = limit + 1, Offset = offset }, http.RequestAborted);
+        await FlushBrieflyAsync(gateway, http.RequestAborted);
+        var rows = await repository.QueryRequestStatsAsync(filters with { Limit = limit + 1, Offset = offset }, http.RequestAborted);
         return TypedResults.Json(
             new StatsPageResponse
             {
@@ -64,11 +86,12 @@ internal static class StatsEndpoints
             AdminJsonContext.Api.StatsPageResponse);
     }
 
-    private static async Task<IResult> CountAsync(HttpContext http, [FromServices] PortalGateway gateway)
+    private static async Task<IResult> CountAsync(HttpContext http, [FromServices] PortalGateway gateway, [FromServices] IPortalRepository repository)
     {
         // limit and offset are accepted (and ignored) so one query string serves both a page and its total.
         AdminQuery.Allow(http.Request, [.. Filters, "limit", "offset"]);
-        var counts = await gateway.CountStatsAsync(ReadFilters(http.Request), http.RequestAborted);
+        await FlushBrieflyAsync(gateway, http.RequestAborted);
+        var counts = await repository.CountRequestStatsAsync(ReadFilters(http.Request), http.RequestAborted);
         return TypedResults.Json(
             new StatsCountResponse
             {
@@ -85,7 +108,7 @@ internal static class StatsEndpoints
         var (start, end) = ReadRange(http);
         var groupBy = AdminQuery.OptionalChoice(http.Request, "groupBy", "model", "platform", "key") ?? "model";
 
-        await gateway.FlushStatsAsync(http.RequestAborted);
+        await FlushBrieflyAsync(gateway, http.RequestAborted);
         var platforms = (await repository.ListPlatformRowsAsync(http.RequestAborted)).ToDictionary(p => p.Item.Id);
         List<StatsGroupResponse> data;
         if (groupBy == "key")
@@ -141,7 +164,7 @@ internal static class StatsEndpoints
             PlatformId = AdminQuery.OptionalId(http.Request, "platformId"),
         };
 
-        await gateway.FlushStatsAsync(http.RequestAborted);
+        await FlushBrieflyAsync(gateway, http.RequestAborted);
         var buckets = await repository.GetStatsTimeSeriesAsync(query, http.RequestAborted);
         return TypedResults.Json(
             new StatsSeriesResponse

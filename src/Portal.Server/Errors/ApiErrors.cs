@@ -1,5 +1,8 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Portal.Contracts;
 
 namespace Portal.Server.Errors;
@@ -7,6 +10,13 @@ namespace Portal.Server.Errors;
 /// <summary>Error responses in the OpenAI shape, <c>{"error":{"message","type","param","code"}}</c>, for every route.</summary>
 internal static class ApiErrors
 {
+    // Error bodies are application/json, never HTML: quotes and non-ASCII text stay readable instead of \u0027 escapes.
+    private static readonly JsonTypeInfo<ErrorResponse> ErrorJson = new PortalJsonContext(new JsonSerializerOptions
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    }).ErrorResponse;
+
     /// <summary>The <c>type</c> values Portal uses.</summary>
     public static class Types
     {
@@ -23,14 +33,14 @@ internal static class ApiErrors
 
     /// <summary>An error result for a minimal API handler.</summary>
     public static IResult Result(int status, string message, string type, string? code = null, string? param = null) =>
-        Results.Json(Body(message, type, code, param), PortalJsonContext.Default.ErrorResponse, statusCode: status);
+        Results.Json(Body(message, type, code, param), ErrorJson, statusCode: status);
 
     /// <summary>Writes an error response directly (middleware); the response must not have started.</summary>
     public static Task WriteAsync(HttpContext context, int status, string message, string type, string? code = null, string? param = null)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
-        return JsonSerializer.SerializeAsync(context.Response.Body, Body(message, type, code, param), PortalJsonContext.Default.ErrorResponse, context.RequestAborted);
+        return JsonSerializer.SerializeAsync(context.Response.Body, Body(message, type, code, param), ErrorJson, context.RequestAborted);
     }
 
     /// <summary>Writes the response for a request the gateway could not serve; the response must not have started.</summary>
@@ -61,7 +71,7 @@ internal static class ApiErrors
     public static byte[] BodyBytes(PortalException exception)
     {
         var error = ApiError.From(exception);
-        return JsonSerializer.SerializeToUtf8Bytes(Body(exception.Message, error.Type, error.Code), PortalJsonContext.Default.ErrorResponse);
+        return JsonSerializer.SerializeToUtf8Bytes(Body(exception.Message, error.Type, error.Code), ErrorJson);
     }
 
     /// <summary>A <c>Retry-After</c> value: whole seconds, rounded up.</summary>

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
 using Portal.Contracts;
+using Portal.Server.Tests.Infrastructure;
 
 namespace Portal.Server.Tests.Admin;
 
@@ -17,6 +19,58 @@ public sealed class StatsAdminTests
         Stat("r3", Now.AddMinutes(-8), "b", platformId: 2, apiKeyId: 21, success: true, stream: true, durationMs: 300),
         Stat("r4", Now.AddDays(-2), "a", platformId: 1, apiKeyId: 11, success: true, stream: false, durationMs: 400),
     ];
+
+    [Fact]
+    public async Task Query_StorageRefusesWrites_AnswersWithWhatIsWrittenInsteadOfWaiting()
+    {
+        await using var host = await GatewayHost.StartAsync(o =>
+        {
+            o.AdminToken = AdminTestKit.AdminToken;
+            o.PortalJson = AdminTestKit.MockConfig;
+        });
+        var admin = host.CreateClient(AdminTestKit.AdminToken);
+
+        // Another connection holds the write lock: the stat of the next request stays queued, its writes failing.
+        await using var writeLock = new SqliteConnection($"Data Source={Path.Combine(host.Directory, "portal.db")};Pooling=False");
+        await writeLock.OpenAsync();
+        await using (var begin = writeLock.CreateCommand())
+        {
+            begin.CommandText = "BEGIN EXCLUSIVE;";
+            await begin.ExecuteNonQueryAsync();
+        }
+
+        using (var chat = await host.Client.PostAsync("v1/chat/completions", new StringContent("""{"model":"x","messages":[{"role":"user","content":"hi"}]}""")))
+        {
+            Assert.Equal(HttpStatusCode.OK, chat.StatusCode);
+        }
+
+        // Waiting for the queued stat would hang for as long as the lock is held; the read must answer meanwhile.
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
+        using (var response = await admin.GetAsync("admin/stats", timeout.Token))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await using (var rollback = writeLock.CreateCommand())
+        {
+            rollback.CommandText = "ROLLBACK;";
+            await rollback.ExecuteNonQueryAsync();
+        }
+
+        // Once storage takes writes again, the queued stat arrives.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var body = await admin.SendAsync(HttpMethod.Get, "admin/stats", null, HttpStatusCode.OK);
+            if (Ids(body).Length == 1)
+            {
+                break;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the queued stat was never written after the lock was released");
+            await Task.Delay(200);
+        }
+    }
 
     [Fact]
     public async Task Query_NoFilters_ReturnsNewestFirstWithoutKeyValues()

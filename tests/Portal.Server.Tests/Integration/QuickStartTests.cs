@@ -1,0 +1,54 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Portal.Server.Tests.Infrastructure;
+using static Portal.Server.Tests.Integration.IntegrationKit;
+
+namespace Portal.Server.Tests.Integration;
+
+/// <summary>The README's quick start works as written: the repository's portal.json and the README's request, without a token.</summary>
+public sealed partial class QuickStartTests
+{
+    private const string ReadmeBody = """{"model":"fast","messages":[{"role":"user","content":"Hello!"}]}""";
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ChatCompletions_ReadmeRequestWithRepositoryPortalJson_MockAnswers(bool stream)
+    {
+        var root = RepositoryRoot();
+        var readme = await File.ReadAllTextAsync(Path.Combine(root, "README.md"));
+        Assert.True(
+            Whitespace().Replace(readme, "").Contains(ReadmeBody, StringComparison.Ordinal),
+            "README.md no longer shows the quick-start request " + ReadmeBody);
+        var configFile = Path.Combine(root, "portal.json");
+        Assert.True(File.Exists(configFile), "The repository has no portal.json for the quick start.");
+
+        await using var host = await GatewayHost.StartAsync(o => o.Settings["Portal:ConfigFile"] = configFile);
+        using var client = RawClient(host);
+        var body = stream ? ReadmeBody[..^1] + ",\"stream\":true}" : ReadmeBody;
+
+        var result = await ChatAsync(client, body);
+
+        Assert.Equal(HttpStatusCode.OK, result.Status);
+        string text;
+        if (stream)
+        {
+            Assert.Equal("text/event-stream", result.ContentType);
+            Assert.Null(result.Error);
+            Assert.True(result.Done, "The stream did not end with [DONE]: " + string.Join(" | ", result.Events));
+            Assert.True(result.Events.Count > 2, "The mock answer was not streamed in pieces.");
+            text = DeltaText(result.Events);
+        }
+        else
+        {
+            Assert.Equal("application/json", result.ContentType);
+            text = MessageText(result.Body!);
+        }
+
+        Assert.StartsWith("This is a mock response from ", text, StringComparison.Ordinal);
+        Assert.EndsWith(" to: Hello!", text, StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Whitespace();
+}
