@@ -280,11 +280,15 @@ public sealed class FakeUpstreamTests : IAsyncLifetime
     public async Task WithDelayBeforeHeaders_ClientTimesOut_SetsClientAborted()
     {
         _upstream.Enqueue(FakeResponse.ChatCompletion("late").WithDelayBeforeHeaders(TimeSpan.FromSeconds(30)));
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        using var cts = new CancellationTokenSource();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => PostAsync("{}", cts.Token));
+        // The client gives up only once the upstream has the request (a fixed delay could fire before it arrives).
+        var call = PostAsync("{}", cts.Token);
+        var request = await _upstream.WaitForRequestsAsync(1, Timeout);
+        cts.CancelAfter(TimeSpan.FromMilliseconds(100));
 
-        await _upstream.Requests[0].Aborted.WaitAsync(TimeSpan.FromSeconds(1));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+        await request.Aborted.WaitAsync(TimeSpan.FromSeconds(1));
     }
 
     [Fact]
