@@ -72,7 +72,7 @@ public sealed partial class EfPortalRepository
     /// <summary>Aggregates request stats per model or per platform over a time range, in the database.</summary>
     /// <param name="query">The time range and grouping.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
-    /// <returns>One aggregate per model name (in ordinal order) or per platform id (ascending) with rows in the range.</returns>
+    /// <returns>One aggregate per model name (in ordinal order), per platform id or per key id (ascending) with rows in the range.</returns>
     /// <remarks>
     /// No row is loaded into memory: PostgreSQL answers with one grouped statement; SQLite, which has no percentile
     /// function and sorts slowly, runs a few index-driven statements per group (see <see cref="StatsAggregator"/>).
@@ -87,13 +87,19 @@ public sealed partial class EfPortalRepository
             throw new ArgumentException($"The end time ({query.EndTime:O}) is before the start time ({query.StartTime:O}).", nameof(query));
         }
 
-        var byModel = query.GroupBy != StatsGroupBy.Platform;
-        var groups = await StatsAggregator.AggregateAsync(CreateContext, byModel ? "model_name" : "platform_id", query.StartTime, query.EndTime, cancellationToken).ConfigureAwait(false);
+        var column = query.GroupBy switch
+        {
+            StatsGroupBy.Platform => "platform_id",
+            StatsGroupBy.ApiKey => "api_key_id",
+            _ => "model_name",
+        };
+        var groups = await StatsAggregator.AggregateAsync(CreateContext, column, query.StartTime, query.EndTime, cancellationToken).ConfigureAwait(false);
 
         var result = groups.ConvertAll(g => new StatsAggregate
         {
-            ModelName = byModel ? (string)g.Key : null,
-            PlatformId = byModel ? null : StatsSql.ToInt64(g.Key),
+            ModelName = query.GroupBy == StatsGroupBy.Model ? (string)g.Key : null,
+            PlatformId = query.GroupBy == StatsGroupBy.Platform ? StatsSql.ToInt64(g.Key) : null,
+            ApiKeyId = query.GroupBy == StatsGroupBy.ApiKey ? StatsSql.ToInt64(g.Key) : null,
             Requests = g.Requests,
             Successes = g.Successes,
             ErrorRate = g.Requests == 0 ? 0 : (double)(g.Requests - g.Successes) / g.Requests,
@@ -105,9 +111,12 @@ public sealed partial class EfPortalRepository
         });
 
         // Sorted here, not in SQL: PostgreSQL orders text by the database's collation, not ordinally.
-        result.Sort(byModel
-            ? (a, b) => string.CompareOrdinal(a.ModelName, b.ModelName)
-            : (a, b) => Nullable.Compare(a.PlatformId, b.PlatformId));
+        result.Sort(query.GroupBy switch
+        {
+            StatsGroupBy.Platform => (a, b) => Nullable.Compare(a.PlatformId, b.PlatformId),
+            StatsGroupBy.ApiKey => (a, b) => Nullable.Compare(a.ApiKeyId, b.ApiKeyId),
+            _ => (a, b) => string.CompareOrdinal(a.ModelName, b.ModelName),
+        });
         return result;
     }
 

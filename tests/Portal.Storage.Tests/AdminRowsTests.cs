@@ -107,7 +107,7 @@ public sealed class AdminRowsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AggregateStatsByApiKey_RowsOfSeveralKeys_OneAggregatePerKeyInTheRange()
+    public async Task AggregateStats_ByApiKey_OneAggregatePerKeyInTheRange()
     {
         await _repository.SaveRequestStatsAsync(
         [
@@ -118,10 +118,10 @@ public sealed class AdminRowsTests : IAsyncLifetime
             Stat("5", Start.AddHours(5), apiKeyId: 9, success: true, durationMs: 10, promptTokens: 1),
         ], CancellationToken.None);
 
-        var groups = await _repository.AggregateStatsByApiKeyAsync(Start, Start.AddHours(1));
+        var groups = await _repository.AggregateStatsAsync(new StatsAggregateQuery { StartTime = Start, EndTime = Start.AddHours(1), GroupBy = StatsGroupBy.ApiKey });
 
-        Assert.Equal([2L, 7L], groups.Select(g => g.ApiKeyId));
-        var seven = groups[1].Stats;
+        Assert.Equal([2L, 7L], groups.Select(g => g.ApiKeyId!.Value));
+        var seven = groups[1];
         Assert.Equal(3, seven.Requests);
         Assert.Equal(2, seven.Successes);
         Assert.Equal(1 / 3.0, seven.ErrorRate, 6);
@@ -133,9 +133,9 @@ public sealed class AdminRowsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AggregateStatsByApiKey_EndBeforeStart_Throws()
+    public async Task AggregateStats_ByApiKeyEndBeforeStart_Throws()
     {
-        await Assert.ThrowsAsync<ArgumentException>(() => _repository.AggregateStatsByApiKeyAsync(Start, Start.AddSeconds(-1)));
+        await Assert.ThrowsAsync<ArgumentException>(() => _repository.AggregateStatsAsync(new StatsAggregateQuery { StartTime = Start, EndTime = Start.AddSeconds(-1), GroupBy = StatsGroupBy.ApiKey }));
     }
 
     private async Task ImportAsync(string json)

@@ -110,35 +110,30 @@ internal static class StatsEndpoints
 
         await FlushBrieflyAsync(gateway, http.RequestAborted);
         var platforms = (await repository.ListPlatformRowsAsync(http.RequestAborted)).ToDictionary(p => p.Item.Id);
-        List<StatsGroupResponse> data;
-        if (groupBy == "key")
+        var query = new StatsAggregateQuery
         {
-            var keys = (await repository.ListApiKeyRowsAsync(null, http.RequestAborted)).ToDictionary(k => k.Item.Id);
-            var groups = await repository.AggregateStatsByApiKeyAsync(start, end, http.RequestAborted);
-            data = [.. groups.Select(g =>
-            {
-                var key = keys.GetValueOrDefault(g.ApiKeyId);
-                var platformId = key?.Item.PlatformId;
-                return ToResponse(g.Stats) with
-                {
-                    ApiKeyId = g.ApiKeyId,
-                    ApiKeyName = key?.Label(),
-                    PlatformId = platformId,
-                    PlatformName = platformId is { } id ? platforms.GetValueOrDefault(id)?.Item.Name : null,
-                };
-            })];
-        }
-        else
+            StartTime = start,
+            EndTime = end,
+            GroupBy = groupBy switch { "platform" => StatsGroupBy.Platform, "key" => StatsGroupBy.ApiKey, _ => StatsGroupBy.Model },
+        };
+        var groups = await repository.AggregateStatsAsync(query, http.RequestAborted);
+        var keys = query.GroupBy == StatsGroupBy.ApiKey
+            ? (await repository.ListApiKeyRowsAsync(null, http.RequestAborted)).ToDictionary(k => k.Item.Id)
+            : null;
+        List<StatsGroupResponse> data = [.. groups.Select(g =>
         {
-            var query = new StatsAggregateQuery { StartTime = start, EndTime = end, GroupBy = groupBy == "platform" ? StatsGroupBy.Platform : StatsGroupBy.Model };
-            var groups = await repository.AggregateStatsAsync(query, http.RequestAborted);
-            data = [.. groups.Select(g => ToResponse(g) with
+            // A key's group has no platform of its own: it is the key's.
+            var key = g.ApiKeyId is { } keyId ? keys?.GetValueOrDefault(keyId) : null;
+            var platformId = g.PlatformId ?? key?.Item.PlatformId;
+            return ToResponse(g) with
             {
                 ModelName = g.ModelName,
-                PlatformId = g.PlatformId,
-                PlatformName = g.PlatformId is { } id ? platforms.GetValueOrDefault(id)?.Item.Name : null,
-            })];
-        }
+                ApiKeyId = g.ApiKeyId,
+                ApiKeyName = key?.Label(),
+                PlatformId = platformId,
+                PlatformName = platformId is { } id ? platforms.GetValueOrDefault(id)?.Item.Name : null,
+            };
+        })];
 
         return TypedResults.Json(
             new StatsSummaryResponse { StartTime = start, EndTime = end, GroupBy = groupBy, Data = data },

@@ -181,6 +181,30 @@ public abstract class RequestStatsTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task Aggregate_ByApiKey_OneGroupPerKeyAscending()
+    {
+        var repository = await OpenAsync();
+        await repository.SaveRequestStatsAsync(
+        [
+            Stat(1, T0.AddMinutes(1), durationMs: 100, apiKeyId: 7, prompt: 3),
+            Stat(2, T0.AddMinutes(2), durationMs: 300, apiKeyId: 7, success: false),
+            Stat(3, T0.AddMinutes(3), durationMs: 200, apiKeyId: 7, prompt: 4),
+            Stat(4, T0.AddMinutes(4), durationMs: 50, apiKeyId: 2, prompt: 1),
+            Stat(5, T0.AddHours(2), durationMs: 10, apiKeyId: 9),
+        ], default);
+
+        var result = await repository.AggregateStatsAsync(new StatsAggregateQuery { StartTime = T0, EndTime = T0.AddHours(1), GroupBy = StatsGroupBy.ApiKey });
+
+        Assert.Equal([2L, 7L], result.Select(a => a.ApiKeyId));
+        Assert.All(result, a => Assert.Null(a.ModelName));
+        Assert.All(result, a => Assert.Null(a.PlatformId));
+        AssertAggregate(result[0], requests: 1, successes: 1, p50: 50, p95: 50, firstByte: null, prompt: 1, completion: 0);
+
+        // Key 7: durations 100, 200, 300; p50 = rank 2, p95 = rank ceil(2.85) = 3.
+        AssertAggregate(result[1], requests: 3, successes: 2, p50: 200, p95: 300, firstByte: null, prompt: 7, completion: 0);
+    }
+
+    [SkippableFact]
     public async Task Aggregate_OpenRange_CoversEveryRow()
     {
         var repository = await OpenAsync();
