@@ -18,7 +18,9 @@ public static class PortalServer
     /// <returns>The application; start it with <c>StartAsync</c> or <c>RunAsync</c>.</returns>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
+        // Settings are read at start. Reloading appsettings.json on change would watch the working folder and every
+        // folder below it, where SQLite writes its database: a file event per stats batch, and CPU with it.
+        var builder = WebApplication.CreateSlimBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
         AddDefaultSettings(builder.Configuration);
         configure?.Invoke(builder);
         builder.AddPortalServer();

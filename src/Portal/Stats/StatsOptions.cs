@@ -11,6 +11,13 @@ public sealed class StatsOptions
     /// <value>The default is 1,000.</value>
     public int BatchSize { get; init; } = 1_000;
 
+    /// <summary>
+    /// How long the writer waits for a batch to fill before writing a smaller one. Under load this turns many small
+    /// writes into few large ones (one repository call costs far more than one row); a flush, and shutdown, write at once.
+    /// </summary>
+    /// <value>The default is 100 milliseconds. Zero writes whatever is queued at once.</value>
+    public TimeSpan BatchDelay { get; init; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>The longest wait between retries of a failed write (the wait doubles from 100 ms up to this).</summary>
     /// <value>The default is 30 seconds.</value>
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(30);
@@ -26,6 +33,11 @@ public sealed class StatsOptions
         if (MaxRetryDelay <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException("Stats.MaxRetryDelay", MaxRetryDelay, "Stats.MaxRetryDelay must be positive.");
+        }
+
+        if (BatchDelay < TimeSpan.Zero || BatchDelay > TimeSpan.FromMinutes(1))
+        {
+            throw new ArgumentOutOfRangeException("Stats.BatchDelay", BatchDelay, "Stats.BatchDelay must be between zero and one minute.");
         }
 
         if (FlushTimeout < TimeSpan.Zero)

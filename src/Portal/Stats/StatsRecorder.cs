@@ -27,6 +27,8 @@ internal sealed class StatsRecorder : IAsyncDisposable
     private readonly Lock _enqueueLock = new();
     private readonly TaskCompletionSource _gaveUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _writer;
+    private volatile bool _stopping;
+    private TaskCompletionSource _lingerCut = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _enqueued;
     private long _processed;
     private long _dropped;
@@ -92,6 +94,9 @@ internal sealed class StatsRecorder : IAsyncDisposable
             _waiters.Add((target, done));
         }
 
+        // A flush does not wait for a batch to fill.
+        Volatile.Read(ref _lingerCut).TrySetResult();
+
         return done.Task.WaitAsync(cancellationToken);
     }
 
@@ -100,6 +105,8 @@ internal sealed class StatsRecorder : IAsyncDisposable
     public async Task StopAsync(TimeSpan timeout)
     {
         _queue.Writer.TryComplete();
+        _stopping = true;
+        Volatile.Read(ref _lingerCut).TrySetResult();
         using var timer = _timeProvider.CreateTimer(static s => ((StatsRecorder)s!).GiveUp(), this, timeout, Timeout.InfiniteTimeSpan);
         await Task.WhenAny(_writer, _gaveUp.Task).ConfigureAwait(false);
         if (!_writer.IsCompleted)
@@ -147,9 +154,11 @@ internal sealed class StatsRecorder : IAsyncDisposable
         var abandoned = 0L;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            while (batch.Count < _options.BatchSize && reader.TryRead(out var stat))
+            Drain(reader, batch);
+            if (batch.Count < _options.BatchSize && _options.BatchDelay > TimeSpan.Zero)
             {
-                batch.Add(stat);
+                await LingerAsync().ConfigureAwait(false);
+                Drain(reader, batch);
             }
 
             if (_abandon.IsCancellationRequested || !await WriteWithRetryAsync(batch).ConfigureAwait(false))
@@ -167,6 +176,36 @@ internal sealed class StatsRecorder : IAsyncDisposable
         }
 
         ReleaseWaiters();
+    }
+
+    private void Drain(ChannelReader<RequestStat> reader, List<RequestStat> batch)
+    {
+        while (batch.Count < _options.BatchSize && reader.TryRead(out var stat))
+        {
+            batch.Add(stat);
+        }
+    }
+
+    /// <summary>Waits up to <see cref="StatsOptions.BatchDelay"/> for more stats, unless a flush or shutdown wants them written now.</summary>
+    private async Task LingerAsync()
+    {
+        // The new signal is published before the checks, so a flush or stop that comes after them cuts this wait.
+        var cut = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _lingerCut, cut);
+        bool flushPending;
+        lock (_waitersLock)
+        {
+            flushPending = _waiters.Count > 0;
+        }
+
+        if (flushPending || _stopping)
+        {
+            return;
+        }
+
+        using var wait = new CancellationTokenSource(_options.BatchDelay, _timeProvider);
+        await Task.WhenAny(cut.Task, Task.Delay(Timeout.InfiniteTimeSpan, wait.Token)).ConfigureAwait(false);
+        await wait.CancelAsync().ConfigureAwait(false); // Ends the delay task when the cut came first.
     }
 
     /// <summary>Completes every pending flush: the writer has stopped, nothing more will be written.</summary>

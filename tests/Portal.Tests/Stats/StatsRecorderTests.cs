@@ -38,7 +38,7 @@ public sealed class StatsRecorderTests : IDisposable
     public async Task Record_ManyStats_WrittenInBatchesOfAtMostBatchSize()
     {
         _repository.BlockFirstSave = true;
-        var recorder = CreateRecorder(new StatsOptions { BatchSize = 3 });
+        var recorder = CreateRecorder(new StatsOptions { BatchDelay = TimeSpan.Zero, BatchSize = 3 });
         var stats = Enumerable.Range(0, 10).Select(_ => NewStat()).ToList();
 
         recorder.Record(stats[0]);
@@ -60,7 +60,7 @@ public sealed class StatsRecorderTests : IDisposable
     public async Task Record_BatchSizeOne_EveryStatItsOwnBatch()
     {
         _repository.BlockFirstSave = true;
-        var recorder = CreateRecorder(new StatsOptions { BatchSize = 1 });
+        var recorder = CreateRecorder(new StatsOptions { BatchDelay = TimeSpan.Zero, BatchSize = 1 });
 
         recorder.Record(NewStat());
         await WaitUntilAsync(() => _repository.Calls == 1);
@@ -78,7 +78,7 @@ public sealed class StatsRecorderTests : IDisposable
     public async Task FlushAsync_StatsPending_CompletesOnlyAfterTheyAreSaved()
     {
         _repository.BlockFirstSave = true;
-        var recorder = CreateRecorder(new StatsOptions());
+        var recorder = CreateRecorder(new StatsOptions { BatchDelay = TimeSpan.Zero });
         for (var i = 0; i < 5; i++)
         {
             recorder.Record(NewStat());
@@ -97,7 +97,7 @@ public sealed class StatsRecorderTests : IDisposable
     [Fact]
     public async Task FlushAsync_NothingRecorded_CompletesAtOnce()
     {
-        var recorder = CreateRecorder(new StatsOptions());
+        var recorder = CreateRecorder(new StatsOptions { BatchDelay = TimeSpan.Zero });
 
         Assert.True(recorder.FlushAsync(CancellationToken.None).IsCompletedSuccessfully);
         await recorder.DisposeAsync();
@@ -107,7 +107,7 @@ public sealed class StatsRecorderTests : IDisposable
     public async Task FlushAsync_Cancelled_ThrowsAndStatsAreStillWritten()
     {
         _repository.BlockFirstSave = true;
-        var recorder = CreateRecorder(new StatsOptions());
+        var recorder = CreateRecorder(new StatsOptions { BatchDelay = TimeSpan.Zero });
         recorder.Record(NewStat());
         using var cts = new CancellationTokenSource();
 
@@ -126,7 +126,7 @@ public sealed class StatsRecorderTests : IDisposable
     {
         using var dropped = new MetricCollector<long>(_services.GetRequiredService<IMeterFactory>(), PortalTelemetry.Name, PortalTelemetry.StatsDropped);
         _repository.BlockFirstSave = true;
-        var recorder = CreateRecorder(new StatsOptions { QueueCapacity = 10 });
+        var recorder = CreateRecorder(new StatsOptions { BatchDelay = TimeSpan.Zero, QueueCapacity = 10 });
         recorder.Record(NewStat());
         await WaitUntilAsync(() => _repository.Calls == 1); // the writer is stuck on one stat; the queue is empty
 
@@ -157,7 +157,7 @@ public sealed class StatsRecorderTests : IDisposable
     public async Task Record_SustainedOverload_LogsFirstDropThenOncePerThousand()
     {
         _repository.BlockFirstSave = true;
-        var recorder = CreateRecorder(new StatsOptions { QueueCapacity = 1 });
+        var recorder = CreateRecorder(new StatsOptions { BatchDelay = TimeSpan.Zero, QueueCapacity = 1 });
         recorder.Record(NewStat());
         await WaitUntilAsync(() => _repository.Calls == 1);
         recorder.Record(NewStat()); // fills the queue
@@ -178,7 +178,7 @@ public sealed class StatsRecorderTests : IDisposable
     public async Task FlushAsync_LaterStatsDroppedWhileEarlierStillQueued_WaitsForEarlierStats()
     {
         _repository.BlockFirstSave = true;
-        var recorder = CreateRecorder(new StatsOptions { QueueCapacity = 10 });
+        var recorder = CreateRecorder(new StatsOptions { BatchDelay = TimeSpan.Zero, QueueCapacity = 10 });
         recorder.Record(NewStat());
         await WaitUntilAsync(() => _repository.Calls == 1);
         for (var i = 0; i < 10; i++)
@@ -204,7 +204,7 @@ public sealed class StatsRecorderTests : IDisposable
     public async Task Record_SaveFails_RetriedWithDoublingCappedBackoffAndSavedOnce()
     {
         _repository.FailingSaves = 3;
-        var recorder = CreateRecorder(new StatsOptions { MaxRetryDelay = TimeSpan.FromMilliseconds(150) });
+        var recorder = CreateRecorder(new StatsOptions { BatchDelay = TimeSpan.Zero, MaxRetryDelay = TimeSpan.FromMilliseconds(150) });
         var stat = NewStat();
 
         recorder.Record(stat);
@@ -232,7 +232,7 @@ public sealed class StatsRecorderTests : IDisposable
     public async Task Record_SaveFailsWhileMoreStatsArrive_NewStatsWaitAndAreSavedAfter()
     {
         _repository.FailingSaves = 1;
-        var recorder = CreateRecorder(new StatsOptions());
+        var recorder = CreateRecorder(new StatsOptions { BatchDelay = TimeSpan.Zero });
         var first = NewStat();
         recorder.Record(first);
         await WaitUntilAsync(() => _time.TimersCreated == 1);
@@ -251,7 +251,7 @@ public sealed class StatsRecorderTests : IDisposable
     public async Task StopAsync_StatsQueued_DrainsEverything()
     {
         _repository.BlockFirstSave = true;
-        var recorder = CreateRecorder(new StatsOptions { BatchSize = 4 });
+        var recorder = CreateRecorder(new StatsOptions { BatchDelay = TimeSpan.Zero, BatchSize = 4 });
         recorder.Record(NewStat());
         await WaitUntilAsync(() => _repository.Calls == 1);
         for (var i = 0; i < 20; i++)
@@ -273,7 +273,7 @@ public sealed class StatsRecorderTests : IDisposable
     public async Task StopAsync_RepositoryKeepsFailing_GivesUpAfterTimeoutAndLogs()
     {
         _repository.FailingSaves = int.MaxValue;
-        var recorder = CreateRecorder(new StatsOptions { BatchSize = 2 });
+        var recorder = CreateRecorder(new StatsOptions { BatchDelay = TimeSpan.Zero, BatchSize = 2 });
         for (var i = 0; i < 5; i++)
         {
             recorder.Record(NewStat());
@@ -301,7 +301,7 @@ public sealed class StatsRecorderTests : IDisposable
     {
         _repository.BlockFirstSave = true;
         _repository.GateIgnoresCancellation = true;
-        var recorder = CreateRecorder(new StatsOptions());
+        var recorder = CreateRecorder(new StatsOptions { BatchDelay = TimeSpan.Zero });
         recorder.Record(NewStat());
         await WaitUntilAsync(() => _repository.Calls == 1);
 
@@ -315,7 +315,7 @@ public sealed class StatsRecorderTests : IDisposable
     [Fact]
     public async Task Record_AfterStop_DoesNotThrow()
     {
-        var recorder = CreateRecorder(new StatsOptions());
+        var recorder = CreateRecorder(new StatsOptions { BatchDelay = TimeSpan.Zero });
         await recorder.StopAsync(TimeSpan.FromSeconds(1));
 
         recorder.Record(NewStat());
@@ -327,7 +327,7 @@ public sealed class StatsRecorderTests : IDisposable
     [Fact]
     public async Task DisposeAsync_StatsQueued_WritesThem()
     {
-        var recorder = CreateRecorder(new StatsOptions());
+        var recorder = CreateRecorder(new StatsOptions { BatchDelay = TimeSpan.Zero });
         for (var i = 0; i < 7; i++)
         {
             recorder.Record(NewStat());
@@ -355,6 +355,80 @@ public sealed class StatsRecorderTests : IDisposable
 
         var e = Assert.Throws<ArgumentOutOfRangeException>(options.Validate);
         Assert.Equal(setting, e.ParamName);
+    }
+
+    // ---- Batch delay: small batches wait a little for more, unless someone wants them now ----
+
+    [Fact]
+    public async Task Record_BelowBatchSize_WaitsForBatchDelayThenWritesOneBatch()
+    {
+        var recorder = CreateRecorder(new StatsOptions { BatchDelay = TimeSpan.FromMilliseconds(100) });
+        recorder.Record(NewStat());
+        recorder.Record(NewStat());
+        await WaitUntilAsync(() => _time.TimersCreated > 0); // the writer is waiting for more
+        recorder.Record(NewStat());
+
+        _fakeTime.Advance(TimeSpan.FromMilliseconds(99));
+        await Task.Delay(50);
+        Assert.Equal(0, _repository.Calls);
+
+        _fakeTime.Advance(TimeSpan.FromMilliseconds(1));
+        await WaitUntilAsync(() => _repository.Calls == 1);
+        Assert.Equal([3], _repository.Batches.Select(b => b.Length));
+        await recorder.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Flush_WhileWaitingForBatch_WritesAtOnce()
+    {
+        var recorder = CreateRecorder(new StatsOptions { BatchDelay = TimeSpan.FromMinutes(1) });
+        recorder.Record(NewStat());
+        await WaitUntilAsync(() => _time.TimersCreated > 0);
+
+        await recorder.FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(1, _repository.Saved);
+        await recorder.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Record_FullBatch_WrittenWithoutWaiting()
+    {
+        var recorder = CreateRecorder(new StatsOptions { BatchSize = 2, BatchDelay = TimeSpan.FromMinutes(1) });
+        _repository.BlockFirstSave = true;
+        recorder.Record(NewStat());
+        await WaitUntilAsync(() => _time.TimersCreated > 0);
+        _fakeTime.Advance(TimeSpan.FromMinutes(1));
+        await WaitUntilAsync(() => _repository.Calls == 1); // the writer is stuck on the first batch
+        recorder.Record(NewStat());
+        recorder.Record(NewStat());
+
+        _repository.Gate.SetResult();
+
+        // No time passes: the two queued stats fill a batch, so the writer does not wait.
+        await WaitUntilAsync(() => _repository.Calls == 2);
+        Assert.Equal([1, 2], _repository.Batches.Select(b => b.Length));
+        await recorder.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Stop_WhileWaitingForBatch_WritesAtOnce()
+    {
+        var recorder = CreateRecorder(new StatsOptions { BatchDelay = TimeSpan.FromMinutes(1) });
+        recorder.Record(NewStat());
+        await WaitUntilAsync(() => _time.TimersCreated > 0);
+
+        await recorder.StopAsync(TimeSpan.FromSeconds(10)).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(1, _repository.Saved);
+        await recorder.DisposeAsync();
+    }
+
+    [Fact]
+    public void Options_BatchDelayNegative_Throws()
+    {
+        var exception = Assert.Throws<ArgumentOutOfRangeException>(() => new StatsOptions { BatchDelay = TimeSpan.FromMilliseconds(-1) }.Validate());
+        Assert.Contains("Stats.BatchDelay", exception.Message);
     }
 
     private StatsRecorder CreateRecorder(StatsOptions options) => new(_repository, options, _time, _metrics, _logger);
