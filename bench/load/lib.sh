@@ -1,0 +1,184 @@
+# Shared helpers of bench/load/run.sh and bench/load/soak.sh (sourced, not run).
+# Every process started here is recorded by PID and stopped by that PID on exit (also on Ctrl+C or failure); nothing is
+# ever killed by name, because other people's dotnet processes run on the same machine.
+
+LOAD_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$LOAD_DIR/../.." && pwd)
+PIDS=()           # processes to stop on exit, in start order
+WORK=""           # the temporary folder of this run
+KEEP_WORK=0       # --keep: leave $WORK behind for inspection
+GATEWAY_DIR=""    # --gateway DIR: a published gateway to use instead of building one
+GATEWAY_PID=""
+REQUEST_LOG=0     # --request-log: keep the gateway's Information request lines
+GATEWAY_ENV=()    # --gateway-env NAME=VALUE: extra environment of the gateway (experiments, e.g. DOTNET_TieredPGO=0)
+CLK_TCK=$(getconf CLK_TCK)
+PYTHON=$(command -v python3 >/dev/null && python3 -c 'import sys; print(sys.executable)' || true)
+
+log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Stops one process by PID: SIGTERM, then SIGKILL after a grace period (seconds).
+stop_pid() {
+  local pid=$1 grace=${2:-10} i
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < grace * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    sleep 0.1
+  done
+  log "PID $pid did not stop within ${grace}s; sending SIGKILL"
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  local i
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+    stop_pid "${PIDS[$i]}" 25
+  done
+  if [[ -n "$WORK" && -d "$WORK" ]]; then
+    if ((KEEP_WORK)); then
+      log "kept $WORK"
+    else
+      rm -rf "$WORK"
+    fi
+  fi
+  exit "$rc"
+}
+
+setup_traps() {
+  trap cleanup EXIT
+  trap 'log "interrupted"; exit 130' INT
+  trap 'log "terminated"; exit 143' TERM
+}
+
+make_work() {
+  WORK=$(mktemp -d "/tmp/portal-$1.XXXXXX")
+  chmod 755 "$WORK"
+  log "work folder $WORK"
+}
+
+# A free TCP port on 127.0.0.1 (the kernel picks one; a tiny race with other programs is possible and fails loudly).
+free_port() {
+  "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Installs the Debian packages that provide the given commands when they are missing (root only).
+ensure_commands() {
+  local missing=() cmd pkg
+  for cmd in "$@"; do
+    case $cmd in
+      nginx) pkg=nginx-light ;;
+      taskset) pkg=util-linux ;;
+      curl) pkg=curl ;;
+      *) pkg=$cmd ;;
+    esac
+    command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  [[ $(id -u) == 0 ]] || die "missing ${missing[*]}; install them (apt-get install -y ${missing[*]}) or run as root"
+  log "installing ${missing[*]} with apt"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >"$WORK/apt.log" 2>&1 \
+    || { apt-get update -q >>"$WORK/apt.log" 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >>"$WORK/apt.log" 2>&1; } \
+    || die "apt-get install ${missing[*]} failed; see $WORK/apt.log"
+}
+
+# Publishes the gateway in Release from a snapshot of the working tree (src/ and the build props), so that a build
+# running at the same time in the repository (bin/, obj/) is never raced. Sets GATEWAY_DIR.
+build_gateway() {
+  if [[ -n "$GATEWAY_DIR" ]]; then
+    [[ -x "$GATEWAY_DIR/Portal.Server" ]] || die "--gateway $GATEWAY_DIR has no Portal.Server program"
+    log "using the published gateway in $GATEWAY_DIR"
+    return 0
+  fi
+  command -v dotnet >/dev/null || die "the .NET SDK (dotnet) is needed to build the gateway"
+  local src="$WORK/src-snapshot"
+  mkdir -p "$src"
+  local files=(Directory.Build.props Directory.Packages.props global.json src)
+  [[ -f "$REPO_DIR/.editorconfig" ]] && files+=(.editorconfig)
+  [[ -f "$REPO_DIR/NuGet.config" ]] && files+=(NuGet.config)
+  tar -C "$REPO_DIR" --exclude=bin --exclude=obj -cf - "${files[@]}" | tar -C "$src" -xf -
+  log "building the gateway (Release) into $WORK/gateway"
+  if ! dotnet publish "$src/src/Portal.Server" -c Release -o "$WORK/gateway" -nologo -v q >"$WORK/build.log" 2>&1; then
+    tail -n 30 "$WORK/build.log" >&2
+    die "the gateway build failed (log above; full log in $WORK/build.log, kept)"
+  fi
+  GATEWAY_DIR="$WORK/gateway"
+}
+
+# Starts the gateway pinned to core 1 in the folder $1 (holding portal.json) on port $2. Sets GATEWAY_PID.
+start_gateway() {
+  local dir=$1 port=$2 level=Warning
+  ((REQUEST_LOG)) && level=Information
+  log "starting the gateway on 127.0.0.1:$port (core 1; Portal log level $level; log $dir/gateway.log)${GATEWAY_ENV[*]:+; env ${GATEWAY_ENV[*]}}"
+  (
+    cd "$dir"
+    export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+    export Logging__LogLevel__Default=Warning Logging__LogLevel__Portal=$level
+    export Portal__Shutdown__Timeout=00:00:05
+    for kv in "${GATEWAY_ENV[@]}"; do export "${kv?}"; done
+    exec taskset -c 1 "$GATEWAY_DIR/Portal.Server" serve --urls "http://127.0.0.1:$port"
+  ) >"$dir/gateway.log" 2>&1 &
+  GATEWAY_PID=$!
+  PIDS+=("$GATEWAY_PID")
+  local i
+  for ((i = 0; i < 600; i++)); do
+    kill -0 "$GATEWAY_PID" 2>/dev/null || { tail -n 30 "$dir/gateway.log" >&2; die "the gateway exited at start"; }
+    if [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$port/readyz" || true) == 200 ]]; then
+      log "gateway ready (PID $GATEWAY_PID)"
+      return 0
+    fi
+    sleep 0.1
+  done
+  tail -n 30 "$dir/gateway.log" >&2
+  die "the gateway was not ready within 60 s"
+}
+
+# CPU ticks (utime + stime) of a process; the command name is skipped by cutting after its closing parenthesis.
+cpu_ticks() {
+  local stat
+  stat=$(<"/proc/$1/stat") || return 1
+  stat=${stat##*) }
+  # shellcheck disable=SC2086
+  set -- $stat
+  echo $((${12} + ${13}))
+}
+
+# Resets the peak-RSS high-water mark (VmHWM) of a process; returns non-zero when the kernel does not allow it.
+reset_hwm() { echo 5 >"/proc/$1/clear_refs" 2>/dev/null; }
+
+# VmHWM / VmRSS of a process, in kB.
+vm_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+
+check_pid_alive() { kill -0 "$1" 2>/dev/null || die "$2 (PID $1) is not running any more"; }
+
+# CPU ticks of the threads of process $1 whose name starts with $2 (for example ".NET Tiered Com", the JIT's
+# background tier-up thread). Threads that ended are no longer counted, so deltas can be negative: clamp at 0.
+thread_ticks() {
+  local t stat sum=0
+  for t in /proc/"$1"/task/*; do
+    [[ $(<"$t/comm") == "$2"* ]] 2>/dev/null || continue
+    stat=$(<"$t/stat") 2>/dev/null || continue
+    stat=${stat##*) }
+    # shellcheck disable=SC2086
+    set -- $stat
+    sum=$((sum + ${12} + ${13}))
+  done
+  echo "$sum"
+}
+
+# run_waited OUT ERR COMMAND...: runs COMMAND in the background with stdout to OUT and stderr to ERR (both may be the
+# same file) and waits for it, so that a signal to this script is handled at once (a foreground child would delay the
+# trap until it ends); the trap then stops the command too. Returns the command's exit status.
+run_waited() {
+  local out=$1 err=$2
+  shift 2
+  if [[ $out == "$err" ]]; then "$@" >"$out" 2>&1 & else "$@" >"$out" 2>"$err" & fi
+  local pid=$! rc=0
+  PIDS+=("$pid")
+  wait "$pid" || rc=$?
+  unset 'PIDS[-1]'
+  return "$rc"
+}

@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Turns the per-run lines of bench/load/run.sh (runs.tsv) into its one markdown table.
+
+Usage: report.py RUNS_TSV --clk-tck 100 [--title TEXT] [--note TEXT ...]
+Prints the table; exit status 0 when every request succeeded and every measurement is there, 1 when any request
+failed (any wrk error: connect/read/write/timeout/status >= 400), 2 when a measurement is missing.
+
+Per mode x connections: medians over the rounds of requests/s and p50/p99 latency (direct and portal), of the
+gateway's CPU per request and of upstream calls per client request; the maximum over the rounds of the gateway's
+peak RSS (VmHWM, reset before each run).
+"""
+import argparse
+import csv
+import statistics
+import sys
+
+MODE_NAMES = {"json": "non-stream", "sse": "stream"}
+
+
+def fnum(value, digits):
+    return f"{value:,.{digits}f}"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("runs")
+    parser.add_argument("--clk-tck", type=int, required=True)
+    parser.add_argument("--title", default="")
+    parser.add_argument("--note", action="append", default=[])
+    args = parser.parse_args()
+
+    with open(args.runs, newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+
+    problems = []
+    errors = []
+    groups = {}  # (mode, conns) -> {"direct": [...], "portal": [...]}
+    order = []
+    for row in rows:
+        errs = int(row["errors"] or 0)
+        if errs:
+            errors.append(f"{row['mode']} c={row['conns']} {row['config']} {row['phase']}: {row['error_detail']}")
+        if row["phase"] != "measure":
+            continue
+        key = (row["mode"], int(row["conns"]))
+        if key not in groups:
+            groups[key] = {"direct": [], "portal": []}
+            order.append(key)
+        groups[key][row["config"]].append(row)
+
+    def med(values, what, key):
+        values = [v for v in values if v is not None]
+        if not values:
+            problems.append(f"{key[0]} c={key[1]}: no {what}")
+            return None
+        return statistics.median(values)
+
+    def num(row, name, convert=float):
+        value = row.get(name, "")
+        if value in ("", None, "NA"):
+            return None
+        try:
+            return convert(value)
+        except ValueError:
+            return None
+
+    lines = []
+    if args.title:
+        lines += [args.title, ""]
+    lines += [
+        "| mode | conns | direct rps | portal rps | portal/direct | direct p50 / p99 ms | portal p50 / p99 ms "
+        "| added p50 / p99 ms | gateway CPU ms/req | gateway peak RSS MB | upstream calls/req |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for key in order:
+        d, p = groups[key]["direct"], groups[key]["portal"]
+        if not d or not p:
+            problems.append(f"{key[0]} c={key[1]}: no {'direct' if not d else 'portal'} runs")
+            continue
+        d_rps = med([num(r, "rps") for r in d], "direct rps", key)
+        p_rps = med([num(r, "rps") for r in p], "portal rps", key)
+        d50 = med([num(r, "p50_us") for r in d], "direct p50", key)
+        d99 = med([num(r, "p99_us") for r in d], "direct p99", key)
+        p50 = med([num(r, "p50_us") for r in p], "portal p50", key)
+        p99 = med([num(r, "p99_us") for r in p], "portal p99", key)
+        cpu = []
+        ups = []
+        hwm = []
+        for r in p:
+            req = num(r, "requests", int)
+            ticks = num(r, "cpu_ticks", int)
+            up = num(r, "upstream", int)
+            if req and ticks is not None:
+                cpu.append(ticks / args.clk_tck * 1000.0 / req)
+            if req and up is not None:
+                ups.append(up / req)
+            hwm.append(num(r, "hwm_kb", int))
+        cpu_ms = med(cpu, "gateway CPU", key)
+        up_per = med(ups, "upstream count", key)
+        hwm = [h for h in hwm if h]
+        if not hwm:
+            problems.append(f"{key[0]} c={key[1]}: no peak RSS")
+        if None in (d_rps, p_rps, d50, d99, p50, p99, cpu_ms, up_per) or not hwm or not d_rps:
+            lines.append(f"| {MODE_NAMES.get(key[0], key[0])} | {key[1]} | missing measurements |||||||||")
+            continue
+        lines.append(
+            f"| {MODE_NAMES.get(key[0], key[0])} | {key[1]} | {fnum(d_rps, 0)} | {fnum(p_rps, 0)} | {p_rps / d_rps:.3f} "
+            f"| {d50 / 1000:.3f} / {d99 / 1000:.3f} | {p50 / 1000:.3f} / {p99 / 1000:.3f} "
+            f"| {(p50 - d50) / 1000:.3f} / {(p99 - d99) / 1000:.3f} | {cpu_ms:.3f} | {max(hwm) / 1024:.1f} | {up_per:.3f} |")
+    if not order:
+        problems.append("no measured runs at all")
+
+    lines.append("")
+    lines += args.note
+    if errors:
+        lines += ["", f"FAILED REQUESTS in {len(errors)} run(s):"] + [f"- {e}" for e in errors]
+    if problems:
+        lines += ["", "MISSING MEASUREMENTS:"] + [f"- {m}" for m in problems]
+    print("\n".join(lines))
+    if problems:
+        return 2
+    if errors:
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

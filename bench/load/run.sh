@@ -1,0 +1,332 @@
+#!/usr/bin/env bash
+# Portal's load harness: wrk -> nginx (direct) against wrk -> Portal gateway -> nginx (portal), on one machine.
+#
+# Usage: bench/load/run.sh [options]
+#   --quick               smoke test: 1 round of 3 s, connections 1,32, 1 s warm-up, JIT warm-up of at most 20 s
+#   --rounds N            rounds per configuration, alternating direct/portal (A B A B ...) (default 3)
+#   --duration S          seconds per measured run (default 10)
+#   --warmup S            seconds of warm-up per configuration before its rounds (default 2)
+#   --jit-warmup S        at most this many seconds of gateway warm-up load right after start (32 connections, 2 s
+#                         slices with 1 s pauses, modes alternating), ending after 40 s once the JIT's tier-up thread
+#                         is quiet, so measurements see tiered code (default 90; 0 = none)
+#   --connections LIST    wrk connections, comma-separated (default 1,32,256); wrk threads: 1 for 1 connection, else 2
+#   --modes LIST          json (non-streaming) and/or sse (streaming) (default json,sse)
+#   --timeout S           wrk's per-request timeout; a slower response counts as an error (default 5)
+#   --out FILE            where to write the table (default /tmp/portal-load-results/<UTC time>.md; the raw
+#                         per-run numbers go next to it as <FILE>.runs.tsv)
+#   --gateway DIR         use an already published gateway (DIR/Portal.Server) instead of building one
+#   --gateway-env K=V     an extra environment variable for the gateway (repeatable), for experiments such as
+#                         DOTNET_TieredPGO=0; shown in the table's title
+#   --request-log         keep the gateway's Information request log lines (in the work folder's gateway.log;
+#                         default: Warning and above only)
+#   --keep                keep the temporary work folder (configs, logs, wrk outputs)
+#   -h, --help            this text
+#
+# What it does: installs nginx-light and wrk with apt when missing (needs root); publishes src/Portal.Server in Release
+# from a snapshot of the working tree into a temporary folder; starts nginx from bench/load/nginx.conf (canned chat
+# completion at /json/v1/chat/completions, canned SSE stream at /sse/v1/chat/completions, stub_status) and the gateway
+# (platforms "json" and "sse" pointing at nginx, SQLite stats on) on free ports of 127.0.0.1; pins nginx and wrk to
+# core 0 and the gateway to core 1 (taskset); then for every mode x connections warms up both configurations and
+# measures direct and portal alternately for --rounds rounds. Per portal run it reads the gateway's CPU time
+# (utime+stime from /proc/PID/stat), its peak RSS (VmHWM, reset through /proc/PID/clear_refs before the run) and the
+# number of requests nginx served (stub_status). It prints one markdown table (medians over rounds; peak RSS is the
+# maximum) and exits 0 only when every request succeeded and every measurement is there (1: failed requests,
+# 2: missing measurements). Everything it starts is stopped on exit, also on Ctrl+C.
+#
+# Needs: Linux with 2+ cores, root (apt, clear_refs), the .NET SDK, python3 (stdlib), curl. Runs about
+# modes x connections x (2 x warm-up + rounds x 2 x duration) seconds, plus the JIT warm-up (40-90 s of load with pauses) and the build: ~10 minutes by default.
+set -euo pipefail
+
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
+
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'; }
+
+ROUNDS=3
+DURATION=10
+WARMUP=2
+JIT_WARMUP=90
+CONNECTIONS=1,32,256
+MODES=json,sse
+TIMEOUT=5
+OUT=""
+while (($#)); do
+  case $1 in
+    --quick) ROUNDS=1 DURATION=3 WARMUP=1 JIT_WARMUP=20 CONNECTIONS=1,32 ;;
+    --rounds) ROUNDS=$2; shift ;;
+    --duration) DURATION=$2; shift ;;
+    --warmup) WARMUP=$2; shift ;;
+    --jit-warmup) JIT_WARMUP=$2; shift ;;
+    --connections) CONNECTIONS=$2; shift ;;
+    --modes) MODES=$2; shift ;;
+    --timeout) TIMEOUT=$2; shift ;;
+    --out) OUT=$2; shift ;;
+    --gateway) GATEWAY_DIR=$(cd "$2" && pwd); shift ;;
+    --gateway-env) [[ $2 == [A-Za-z_]*=* ]] || { echo "--gateway-env needs NAME=VALUE" >&2; exit 64; }; GATEWAY_ENV+=("$2"); shift ;;
+    --request-log) REQUEST_LOG=1 ;;
+    --keep) KEEP_WORK=1 ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "unknown option $1 (see --help)" >&2; exit 64 ;;
+  esac
+  shift
+done
+[[ $ROUNDS =~ ^[1-9][0-9]*$ && $DURATION =~ ^[1-9][0-9]*$ && $WARMUP =~ ^[0-9]+$ && $JIT_WARMUP =~ ^[0-9]+$ && $TIMEOUT =~ ^[1-9][0-9]*$ ]] \
+  || { echo "--rounds, --duration, --timeout must be positive integers, --warmup a non-negative one" >&2; exit 64; }
+[[ $CONNECTIONS =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || { echo "--connections: a comma-separated list of numbers" >&2; exit 64; }
+IFS=, read -ra CONN_LIST <<<"$CONNECTIONS"
+IFS=, read -ra MODE_LIST <<<"$MODES"
+for m in "${MODE_LIST[@]}"; do [[ $m == json || $m == sse ]] || { echo "--modes: json and/or sse, not $m" >&2; exit 64; }; done
+(($(nproc --all) >= 2)) || { echo "needs at least 2 cores (load generator + upstream on core 0, gateway on core 1)" >&2; exit 1; }
+[[ -n "$PYTHON" ]] || { echo "python3 is needed" >&2; exit 1; }
+
+setup_traps
+make_work load
+ensure_commands nginx wrk taskset curl
+
+STAMP=$(date -u +%Y-%m-%dT%H%M%SZ)
+[[ -n "$OUT" ]] || OUT=/tmp/portal-load-results/$STAMP.md
+mkdir -p "$(dirname "$OUT")"
+
+build_gateway
+
+# --- nginx (core 0) --------------------------------------------------------------------------------------------------
+NGINX_PORT=$(free_port)
+mkdir -p "$WORK/nginx"
+sed -e "s|@PREFIX@|$WORK/nginx|g" -e "s|@PORT@|$NGINX_PORT|g" "$LOAD_DIR/nginx.conf" >"$WORK/nginx/nginx.conf"
+nginx -t -q -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" 2>"$WORK/nginx/test.log" \
+  || { cat "$WORK/nginx/test.log" >&2; die "nginx rejected its config"; }
+log "starting nginx on 127.0.0.1:$NGINX_PORT (core 0)"
+taskset -c 0 nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" >"$WORK/nginx/stdout.log" 2>&1 &
+NGINX_PID=$!
+PIDS+=("$NGINX_PID")
+DIRECT=http://127.0.0.1:$NGINX_PORT
+for ((i = 0; i < 100; i++)); do
+  [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$DIRECT/nginx_status" || true) == 200 ]] && break
+  check_pid_alive "$NGINX_PID" nginx
+  sleep 0.1
+done
+nginx_requests() { curl -sf --max-time 5 "$DIRECT/nginx_status" | awk 'NR == 3 { print $3 }'; }
+[[ -n "$(nginx_requests)" ]] || die "nginx did not answer on /nginx_status"
+
+# --- the gateway (core 1) --------------------------------------------------------------------------------------------
+GATEWAY_PORT=$(free_port)
+mkdir -p "$WORK/gw"
+cat >"$WORK/gw/portal.json" <<EOF
+{
+  "platforms": [
+    {
+      "name": "json",
+      "format": "openai",
+      "baseUrl": "$DIRECT/json/v1",
+      "models": [ { "name": "gpt-bench", "alias": "bench" } ],
+      "keys": [ "sk-bench-json-0000000000000000" ]
+    },
+    {
+      "name": "sse",
+      "format": "openai",
+      "baseUrl": "$DIRECT/sse/v1",
+      "models": [ { "name": "gpt-bench-stream", "alias": "bench-stream" } ],
+      "keys": [ "sk-bench-sse-00000000000000000" ]
+    }
+  ]
+}
+EOF
+start_gateway "$WORK/gw" "$GATEWAY_PORT"
+PORTAL=http://127.0.0.1:$GATEWAY_PORT
+
+# --- request bodies and targets --------------------------------------------------------------------------------------
+MESSAGES='[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say something short about load testing."}]'
+body_for() {
+  case $1 in
+    json) printf '{"model":"bench","messages":%s,"max_tokens":64,"temperature":0}' "$MESSAGES" ;;
+    sse) printf '{"model":"bench-stream","stream":true,"messages":%s,"max_tokens":64,"temperature":0}' "$MESSAGES" ;;
+  esac
+}
+url_for() { # config mode
+  case $1 in
+    direct) echo "$DIRECT/$2/v1/chat/completions" ;;
+    portal) echo "$PORTAL/v1/chat/completions" ;;
+  esac
+}
+
+# --- sanity: one request of each kind, checked by content -----------------------------------------------------------
+sanity() { # config mode
+  local out="$WORK/sanity-$1-$2" code
+  code=$(curl -s -o "$out.body" -D "$out.headers" -w '%{http_code}' --max-time 10 -H 'Content-Type: application/json' \
+    --data-binary "$(body_for "$2")" "$(url_for "$1" "$2")" || true)
+  [[ $code == 200 ]] || { cat "$out.body" >&2 2>/dev/null; die "sanity $1 $2: HTTP $code"; }
+  case $2 in
+    json)
+      grep -q '"object":"chat.completion"' "$out.body" && grep -q '"finish_reason":"stop"' "$out.body" \
+        || { cat "$out.body" >&2; die "sanity $1 json: not the canned completion"; }
+      log "sanity $1 json: 200, $(wc -c <"$out.body") bytes" ;;
+    sse)
+      grep -qi '^content-type: text/event-stream' "$out.headers" || die "sanity $1 sse: not text/event-stream"
+      [[ $(grep -c '^data: ' "$out.body") -ge 6 ]] && grep -q '^data: \[DONE\]' "$out.body" \
+        && grep -q '"finish_reason":"stop"' "$out.body" || { cat "$out.body" >&2; die "sanity $1 sse: not the canned stream"; }
+      log "sanity $1 sse: 200, $(grep -c '^data: ' "$out.body") data events (usage chunk relayed: $(grep -c '"usage":{' "$out.body")), $(wc -c <"$out.body") bytes" ;;
+  esac
+}
+for mode in "${MODE_LIST[@]}"; do
+  sanity direct "$mode"
+  sanity portal "$mode"
+done
+
+# --- one wrk run -----------------------------------------------------------------------------------------------------
+RUNS=$WORK/runs.tsv
+printf 'mode\tconns\tconfig\tphase\tround\trequests\tduration_us\trps\tp50_us\tp90_us\tp99_us\terrors\terror_detail\tcpu_ticks\thwm_kb\tupstream\n' >"$RUNS"
+mkdir -p "$WORK/wrk"
+
+run_one() { # mode conns config phase round seconds
+  local mode=$1 conns=$2 config=$3 phase=$4 round=$5 seconds=$6
+  local threads=2 out="$WORK/wrk/$mode-c$conns-$config-$phase-$round.txt"
+  ((conns == 1)) && threads=1
+  ((conns < threads)) && threads=$conns
+  local t0="" t1="" n0 n1 hwm="" sampler="" upstream cpu=""
+  check_pid_alive "$NGINX_PID" nginx
+  check_pid_alive "$GATEWAY_PID" "the gateway"
+  if [[ $config == portal && $phase == measure ]]; then
+    if ! reset_hwm "$GATEWAY_PID"; then
+      # No clear_refs: sample VmRSS every 200 ms instead.
+      (while kill -0 "$GATEWAY_PID" 2>/dev/null; do vm_kb "$GATEWAY_PID" VmRSS; sleep 0.2; done) >"$out.rss" 2>/dev/null &
+      sampler=$!
+      PIDS+=("$sampler")
+    fi
+    t0=$(cpu_ticks "$GATEWAY_PID")
+  fi
+  n0=$(nginx_requests)
+  WRK_BODY=$(body_for "$mode") run_waited "$out" "$out" timeout -k 5 $((seconds + TIMEOUT + 30)) \
+    taskset -c 0 wrk -t"$threads" -c"$conns" -d"${seconds}s" --timeout "${TIMEOUT}s" -s "$LOAD_DIR/post.lua" \
+    "$(url_for "$config" "$mode")" || log "wrk exited with status $? ($out)"
+  if [[ -n "$t0" ]]; then
+    sleep 0.5 # let the gateway finish what wrk left in flight and write those stats
+    t1=$(cpu_ticks "$GATEWAY_PID")
+    cpu=$((t1 - t0))
+    if [[ -n "$sampler" ]]; then
+      stop_pid "$sampler" 2
+      hwm=$(sort -n "$out.rss" | tail -n 1)
+    else
+      hwm=$(vm_kb "$GATEWAY_PID" VmHWM)
+    fi
+  fi
+  n1=$(nginx_requests)
+  upstream=$((n1 - n0 - 1)) # the second status request counts itself
+  local line
+  line=$(grep '^WRK_RESULT ' "$out" | tail -n 1 || true)
+  local -A r=()
+  local kv
+  LAST_RPS=0
+  for kv in ${line#WRK_RESULT }; do r[${kv%%=*}]=${kv#*=}; done
+  if [[ -z "$line" ]]; then
+    log "no result from wrk for $mode c=$conns $config; its output:"
+    cat "$out" >&2
+    printf '%s\t%s\t%s\t%s\t%s\t\t\t\t\t\t\t1\tno wrk result\t%s\t%s\t%s\n' "$mode" "$conns" "$config" "$phase" "$round" "$cpu" "$hwm" "$upstream" >>"$RUNS"
+    return 0
+  fi
+  local errors=$((${r[err_connect]:-1} + ${r[err_read]:-0} + ${r[err_write]:-0} + ${r[err_timeout]:-0} + ${r[err_status]:-0}))
+  local detail="connect=${r[err_connect]} read=${r[err_read]} write=${r[err_write]} timeout=${r[err_timeout]} status>=400=${r[err_status]} of ${r[requests]}"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$conns" "$config" "$phase" "$round" \
+    "${r[requests]}" "${r[duration_us]}" "${r[rps]}" "${r[p50_us]}" "${r[p90_us]}" "${r[p99_us]}" "$errors" "$detail" \
+    "$cpu" "$hwm" "$upstream" >>"$RUNS"
+  local extra=""
+  [[ -n "$cpu" ]] && extra=" cpu=$(awk -v t="$cpu" -v k="$CLK_TCK" -v n="${r[requests]}" 'BEGIN { printf "%.3f", n ? t / k * 1000 / n : 0 }')ms/req hwm=$((hwm / 1024))MB"
+  ((errors)) && extra+=" ERRORS: $detail"
+  LAST_RPS=${r[rps]}
+  [[ $phase == jit ]] && return 0
+  log "$(printf '%-4s c=%-3s %-6s %-7s r%s' "$mode" "$conns" "$config" "$phase" "$round") rps=${r[rps]} p50=${r[p50_us]}us p99=${r[p99_us]}us upstream/req=$(awk -v u="$upstream" -v n="${r[requests]}" 'BEGIN { printf "%.3f", n ? u / n : 0 }')$extra"
+}
+
+# JIT warm-up. Right after start the gateway runs at a fraction of its steady speed: tiered compilation has not
+# compiled the hot paths yet, and under saturating load on its single core the JIT's background thread
+# (".NET Tiered Com") is starved, so it barely progresses; measured here, it takes 40-60 s of load with pauses to reach
+# the steady speed (quiet phases of the tier-up thread early on do not mean it is done: call counting is postponed while
+# new methods are still being jitted). Slices of 2 s of load at 32 connections (modes alternating) each followed by a
+# 1 s pause, until at least 40 s of load have passed and the tier-up thread stayed quiet (<= 3 ticks) for 3 rounds
+# of slices in a row, or --jit-warmup seconds of load have passed. Each slice's rps is logged to show it levelling off.
+if ((JIT_WARMUP > 0)); then
+  log "gateway JIT warm-up: up to ${JIT_WARMUP}s of load at 32 connections, 2 s slices with 1 s pauses"
+  declare -A SLICES=()
+  jit_quiet=0 jit_spent=0 jit_slice=0 jit_settled=0 round_tier=0
+  JIT_MIN=$((JIT_WARMUP < 40 ? JIT_WARMUP : 40))
+  while ((jit_spent < JIT_WARMUP)); do
+    for mode in "${MODE_LIST[@]}"; do
+      jit_slice=$((jit_slice + 1))
+      tier0=$(thread_ticks "$GATEWAY_PID" ".NET Tiered Com")
+      run_one "$mode" 32 portal jit "$jit_slice" 2
+      sleep 1
+      tier1=$(thread_ticks "$GATEWAY_PID" ".NET Tiered Com")
+      tier=$((tier1 - tier0)); ((tier < 0)) && tier=0
+      SLICES[$mode]+=" ${LAST_RPS%.*}"
+      round_tier=$((round_tier + tier))
+      jit_spent=$((jit_spent + 2))
+    done
+    SLICES[tier]+=" $round_tier"
+    if ((round_tier <= 3)); then jit_quiet=$((jit_quiet + 1)); else jit_quiet=0; fi
+    round_tier=0
+    if ((jit_quiet >= 3 && jit_spent >= JIT_MIN)); then jit_settled=1; break; fi
+  done
+  for mode in "${MODE_LIST[@]}"; do log "JIT warm-up $mode rps per slice:${SLICES[$mode]}"; done
+  log "JIT warm-up tier-up thread CPU ticks per round of slices:${SLICES[tier]}"
+  if ((jit_settled)); then
+    log "JIT warm-up done after ${jit_spent}s of load (tier-up thread quiet for $jit_quiet slices)"
+  else
+    log "JIT warm-up stopped at its limit of ${JIT_WARMUP}s of load; the tier-up thread was still busy"
+  fi
+fi
+
+total=$(( ${#MODE_LIST[@]} * ${#CONN_LIST[@]} * (2 * WARMUP + ROUNDS * 2 * DURATION) + JIT_WARMUP ))
+log "measuring modes ${MODES} x connections ${CONNECTIONS}: $ROUNDS round(s) of ${DURATION}s, ${WARMUP}s warm-up (about $((total / 60 + 1)) min of load)"
+for mode in "${MODE_LIST[@]}"; do
+  for conns in "${CONN_LIST[@]}"; do
+    if ((WARMUP > 0)); then
+      run_one "$mode" "$conns" direct warmup 0 "$WARMUP"
+      run_one "$mode" "$conns" portal warmup 0 "$WARMUP"
+    fi
+    for ((round = 1; round <= ROUNDS; round++)); do
+      run_one "$mode" "$conns" direct measure "$round" "$DURATION"
+      run_one "$mode" "$conns" portal measure "$round" "$DURATION"
+    done
+  done
+done
+
+# --- the gateway's own view: stats rows, log lines -------------------------------------------------------------------
+sleep 1
+STATS=$(curl -s --max-time 10 "$PORTAL/admin/stats/count" || true)
+log "gateway stats rows (one per upstream attempt, incl. warm-ups and the sanity requests; requests wrk abandoned in flight at the end of a run may count as failed): $STATS"
+if [[ $STATS =~ \"failedRequests\":([0-9]+) ]] && ((BASH_REMATCH[1] > 0)); then
+  log "a sample of the failed stat rows (their errors):"
+  curl -s --max-time 10 "$PORTAL/admin/stats?success=false&limit=200" | "$PYTHON" -c '
+import collections, json, sys
+rows = json.load(sys.stdin).get("data", [])
+seen = collections.Counter()
+for r in rows:
+    seen[" ".join(f"{k}={r.get(k)}" for k in ("statusCode", "errorType", "errorMessage", "isStream") if k in r) or json.dumps(r)[:300]] += 1
+for text, n in seen.most_common(5):
+    print(f"  {n} x {text[:300]}")' >&2 || true
+fi
+LOG_LINES=$(wc -l <"$WORK/gw/gateway.log")
+WARN_LINES=$(grep -c -E '^[^ ]+ (warn|fail|crit)' "$WORK/gw/gateway.log" || true)
+log "gateway log: $LOG_LINES lines, $WARN_LINES warn/fail/crit"
+if ((WARN_LINES > 0)); then
+  grep -E '^[^ ]+ (warn|fail|crit)' "$WORK/gw/gateway.log" | cut -c1-300 | sort | uniq -c | sort -rn | head -n 10 >&2
+fi
+
+# --- the table -------------------------------------------------------------------------------------------------------
+CPU_NAME=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+TITLE="Portal load harness, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc --all) cores ($CPU_NAME; shared machine: treat as indications). nginx + wrk on core 0, gateway on core 1 (Release, SQLite stats on). $ROUNDS round(s) x ${DURATION}s per configuration, A B A B, ${WARMUP}s warm-up each (after a JIT warm-up of ${jit_spent:-0}s); medians over rounds.${GATEWAY_ENV[*]:+ Gateway environment: ${GATEWAY_ENV[*]}.}"
+set +e
+"$PYTHON" "$LOAD_DIR/report.py" "$RUNS" --clk-tck "$CLK_TCK" --title "$TITLE" \
+  --note "rps: requests/s at wrk; p50/p99: wrk latency; added = portal - direct; gateway CPU = (utime+stime) of the gateway process over the run (incl. 0.5 s after it) / requests (= CPU seconds per 1,000 requests; clock tick $((1000 / CLK_TCK)) ms); peak RSS = max VmHWM over the rounds; upstream calls/req = nginx requests / wrk requests (requests wrk leaves in flight at the end count upstream only)." \
+  --note "wrk: 1 thread for 1 connection, else 2; timeout ${TIMEOUT}s. Gateway stats rows: ${STATS:-unavailable}. Gateway log lines at Warning and above: $WARN_LINES." >"$OUT"
+RC=$?
+set -e
+cp "$RUNS" "$OUT.runs.tsv"
+echo
+cat "$OUT"
+echo
+log "table written to $OUT (per-run numbers: $OUT.runs.tsv)"
+case $RC in
+  0) ;;
+  1) log "FAILED: some requests failed (see above)"; ((KEEP_WORK)) || { KEEP_WORK=1; log "keeping $WORK for inspection"; } ;;
+  *) log "FAILED: measurements are missing (see above)"; ((KEEP_WORK)) || { KEEP_WORK=1; log "keeping $WORK for inspection"; } ;;
+esac
+exit "$RC"
