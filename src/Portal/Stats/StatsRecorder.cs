@@ -230,7 +230,14 @@ internal sealed class StatsRecorder : IAsyncDisposable
         {
             try
             {
-                await _repository.SaveRequestStatsAsync(batch, _abandon.Token).ConfigureAwait(false);
+                // On a thread of its own: a repository that writes synchronously (SQLite does, whatever its async
+                // signature) would otherwise hold a thread-pool thread for the whole batch, and with one core the
+                // pool has one thread, so every request would wait for the batch.
+                await Task.Factory.StartNew(
+                    () => _repository.SaveRequestStatsAsync(batch, _abandon.Token),
+                    _abandon.Token,
+                    TaskCreationOptions.LongRunning,
+                    TaskScheduler.Default).Unwrap().ConfigureAwait(false);
                 return true;
             }
             catch (Exception) when (_abandon.IsCancellationRequested)

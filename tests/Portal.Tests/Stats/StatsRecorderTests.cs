@@ -357,6 +357,22 @@ public sealed class StatsRecorderTests : IDisposable
         Assert.Equal(setting, e.ParamName);
     }
 
+    [Fact]
+    public async Task Record_SynchronousRepository_WritesOutsideTheThreadPool()
+    {
+        // A repository that writes synchronously (SQLite) must not hold a pool thread: with one core the pool has one.
+        var recorder = CreateRecorder(new StatsOptions { BatchDelay = TimeSpan.Zero });
+        for (var i = 0; i < 5; i++)
+        {
+            recorder.Record(NewStat());
+            await recorder.FlushAsync(CancellationToken.None);
+        }
+
+        Assert.Equal(5, _repository.Saved);
+        Assert.False(_repository.SavedOnThreadPool);
+        await recorder.DisposeAsync();
+    }
+
     // ---- Batch delay: small batches wait a little for more, unless someone wants them now ----
 
     [Fact]
@@ -491,9 +507,13 @@ public sealed class StatsRecorderTests : IDisposable
 
         public int Saved => _batches.Sum(b => b.Length);
 
+        /// <summary>Whether a save started on a thread-pool thread.</summary>
+        public bool SavedOnThreadPool { get; private set; }
+
         public async Task SaveRequestStatsAsync(IReadOnlyCollection<RequestStat> stats, CancellationToken cancellationToken)
         {
             var copy = stats.ToArray();
+            SavedOnThreadPool |= Thread.CurrentThread.IsThreadPoolThread;
             var call = Interlocked.Increment(ref _calls);
             if (call == 1 && BlockFirstSave)
             {
