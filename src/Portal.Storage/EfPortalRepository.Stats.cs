@@ -64,12 +64,12 @@ public sealed partial class EfPortalRepository
         var counts = await StatsSql.Filter(context.RequestStats, query)
             .GroupBy(_ => 1)
             .Select(g => new { Total = g.LongCount(), Success = g.Sum(s => s.Success ? 1L : 0L) })
-            .FirstOrDefaultAsync(cancellationToken)
+            .SingleOrDefaultAsync(cancellationToken) // one group at most; First without OrderBy makes EF Core warn on every call
             .ConfigureAwait(false);
         return new StatsSummary { TotalRequests = counts?.Total ?? 0, SuccessRequests = counts?.Success ?? 0 };
     }
 
-    /// <summary>Aggregates request stats per model or per platform over a time range, in the database.</summary>
+    /// <summary>Aggregates request stats per model, platform or key over a time range, in the database.</summary>
     /// <param name="query">The time range and grouping.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>One aggregate per model name (in ordinal order), per platform id or per key id (ascending) with rows in the range.</returns>
