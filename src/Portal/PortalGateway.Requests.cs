@@ -5,6 +5,7 @@ using Portal.Contracts;
 using Portal.Diagnostics;
 using Portal.Health;
 using Portal.Internal;
+using Portal.Relay.Internal;
 
 namespace Portal;
 
@@ -169,7 +170,7 @@ public sealed partial class PortalGateway
                 }
 
                 // A usage-only chunk the adapter asked for on the gateway's behalf is for stats, not for the caller.
-                if (callerWantsUsage || chunk.Choices.Count > 0 || chunk.Usage is null)
+                if (RelayAttempt.ForCaller(chunk.Choices.Count, chunk.Usage is not null, callerWantsUsage))
                 {
                     yield return chunk;
                 }

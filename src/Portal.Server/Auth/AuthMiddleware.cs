@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.Net.Http.Headers;
 using Portal.Server.Admin;
 using Portal.Server.Errors;
@@ -144,13 +143,8 @@ internal static class AuthMiddleware
         return origin.Count == 1 && Uri.TryCreate(origin[0], UriKind.Absolute, out var uri) && IsLoopbackHost(uri.Host);
     }
 
-    private static bool IsLoopbackHost(string host)
-    {
-        if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
-        {
-            return true;
-        }
-
-        return IPAddress.TryParse(host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address);
-    }
+    // Names under .localhost resolve to loopback (RFC 6761) for a browser; Kestrel would not bind them to loopback, so
+    // the listen check does not accept them.
+    private static bool IsLoopbackHost(string host) =>
+        host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase) || ListenAddresses.IsLoopbackHost(host);
 }

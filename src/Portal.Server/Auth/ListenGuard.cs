@@ -137,15 +137,14 @@ internal static class ListenAddresses
             return true;
         }
 
-        var host = binding.Host;
-        if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase))
-        {
-            return true;
-        }
-
-        // "*", "+", "0.0.0.0", "[::]" and host names all make Kestrel listen on every interface.
-        return IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip);
+        // "*", "+", "0.0.0.0", "[::]" and host names other than localhost all make Kestrel listen on every interface.
+        return IsLoopbackHost(binding.Host);
     }
+
+    /// <summary>Whether a host is <c>localhost</c> or a loopback IP (IPv6 with or without brackets).</summary>
+    public static bool IsLoopbackHost(string host) =>
+        string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
+        || (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
 
     private static string[] Split(string? value) =>
         string.IsNullOrWhiteSpace(value) ? [] : value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -2,11 +2,10 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
-using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Portal.Contracts;
+using Portal.Contracts.Internal;
 
 namespace Portal.Providers.OpenAI;
 
@@ -20,18 +19,12 @@ namespace Portal.Providers.OpenAI;
 internal sealed class OpenAIAdapter : IProviderAdapter
 {
     private const int MaxErrorBodyBytes = 64 * 1024;
-    internal const int MaxResponseBodyBytes = 64 * 1024 * 1024;
+    private const int MaxResponseBodyBytes = 64 * 1024 * 1024;
     private static readonly MediaTypeWithQualityHeaderValue AcceptJson = new("application/json");
     private static readonly MediaTypeWithQualityHeaderValue AcceptEventStream = new("text/event-stream");
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json") { CharSet = "utf-8" };
 
-    // Upstream bodies keep non-ASCII text of the Basic Multilingual Plane as UTF-8 instead of \uXXXX escapes (six bytes
-    // per character otherwise). Characters beyond it (emoji) are still escaped as surrogate pairs: the same value.
-    private static readonly JsonTypeInfo<ChatCompletionRequest> UpstreamRequestInfo = new PortalJsonContext(new JsonSerializerOptions
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    }).ChatCompletionRequest;
+    private static readonly JsonTypeInfo<ChatCompletionRequest> UpstreamRequestInfo = WireJson.Context.ChatCompletionRequest;
 
     private readonly Func<HttpClient> _httpClient;
     private readonly TimeProvider _timeProvider;
@@ -52,20 +45,7 @@ internal sealed class OpenAIAdapter : IProviderAdapter
         using var message = CreateRequest(channel, request, stream: false);
         using var response = await SendAsync(message, channel, cancellationToken).ConfigureAwait(false);
         var status = (int)response.StatusCode;
-        byte[] body;
-        try
-        {
-            body = await ReadLimitedAsync(response.Content, MaxResponseBodyBytes, cancellationToken).ConfigureAwait(false);
-            if (body.Length > MaxResponseBodyBytes)
-            {
-                throw new UpstreamException(UpstreamErrorKind.Protocol, $"Upstream sent a response larger than {MaxResponseBodyBytes / (1024 * 1024)} MB.", status);
-            }
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException)
-        {
-            throw new UpstreamException(UpstreamErrorKind.Connection, "Upstream connection was lost while reading the response.", status, innerException: ex);
-        }
-
+        var body = await ReadBodyAsync(response, cancellationToken).ConfigureAwait(false);
         ChatCompletionResponse? parsed;
         try
         {
@@ -94,24 +74,7 @@ internal sealed class OpenAIAdapter : IProviderAdapter
         using var message = CreateRequest(channel, request, stream: true);
         using var response = await SendAsync(message, channel, cancellationToken).ConfigureAwait(false);
         var status = (int)response.StatusCode;
-        var mediaType = response.Content.Headers.ContentType?.MediaType;
-        if (mediaType is not null && mediaType.Contains("json", StringComparison.OrdinalIgnoreCase))
-        {
-            // A JSON body where a stream was asked for: an error sent with a success status, or a misbehaving platform.
-            throw await ErrorFromResponseAsync(response, channel, cancellationToken).ConfigureAwait(false)
-                ?? new UpstreamException(UpstreamErrorKind.Protocol, "Upstream answered a streaming request with JSON instead of an event stream.", status);
-        }
-
-        Stream body;
-        try
-        {
-            body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException)
-        {
-            throw new UpstreamException(UpstreamErrorKind.Connection, "Upstream connection was lost before the stream started.", status, innerException: ex);
-        }
-
+        var body = await OpenEventStreamAsync(response, channel, cancellationToken).ConfigureAwait(false);
         await using var _ = body.ConfigureAwait(false);
         var reader = new SseReader(body);
         await using var __ = reader.ConfigureAwait(false);
@@ -120,19 +83,7 @@ internal sealed class OpenAIAdapter : IProviderAdapter
         var events = 0;
         while (true)
         {
-            bool more;
-            try
-            {
-                more = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is HttpRequestException or IOException)
-            {
-                throw new UpstreamException(UpstreamErrorKind.Connection,
-                    events == 0 ? "Upstream connection was lost before the first event." : "Upstream connection was lost in the middle of the stream.",
-                    status, innerException: ex);
-            }
-
-            if (!more)
+            if (!await ReadEventAsync(reader, first: events == 0, status, cancellationToken).ConfigureAwait(false))
             {
                 break;
             }
@@ -157,6 +108,64 @@ internal sealed class OpenAIAdapter : IProviderAdapter
         {
             throw new UpstreamException(UpstreamErrorKind.Protocol,
                 events == 0 ? "Upstream stream ended without any event." : "Upstream stream ended before [DONE] or a finish reason.", status);
+        }
+    }
+
+    /// <summary>Reads a whole non-streaming response body, at most <see cref="MaxResponseBodyBytes"/>.</summary>
+    /// <exception cref="UpstreamException">The body is too large, or the connection was lost while reading it.</exception>
+    internal static async Task<byte[]> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var status = (int)response.StatusCode;
+        byte[] body;
+        try
+        {
+            body = await ReadLimitedAsync(response.Content, MaxResponseBodyBytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            throw new UpstreamException(UpstreamErrorKind.Connection, "Upstream connection was lost while reading the response.", status, innerException: ex);
+        }
+
+        return body.Length <= MaxResponseBodyBytes
+            ? body
+            : throw new UpstreamException(UpstreamErrorKind.Protocol, $"Upstream sent a response larger than {MaxResponseBodyBytes / (1024 * 1024)} MB.", status);
+    }
+
+    /// <summary>The body of a streaming response, after checking it is an event stream and not an error sent as JSON.</summary>
+    /// <exception cref="UpstreamException">The upstream answered with JSON, or the connection was lost.</exception>
+    internal async Task<Stream> OpenEventStreamAsync(HttpResponseMessage response, Channel channel, CancellationToken cancellationToken)
+    {
+        var status = (int)response.StatusCode;
+        var mediaType = response.Content.Headers.ContentType?.MediaType;
+        if (mediaType is not null && mediaType.Contains("json", StringComparison.OrdinalIgnoreCase))
+        {
+            // A JSON body where a stream was asked for: an error sent with a success status, or a misbehaving platform.
+            throw await ErrorFromResponseAsync(response, channel, cancellationToken).ConfigureAwait(false)
+                ?? new UpstreamException(UpstreamErrorKind.Protocol, "Upstream answered a streaming request with JSON instead of an event stream.", status);
+        }
+
+        try
+        {
+            return await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            throw new UpstreamException(UpstreamErrorKind.Connection, "Upstream connection was lost before the stream started.", status, innerException: ex);
+        }
+    }
+
+    /// <summary>Reads the next event; false at the end of the stream. A lost connection becomes an <see cref="UpstreamException"/>.</summary>
+    internal static async ValueTask<bool> ReadEventAsync(SseReader reader, bool first, int status, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            throw new UpstreamException(UpstreamErrorKind.Connection,
+                first ? "Upstream connection was lost before the first event." : "Upstream connection was lost in the middle of the stream.",
+                status, innerException: ex);
         }
     }
 
@@ -248,7 +257,7 @@ internal sealed class OpenAIAdapter : IProviderAdapter
     }
 
     /// <summary>Reads an error body (OpenAI shape or not) into an exception; null when a 2xx body holds no error.</summary>
-    internal async Task<UpstreamException?> ErrorFromResponseAsync(HttpResponseMessage response, Channel channel, CancellationToken cancellationToken)
+    private async Task<UpstreamException?> ErrorFromResponseAsync(HttpResponseMessage response, Channel channel, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
         var retryAfter = RetryAfter(response);
@@ -400,7 +409,7 @@ internal sealed class OpenAIAdapter : IProviderAdapter
     }
 
     /// <summary>Reads at most <paramref name="limit"/> + 1 bytes, so a caller can tell an over-long body from one that fits.</summary>
-    internal static async Task<byte[]> ReadLimitedAsync(HttpContent content, int limit, CancellationToken cancellationToken)
+    private static async Task<byte[]> ReadLimitedAsync(HttpContent content, int limit, CancellationToken cancellationToken)
     {
         var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using var _ = stream.ConfigureAwait(false);

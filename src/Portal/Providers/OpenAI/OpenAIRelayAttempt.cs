@@ -35,23 +35,7 @@ internal sealed class OpenAIRelayAttempt(OpenAIAdapter adapter, Channel channel,
             return;
         }
 
-        var mediaType = _response.Content.Headers.ContentType?.MediaType;
-        if (mediaType is not null && mediaType.Contains("json", StringComparison.OrdinalIgnoreCase))
-        {
-            // A JSON body where a stream was asked for: an error sent with a success status, or a misbehaving platform.
-            throw await adapter.ErrorFromResponseAsync(_response, channel, cancellationToken).ConfigureAwait(false)
-                ?? new UpstreamException(UpstreamErrorKind.Protocol, "Upstream answered a streaming request with JSON instead of an event stream.", _status);
-        }
-
-        try
-        {
-            _body = await _response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException)
-        {
-            throw new UpstreamException(UpstreamErrorKind.Connection, "Upstream connection was lost before the stream started.", _status, innerException: ex);
-        }
-
+        _body = await adapter.OpenEventStreamAsync(_response, channel, cancellationToken).ConfigureAwait(false);
         _reader = new SseReader(_body);
         _firstPending = await NextEventAsync(first: true, cancellationToken).ConfigureAwait(false);
     }
@@ -91,21 +75,7 @@ internal sealed class OpenAIRelayAttempt(OpenAIAdapter adapter, Channel channel,
 
     private async Task ReadResponseAsync(CancellationToken cancellationToken)
     {
-        byte[] json;
-        try
-        {
-            json = await OpenAIAdapter.ReadLimitedAsync(_response!.Content, OpenAIAdapter.MaxResponseBodyBytes, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException)
-        {
-            throw new UpstreamException(UpstreamErrorKind.Connection, "Upstream connection was lost while reading the response.", _status, innerException: ex);
-        }
-
-        if (json.Length > OpenAIAdapter.MaxResponseBodyBytes)
-        {
-            throw new UpstreamException(UpstreamErrorKind.Protocol, $"Upstream sent a response larger than {OpenAIAdapter.MaxResponseBodyBytes / (1024 * 1024)} MB.", _status);
-        }
-
+        var json = await OpenAIAdapter.ReadBodyAsync(_response!, cancellationToken).ConfigureAwait(false);
         var scan = Scan(json, "a response");
         if (scan.HasError && scan.Choices == 0)
         {
@@ -121,18 +91,7 @@ internal sealed class OpenAIRelayAttempt(OpenAIAdapter adapter, Channel channel,
     {
         while (!_ended)
         {
-            bool read;
-            try
-            {
-                read = await _reader!.ReadAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is HttpRequestException or IOException)
-            {
-                throw new UpstreamException(UpstreamErrorKind.Connection,
-                    first ? "Upstream connection was lost before the first event." : "Upstream connection was lost in the middle of the stream.",
-                    _status, innerException: ex);
-            }
-
+            var read = await OpenAIAdapter.ReadEventAsync(_reader!, first, _status, cancellationToken).ConfigureAwait(false);
             if (!read)
             {
                 if (!_finished)
@@ -145,7 +104,7 @@ internal sealed class OpenAIRelayAttempt(OpenAIAdapter adapter, Channel channel,
                 return false;
             }
 
-            var data = _reader.Data.Span;
+            var data = _reader!.Data.Span;
             if (data.SequenceEqual("[DONE]"u8))
             {
                 _ended = true;
@@ -165,7 +124,7 @@ internal sealed class OpenAIRelayAttempt(OpenAIAdapter adapter, Channel channel,
 
             _finished |= scan.Finished;
             TakeUsage(scan);
-            if (Relayed(scan, request.IncludeUsage))
+            if (ForCaller(scan.Choices, scan.HasUsage, request.IncludeUsage))
             {
                 return true;
             }

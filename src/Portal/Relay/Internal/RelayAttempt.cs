@@ -20,8 +20,11 @@ internal abstract class RelayAttempt : IAsyncDisposable
 
     public abstract ValueTask DisposeAsync();
 
-    /// <summary>Whether a stream chunk goes to the client: a usage-only chunk the gateway asked for on its own is for stats only.</summary>
-    protected static bool Relayed(in ChunkScan scan, bool callerWantsUsage) => callerWantsUsage || scan.Choices > 0 || !scan.HasUsage;
+    /// <summary>Whether a stream chunk goes to the caller: a usage-only chunk the gateway asked for on its own is for stats only.</summary>
+    /// <param name="choices">How many choices the chunk has.</param>
+    /// <param name="hasUsage">Whether the chunk carries usage.</param>
+    /// <param name="callerWantsUsage">Whether the caller asked for usage (<c>stream_options.include_usage</c>).</param>
+    internal static bool ForCaller(int choices, bool hasUsage, bool callerWantsUsage) => callerWantsUsage || choices > 0 || !hasUsage;
 
     /// <summary>Takes usage from a scanned chunk or response.</summary>
     protected void TakeUsage(in ChunkScan scan)

@@ -1,7 +1,6 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Portal.Contracts;
+using Portal.Contracts.Internal;
 using Portal.Providers;
 
 namespace Portal.Relay.Internal;
@@ -9,12 +8,6 @@ namespace Portal.Relay.Internal;
 /// <summary>A relay attempt through an adapter's typed API: for platforms whose format is not OpenAI's.</summary>
 internal sealed class TypedRelayAttempt(IProviderAdapter adapter, Channel channel, ChatCompletionRequest request, bool stream, bool callerWantsUsage) : RelayAttempt
 {
-    private static readonly PortalJsonContext ClientJson = new(new JsonSerializerOptions
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    });
-
     private ChatCompletionResponse? _response;
     private IAsyncEnumerator<ChatCompletionChunk>? _chunks;
     private bool _hasFirst;
@@ -37,7 +30,7 @@ internal sealed class TypedRelayAttempt(IProviderAdapter adapter, Channel channe
     {
         if (_response is not null)
         {
-            await writer.WriteBodyAsync(JsonSerializer.SerializeToUtf8Bytes(_response, ClientJson.ChatCompletionResponse), cancellationToken).ConfigureAwait(false);
+            await writer.WriteBodyAsync(JsonSerializer.SerializeToUtf8Bytes(_response, WireJson.Context.ChatCompletionResponse), cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -51,9 +44,9 @@ internal sealed class TypedRelayAttempt(IProviderAdapter adapter, Channel channe
                 CompletionTokens = usage.CompletionTokens;
             }
 
-            if (callerWantsUsage || chunk.Choices.Count > 0 || chunk.Usage is null)
+            if (ForCaller(chunk.Choices.Count, chunk.Usage is not null, callerWantsUsage))
             {
-                await writer.WriteEventAsync(JsonSerializer.SerializeToUtf8Bytes(chunk, ClientJson.ChatCompletionChunk), cancellationToken).ConfigureAwait(false);
+                await writer.WriteEventAsync(JsonSerializer.SerializeToUtf8Bytes(chunk, WireJson.Context.ChatCompletionChunk), cancellationToken).ConfigureAwait(false);
             }
 
             more = await _chunks.MoveNextAsync().ConfigureAwait(false);
