@@ -11,6 +11,7 @@ GATEWAY_DIR=""    # --gateway DIR: a published gateway to use instead of buildin
 GATEWAY_PID=""
 REQUEST_LOG=0     # --request-log: keep the gateway's Information request lines
 GATEWAY_ENV=()    # --gateway-env NAME=VALUE: extra environment of the gateway (experiments, e.g. DOTNET_TieredPGO=0)
+GATEWAY_CPUS=1    # --gateway-cpus LIST: the cores the gateway may run on (taskset -c)
 CLK_TCK=$(getconf CLK_TCK)
 PYTHON=$(command -v python3 >/dev/null && python3 -c 'import sys; print(sys.executable)' || true)
 
@@ -108,18 +109,18 @@ build_gateway() {
   GATEWAY_DIR="$WORK/gateway"
 }
 
-# Starts the gateway pinned to core 1 in the folder $1 (holding portal.json) on port $2. Sets GATEWAY_PID.
+# Starts the gateway pinned to $GATEWAY_CPUS (core 1) in the folder $1 (holding portal.json) on port $2. Sets GATEWAY_PID.
 start_gateway() {
   local dir=$1 port=$2 level=Warning
   ((REQUEST_LOG)) && level=Information
-  log "starting the gateway on 127.0.0.1:$port (core 1; Portal log level $level; log $dir/gateway.log)${GATEWAY_ENV[*]:+; env ${GATEWAY_ENV[*]}}"
+  log "starting the gateway on 127.0.0.1:$port (cores $GATEWAY_CPUS; Portal log level $level; log $dir/gateway.log)${GATEWAY_ENV[*]:+; env ${GATEWAY_ENV[*]}}"
   (
     cd "$dir"
     export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
     export Logging__LogLevel__Default=Warning Logging__LogLevel__Portal=$level
     export Portal__Shutdown__Timeout=00:00:05
     for kv in "${GATEWAY_ENV[@]}"; do export "${kv?}"; done
-    exec taskset -c 1 "$GATEWAY_DIR/Portal.Server" serve --urls "http://127.0.0.1:$port"
+    exec taskset -c "$GATEWAY_CPUS" "$GATEWAY_DIR/Portal.Server" serve --urls "http://127.0.0.1:$port"
   ) >"$dir/gateway.log" 2>&1 &
   GATEWAY_PID=$!
   PIDS+=("$GATEWAY_PID")

@@ -8,11 +8,20 @@
 -- Result line (latencies in microseconds; err_status counts responses with status >= 400, as wrk does):
 --   WRK_RESULT requests=N duration_us=N rps=N.N p50_us=N p90_us=N p99_us=N mean_us=N max_us=N bytes=N
 --              err_connect=N err_read=N err_write=N err_timeout=N err_status=N
+-- WRK_DELAY_MS=N pauses N ms before every request of a connection (wrk's delay() hook): paced load, for the latency of
+-- a client that does not keep the gateway's core busy.
 -- No response() callback: it would make wrk parse and hand every response to Lua, slowing the load generator.
 
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = os.getenv("WRK_BODY")
+
+local pause_ms = tonumber(os.getenv("WRK_DELAY_MS") or "")
+if pause_ms ~= nil and pause_ms > 0 then
+   function delay()
+      return pause_ms
+   end
+end
 
 function init(args)
    if args[1] ~= nil and args[1] ~= "" then

@@ -7,7 +7,8 @@ failed (any wrk error: connect/read/write/timeout/status >= 400), 2 when a measu
 
 Per mode x connections: medians over the rounds of requests/s and p50/p99 latency (direct and portal), of the
 gateway's CPU per request and of upstream calls per client request; the maximum over the rounds of the gateway's
-peak RSS (VmHWM, reset before each run).
+peak RSS (VmHWM, reset before each run). From the gateway's /metrics, when it answers: medians of its allocation
+per request and of its GC collections per second and mean GC pause.
 """
 import argparse
 import csv
@@ -19,6 +20,16 @@ MODE_NAMES = {"json": "non-stream", "sse": "stream"}
 
 def fnum(value, digits):
     return f"{value:,.{digits}f}"
+
+
+def conns_name(conns):
+    """"1p" (one paced connection) reads "1 paced"."""
+    return f"{conns[:-1]} paced" if conns.endswith("p") else conns
+
+
+def fopt(values, digits):
+    """The median of optional measurements, or "-" when there are none."""
+    return fnum(statistics.median(values), digits) if values else "-"
 
 
 def main():
@@ -42,7 +53,7 @@ def main():
             errors.append(f"{row['mode']} c={row['conns']} {row['config']} {row['phase']}: {row['error_detail']}")
         if row["phase"] != "measure":
             continue
-        key = (row["mode"], int(row["conns"]))
+        key = (row["mode"], row["conns"])
         if key not in groups:
             groups[key] = {"direct": [], "portal": []}
             order.append(key)
@@ -69,8 +80,9 @@ def main():
         lines += [args.title, ""]
     lines += [
         "| mode | conns | direct rps | portal rps | portal/direct | direct p50 / p99 ms | portal p50 / p99 ms "
-        "| added p50 / p99 ms | gateway CPU ms/req | gateway peak RSS MB | upstream calls/req |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| added p50 / p99 ms | gateway CPU ms/req | gateway peak RSS MB | upstream calls/req | gateway alloc KB/req "
+        "| GCs/s, mean pause ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for key in order:
         d, p = groups[key]["direct"], groups[key]["portal"]
@@ -86,6 +98,9 @@ def main():
         cpu = []
         ups = []
         hwm = []
+        alloc = []
+        gcs = []
+        pauses = []
         for r in p:
             req = num(r, "requests", int)
             ticks = num(r, "cpu_ticks", int)
@@ -95,18 +110,26 @@ def main():
             if req and up is not None:
                 ups.append(up / req)
             hwm.append(num(r, "hwm_kb", int))
+            # GC counters come from the gateway's /metrics; a run without them leaves the columns empty, not failed.
+            n_gc, pause_us, alloc_b, dur = (num(r, c, float) for c in ("gc_collections", "gc_pause_us", "alloc_bytes", "duration_us"))
+            if req and alloc_b is not None:
+                alloc.append(alloc_b / 1024 / req)
+            if n_gc is not None and pause_us is not None and dur:
+                gcs.append(n_gc / (dur / 1e6))
+                pauses.append(pause_us / 1000 / n_gc if n_gc else 0.0)
         cpu_ms = med(cpu, "gateway CPU", key)
         up_per = med(ups, "upstream count", key)
         hwm = [h for h in hwm if h]
         if not hwm:
             problems.append(f"{key[0]} c={key[1]}: no peak RSS")
         if None in (d_rps, p_rps, d50, d99, p50, p99, cpu_ms, up_per) or not hwm or not d_rps:
-            lines.append(f"| {MODE_NAMES.get(key[0], key[0])} | {key[1]} | missing measurements |||||||||")
+            lines.append(f"| {MODE_NAMES.get(key[0], key[0])} | {conns_name(key[1])} | missing measurements |||||||||||")
             continue
         lines.append(
-            f"| {MODE_NAMES.get(key[0], key[0])} | {key[1]} | {fnum(d_rps, 0)} | {fnum(p_rps, 0)} | {p_rps / d_rps:.3f} "
+            f"| {MODE_NAMES.get(key[0], key[0])} | {conns_name(key[1])} | {fnum(d_rps, 0)} | {fnum(p_rps, 0)} | {p_rps / d_rps:.3f} "
             f"| {d50 / 1000:.3f} / {d99 / 1000:.3f} | {p50 / 1000:.3f} / {p99 / 1000:.3f} "
-            f"| {(p50 - d50) / 1000:.3f} / {(p99 - d99) / 1000:.3f} | {cpu_ms:.3f} | {max(hwm) / 1024:.1f} | {up_per:.3f} |")
+            f"| {(p50 - d50) / 1000:.3f} / {(p99 - d99) / 1000:.3f} | {cpu_ms:.3f} | {max(hwm) / 1024:.1f} | {up_per:.3f} "
+            f"| {fopt(alloc, 1)} | {fopt(gcs, 1)}, {fopt(pauses, 2)} |")
     if not order:
         problems.append("no measured runs at all")
 

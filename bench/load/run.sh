@@ -9,12 +9,18 @@
 #   --jit-warmup S        at most this many seconds of gateway warm-up load right after start (32 connections, 2 s
 #                         slices with 1 s pauses, modes alternating), ending after 40 s once the JIT's tier-up thread
 #                         is quiet, so measurements see tiered code (default 90; 0 = none)
-#   --connections LIST    wrk connections, comma-separated (default 1,32,256); wrk threads: 1 for 1 connection, else 2
+#   --connections LIST    wrk connections, comma-separated (default 1p,1,32,256); wrk threads: 1 for 1 connection, else
+#                         2. A number followed by p is paced: each connection pauses 1 ms before every request (wrk's
+#                         delay hook), so the gateway's core is mostly idle and the latency is that of a lone client;
+#                         without p, wrk sends the next request the moment a response is in, which keeps the
+#                         gateway's core busy even at 1 connection
 #   --modes LIST          json (non-streaming) and/or sse (streaming) (default json,sse)
 #   --timeout S           wrk's per-request timeout; a slower response counts as an error (default 5)
 #   --out FILE            where to write the table (default /tmp/portal-load-results/<UTC time>.md; the raw
 #                         per-run numbers go next to it as <FILE>.runs.tsv)
 #   --gateway DIR         use an already published gateway (DIR/Portal.Server) instead of building one
+#   --gateway-cpus LIST   the cores the gateway runs on, as taskset -c takes them (default 1: the measurements assume
+#                         the gateway alone on its core; 0-1 shares core 0 with nginx and wrk)
 #   --gateway-env K=V     an extra environment variable for the gateway (repeatable), for experiments such as
 #                         DOTNET_TieredPGO=0; shown in the table's title
 #   --request-log         keep the gateway's Information request log lines (in the work folder's gateway.log;
@@ -45,13 +51,13 @@ ROUNDS=3
 DURATION=10
 WARMUP=2
 JIT_WARMUP=90
-CONNECTIONS=1,32,256
+CONNECTIONS=1p,1,32,256
 MODES=json,sse
 TIMEOUT=5
 OUT=""
 while (($#)); do
   case $1 in
-    --quick) ROUNDS=1 DURATION=3 WARMUP=1 JIT_WARMUP=20 CONNECTIONS=1,32 ;;
+    --quick) ROUNDS=1 DURATION=3 WARMUP=1 JIT_WARMUP=20 CONNECTIONS=1p,32 ;;
     --rounds) ROUNDS=$2; shift ;;
     --duration) DURATION=$2; shift ;;
     --warmup) WARMUP=$2; shift ;;
@@ -61,6 +67,7 @@ while (($#)); do
     --timeout) TIMEOUT=$2; shift ;;
     --out) OUT=$2; shift ;;
     --gateway) GATEWAY_DIR=$(cd "$2" && pwd); shift ;;
+    --gateway-cpus) [[ $2 =~ ^[0-9]+([,-][0-9]+)*$ ]] || { echo "--gateway-cpus: a taskset core list such as 1 or 0-1" >&2; exit 64; }; GATEWAY_CPUS=$2; shift ;;
     --gateway-env) [[ $2 == [A-Za-z_]*=* ]] || { echo "--gateway-env needs NAME=VALUE" >&2; exit 64; }; GATEWAY_ENV+=("$2"); shift ;;
     --request-log) REQUEST_LOG=1 ;;
     --keep) KEEP_WORK=1 ;;
@@ -71,7 +78,7 @@ while (($#)); do
 done
 [[ $ROUNDS =~ ^[1-9][0-9]*$ && $DURATION =~ ^[1-9][0-9]*$ && $WARMUP =~ ^[0-9]+$ && $JIT_WARMUP =~ ^[0-9]+$ && $TIMEOUT =~ ^[1-9][0-9]*$ ]] \
   || { echo "--rounds, --duration, --timeout must be positive integers, --warmup a non-negative one" >&2; exit 64; }
-[[ $CONNECTIONS =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || { echo "--connections: a comma-separated list of numbers" >&2; exit 64; }
+[[ $CONNECTIONS =~ ^[1-9][0-9]*p?(,[1-9][0-9]*p?)*$ ]] || { echo "--connections: a comma-separated list of numbers, each optionally followed by p (paced)" >&2; exit 64; }
 IFS=, read -ra CONN_LIST <<<"$CONNECTIONS"
 IFS=, read -ra MODE_LIST <<<"$MODES"
 for m in "${MODE_LIST[@]}"; do [[ $m == json || $m == sse ]] || { echo "--modes: json and/or sse, not $m" >&2; exit 64; }; done
@@ -105,6 +112,14 @@ for ((i = 0; i < 100; i++)); do
   sleep 0.1
 done
 nginx_requests() { curl -sf --max-time 5 "$DIRECT/nginx_status" | awk 'NR == 3 { print $3 }'; }
+# The gateway's GC counters from its /metrics: "collections pause_seconds allocated_bytes" (empty when unavailable).
+gc_counters() {
+  curl -sf --max-time 5 "$PORTAL/metrics" | awk '
+    /^dotnet_gc_collections_total[{ ]/ { n += $NF; seen++ }
+    /^dotnet_gc_pause_time_seconds_total[{ ]/ { p = $NF; seen++ }
+    /^dotnet_gc_heap_total_allocated_bytes_total[{ ]/ { a = $NF; seen++ }
+    END { if (seen >= 3) printf "%d %.6f %.0f\n", n, p, a }' || true
+}
 [[ -n "$(nginx_requests)" ]] || die "nginx did not answer on /nginx_status"
 
 # --- the gateway (core 1) --------------------------------------------------------------------------------------------
@@ -173,15 +188,16 @@ done
 
 # --- one wrk run -----------------------------------------------------------------------------------------------------
 RUNS=$WORK/runs.tsv
-printf 'mode\tconns\tconfig\tphase\tround\trequests\tduration_us\trps\tp50_us\tp90_us\tp99_us\terrors\terror_detail\tcpu_ticks\thwm_kb\tupstream\n' >"$RUNS"
+printf 'mode\tconns\tconfig\tphase\tround\trequests\tduration_us\trps\tp50_us\tp90_us\tp99_us\terrors\terror_detail\tcpu_ticks\thwm_kb\tupstream\tgc_collections\tgc_pause_us\talloc_bytes\n' >"$RUNS"
 mkdir -p "$WORK/wrk"
 
 run_one() { # mode conns config phase round seconds
   local mode=$1 conns=$2 config=$3 phase=$4 round=$5 seconds=$6
-  local threads=2 out="$WORK/wrk/$mode-c$conns-$config-$phase-$round.txt"
-  ((conns == 1)) && threads=1
-  ((conns < threads)) && threads=$conns
-  local t0="" t1="" n0 n1 hwm="" sampler="" upstream cpu=""
+  local threads=2 out="$WORK/wrk/$mode-c$conns-$config-$phase-$round.txt" n=${conns%p} pause=""
+  [[ $conns == *p ]] && pause=1
+  ((n == 1)) && threads=1
+  ((n < threads)) && threads=$n
+  local t0="" t1="" n0 n1 hwm="" sampler="" upstream cpu="" gc0="" gc1="" gc=("" "" "")
   check_pid_alive "$NGINX_PID" nginx
   check_pid_alive "$GATEWAY_PID" "the gateway"
   if [[ $config == portal && $phase == measure ]]; then
@@ -191,16 +207,21 @@ run_one() { # mode conns config phase round seconds
       sampler=$!
       PIDS+=("$sampler")
     fi
+    gc0=$(gc_counters)
     t0=$(cpu_ticks "$GATEWAY_PID")
   fi
   n0=$(nginx_requests)
-  WRK_BODY=$(body_for "$mode") run_waited "$out" "$out" timeout -k 5 $((seconds + TIMEOUT + 30)) \
-    taskset -c 0 wrk -t"$threads" -c"$conns" -d"${seconds}s" --timeout "${TIMEOUT}s" -s "$LOAD_DIR/post.lua" \
+  WRK_BODY=$(body_for "$mode") WRK_DELAY_MS=$pause run_waited "$out" "$out" timeout -k 5 $((seconds + TIMEOUT + 30)) \
+    taskset -c 0 wrk -t"$threads" -c"$n" -d"${seconds}s" --timeout "${TIMEOUT}s" -s "$LOAD_DIR/post.lua" \
     "$(url_for "$config" "$mode")" || log "wrk exited with status $? ($out)"
   if [[ -n "$t0" ]]; then
     sleep 0.5 # let the gateway finish what wrk left in flight and write those stats
     t1=$(cpu_ticks "$GATEWAY_PID")
     cpu=$((t1 - t0))
+    gc1=$(gc_counters)
+    if [[ -n "$gc0" && -n "$gc1" ]]; then
+      read -ra gc < <(awk -v a="$gc0" -v b="$gc1" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%d %d %d\n", y[1] - x[1], (y[2] - x[2]) * 1e6, y[3] - x[3] }')
+    fi
     if [[ -n "$sampler" ]]; then
       stop_pid "$sampler" 2
       hwm=$(sort -n "$out.rss" | tail -n 1)
@@ -224,9 +245,9 @@ run_one() { # mode conns config phase round seconds
   fi
   local errors=$((${r[err_connect]:-1} + ${r[err_read]:-0} + ${r[err_write]:-0} + ${r[err_timeout]:-0} + ${r[err_status]:-0}))
   local detail="connect=${r[err_connect]} read=${r[err_read]} write=${r[err_write]} timeout=${r[err_timeout]} status>=400=${r[err_status]} of ${r[requests]}"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$conns" "$config" "$phase" "$round" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$conns" "$config" "$phase" "$round" \
     "${r[requests]}" "${r[duration_us]}" "${r[rps]}" "${r[p50_us]}" "${r[p90_us]}" "${r[p99_us]}" "$errors" "$detail" \
-    "$cpu" "$hwm" "$upstream" >>"$RUNS"
+    "$cpu" "$hwm" "$upstream" "${gc[0]}" "${gc[1]}" "${gc[2]}" >>"$RUNS"
   local extra=""
   [[ -n "$cpu" ]] && extra=" cpu=$(awk -v t="$cpu" -v k="$CLK_TCK" -v n="${r[requests]}" 'BEGIN { printf "%.3f", n ? t / k * 1000 / n : 0 }')ms/req hwm=$((hwm / 1024))MB"
   ((errors)) && extra+=" ERRORS: $detail"
@@ -312,7 +333,7 @@ fi
 
 # --- the table -------------------------------------------------------------------------------------------------------
 CPU_NAME=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-TITLE="Portal load harness, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc --all) cores ($CPU_NAME; shared machine: treat as indications). nginx + wrk on core 0, gateway on core 1 (Release, SQLite stats on). $ROUNDS round(s) x ${DURATION}s per configuration, A B A B, ${WARMUP}s warm-up each (after a JIT warm-up of ${jit_spent:-0}s); medians over rounds.${GATEWAY_ENV[*]:+ Gateway environment: ${GATEWAY_ENV[*]}.}"
+TITLE="Portal load harness, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc --all) cores ($CPU_NAME; shared machine: treat as indications). nginx + wrk on core 0, gateway on core(s) $GATEWAY_CPUS (Release, SQLite stats on). $ROUNDS round(s) x ${DURATION}s per configuration, A B A B, ${WARMUP}s warm-up each (after a JIT warm-up of ${jit_spent:-0}s); medians over rounds.${GATEWAY_ENV[*]:+ Gateway environment: ${GATEWAY_ENV[*]}.}"
 set +e
 "$PYTHON" "$LOAD_DIR/report.py" "$RUNS" --clk-tck "$CLK_TCK" --title "$TITLE" \
   --note "rps: requests/s at wrk; p50/p99: wrk latency; added = portal - direct; gateway CPU = (utime+stime) of the gateway process over the run (incl. 0.5 s after it) / requests (= CPU seconds per 1,000 requests; clock tick $((1000 / CLK_TCK)) ms); peak RSS = max VmHWM over the rounds; upstream calls/req = nginx requests / wrk requests (requests wrk leaves in flight at the end count upstream only)." \

@@ -10,6 +10,9 @@
 #   --out FILE            where to write the table (default /tmp/portal-load-results/soak-<UTC time>.md)
 #   --gateway DIR         use an already published gateway (DIR/Portal.Server) instead of building one
 #   --gateway-env K=V     an extra environment variable for the gateway (repeatable)
+#   --gateway-cpus LIST   the cores the gateway runs on, as taskset -c takes them (default 1). With one core .NET uses
+#                         the workstation GC, whose young-generation budget follows the L3 cache size the CPU reports;
+#                         with two or more it uses the server GC with dynamic adaptation (DATAS), as a deployment would
 #   --request-log         keep the gateway's Information request log lines (work folder's gateway.log)
 #   --keep                keep the temporary work folder
 #   -h, --help            this text
@@ -44,6 +47,7 @@ while (($#)); do
     --settle) SETTLE=$2; shift ;;
     --out) OUT=$2; shift ;;
     --gateway) GATEWAY_DIR=$(cd "$2" && pwd); shift ;;
+    --gateway-cpus) [[ $2 =~ ^[0-9]+([,-][0-9]+)*$ ]] || { echo "--gateway-cpus: a taskset core list such as 1 or 0-1" >&2; exit 64; }; GATEWAY_CPUS=$2; shift ;;
     --gateway-env) [[ $2 == [A-Za-z_]*=* ]] || { echo "--gateway-env needs NAME=VALUE" >&2; exit 64; }; GATEWAY_ENV+=("$2"); shift ;;
     --request-log) REQUEST_LOG=1 ;;
     --keep) KEEP_WORK=1 ;;
@@ -167,7 +171,7 @@ fi
 STATS=$(curl -s --max-time 10 "http://127.0.0.1:$GATEWAY_PORT/admin/stats/count" || true)
 CPU_NAME=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 {
-  echo "Portal concurrency soak, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc --all) cores ($CPU_NAME; shared machine: treat as indications). $STREAMS concurrent streams x ${SECONDS_PER_STREAM}s, one chunk every ${INTERVAL_MS} ms ($EXPECT content chunks + finish + [DONE] each); slow_upstream.py + soak_client.py on core 0, gateway on core 1 (Release, SQLite stats on), $REPEAT run(s) in one gateway process.${GATEWAY_ENV[*]:+ Gateway environment: ${GATEWAY_ENV[*]}.}"
+  echo "Portal concurrency soak, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc --all) cores ($CPU_NAME; shared machine: treat as indications). $STREAMS concurrent streams x ${SECONDS_PER_STREAM}s, one chunk every ${INTERVAL_MS} ms ($EXPECT content chunks + finish + [DONE] each); slow_upstream.py + soak_client.py on core 0, gateway on core(s) $GATEWAY_CPUS (Release, SQLite stats on), $REPEAT run(s) in one gateway process.${GATEWAY_ENV[*]:+ Gateway environment: ${GATEWAY_ENV[*]}.}"
   echo
   echo "| run | streams complete | content chunks per stream | stream s p50 / max | first event ms p50 / max | RSS before MB | peak RSS sampled MB | VmHWM MB | RSS after MB | gateway CPU s | upstream requests |"
   echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"

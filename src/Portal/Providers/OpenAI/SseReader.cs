@@ -20,13 +20,20 @@ internal sealed class SseReader : IAsyncDisposable
 
     private readonly PipeReader _reader;
     private readonly int _maxEventBytes;
-    private readonly ArrayBufferWriter<byte> _data = new(4096);
+
+    // Sized for the typical event (a chat chunk is a few hundred bytes): one reader lives per open stream, and a
+    // gateway holding a thousand slow streams holds a thousand of these. Larger events span segments of the pipe and
+    // grow the data buffer as needed.
+    private const int ReadBufferBytes = 4 * 1024;
+    private const int InitialDataBytes = 1024;
+
+    private readonly ArrayBufferWriter<byte> _data = new(InitialDataBytes);
     private bool _hasData;
     private bool _completed;
 
     public SseReader(Stream stream, int maxEventBytes = 16 * 1024 * 1024)
     {
-        _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true));
+        _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: ReadBufferBytes, minimumReadSize: 1024, leaveOpen: true));
         _maxEventBytes = maxEventBytes;
     }
 

@@ -213,6 +213,24 @@ public sealed class SseReaderTests
         Assert.Equal((null, data), Assert.Single(await ReadAllAsync(ChunkedStream.OneByte(input), maxEventBytes: 64)));
     }
 
+    // Events far larger than the reader's 4 KB read buffer span many pipe segments, whole or split into odd pieces.
+    [Theory]
+    [InlineData(0)]
+    [InlineData(7)]
+    [InlineData(4093)]
+    public async Task ReadAsync_EventsLargerThanReadBuffer_ReadWhole(int pieceSize)
+    {
+        var big = string.Concat(Enumerable.Range(0, 3_000).Select(i => $"{i},"));
+        var multiLine = new string('é', 5_000);
+        var input = $"data: {big}\n\ndata: {multiLine}\ndata: {big}\r\n\r\ndata: small\n\n";
+        var bytes = Encoding.UTF8.GetBytes(input);
+        Stream stream = pieceSize == 0 ? new MemoryStream(bytes) : new ChunkedStream(bytes, () => pieceSize);
+
+        var events = await ReadAllAsync(stream);
+
+        Assert.Equal([(null, big), (null, multiLine + "\n" + big), (null, "small")], events);
+    }
+
     private static MemoryStream Stream(string text) => new(Encoding.UTF8.GetBytes(text));
 
     private static async Task<List<(string? EventType, string Data)>> ReadAllAsync(Stream stream, int maxEventBytes = 16 * 1024 * 1024)
