@@ -118,7 +118,7 @@ gc_counters() {
     /^dotnet_gc_collections_total[{ ]/ { n += $NF; seen++ }
     /^dotnet_gc_pause_time_seconds_total[{ ]/ { p = $NF; seen++ }
     /^dotnet_gc_heap_total_allocated_bytes_total[{ ]/ { a = $NF; seen++ }
-    END { if (seen >= 3) printf "%d %.6f %.0f\n", n, p, a }' || true
+    END { if (seen >= 3) printf "%.0f %.6f %.0f\n", n, p, a }' || true
 }
 [[ -n "$(nginx_requests)" ]] || die "nginx did not answer on /nginx_status"
 
@@ -220,7 +220,7 @@ run_one() { # mode conns config phase round seconds
     cpu=$((t1 - t0))
     gc1=$(gc_counters)
     if [[ -n "$gc0" && -n "$gc1" ]]; then
-      read -ra gc < <(awk -v a="$gc0" -v b="$gc1" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%d %d %d\n", y[1] - x[1], (y[2] - x[2]) * 1e6, y[3] - x[3] }')
+      read -ra gc < <(awk -v a="$gc0" -v b="$gc1" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.0f %.0f %.0f\n", y[1] - x[1], (y[2] - x[2]) * 1e6, y[3] - x[3] }')
     fi
     if [[ -n "$sampler" ]]; then
       stop_pid "$sampler" 2
