@@ -38,6 +38,7 @@ def main():
     parser.add_argument("--clk-tck", type=int, required=True)
     parser.add_argument("--title", default="")
     parser.add_argument("--note", action="append", default=[])
+    parser.add_argument("--probe", help="probe.tsv of the 1-connection latency probe (latency_client.py)")
     args = parser.parse_args()
 
     with open(args.runs, newline="") as f:
@@ -132,6 +133,8 @@ def main():
             f"| {fopt(alloc, 1)} | {fopt(gcs, 1)}, {fopt(pauses, 2)} |")
     if not order:
         problems.append("no measured runs at all")
+    if args.probe:
+        lines += probe_table(args.probe, problems, errors)
 
     lines.append("")
     lines += args.note
@@ -145,6 +148,44 @@ def main():
     if errors:
         return 1
     return 0
+
+
+def probe_table(path, problems, errors):
+    """The latency probe's table: per mode, medians over rounds of direct and portal, and the difference."""
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    if not rows:
+        return []
+    groups = {}
+    for row in rows:
+        if row["errors"] not in ("", "0"):
+            errors.append(f"latency probe {row['mode']} {row['config']} round {row['round']}: {row['errors']} error(s)")
+        groups.setdefault(row["mode"], {"direct": [], "portal": []})[row["config"]].append(row)
+
+    def med(runs, column):
+        values = [float(r[column]) for r in runs if r[column] not in ("", None)]
+        return statistics.median(values) if values else None
+
+    lines = [
+        "",
+        "1 connection, back to back, timed by latency_client.py (medians over rounds):",
+        "",
+        "| mode | direct rps | portal rps | direct p50 / p99 / p99.9 ms | portal p50 / p99 / p99.9 ms | added p50 / p99 ms |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for mode, runs in groups.items():
+        d = {c: med(runs["direct"], c) for c in ("rps", "p50_us", "p99_us", "p999_us")}
+        p = {c: med(runs["portal"], c) for c in ("rps", "p50_us", "p99_us", "p999_us")}
+        if None in d.values() or None in p.values():
+            problems.append(f"latency probe {mode}: missing measurements")
+            lines.append(f"| {MODE_NAMES.get(mode, mode)} | missing measurements |||||")
+            continue
+        lines.append(
+            f"| {MODE_NAMES.get(mode, mode)} | {fnum(d['rps'], 0)} | {fnum(p['rps'], 0)} "
+            f"| {d['p50_us'] / 1000:.3f} / {d['p99_us'] / 1000:.3f} / {d['p999_us'] / 1000:.3f} "
+            f"| {p['p50_us'] / 1000:.3f} / {p['p99_us'] / 1000:.3f} / {p['p999_us'] / 1000:.3f} "
+            f"| {(p['p50_us'] - d['p50_us']) / 1000:.3f} / {(p['p99_us'] - d['p99_us']) / 1000:.3f} |")
+    return lines
 
 
 if __name__ == "__main__":

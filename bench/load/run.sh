@@ -15,6 +15,9 @@
 #                         without p, wrk sends the next request the moment a response is in, which keeps the
 #                         gateway's core busy even at 1 connection
 #   --modes LIST          json (non-streaming) and/or sse (streaming) (default json,sse)
+#   --probe-requests N    requests per run of the 1-connection latency probe (latency_client.py: one connection, back
+#                         to back, every latency timed; direct and portal alternating over --rounds), after the wrk
+#                         runs (default 50000; 0 = no probe)
 #   --timeout S           wrk's per-request timeout; a slower response counts as an error (default 5)
 #   --out FILE            where to write the table (default /tmp/portal-load-results/<UTC time>.md; the raw
 #                         per-run numbers go next to it as <FILE>.runs.tsv)
@@ -54,10 +57,12 @@ JIT_WARMUP=90
 CONNECTIONS=1p,1,32,256
 MODES=json,sse
 TIMEOUT=5
+PROBE_REQUESTS=50000
 OUT=""
 while (($#)); do
   case $1 in
-    --quick) ROUNDS=1 DURATION=3 WARMUP=1 JIT_WARMUP=20 CONNECTIONS=1p,32 ;;
+    --quick) ROUNDS=1 DURATION=3 WARMUP=1 JIT_WARMUP=20 CONNECTIONS=1p,32 PROBE_REQUESTS=10000 ;;
+    --probe-requests) PROBE_REQUESTS=$2; shift ;;
     --rounds) ROUNDS=$2; shift ;;
     --duration) DURATION=$2; shift ;;
     --warmup) WARMUP=$2; shift ;;
@@ -76,8 +81,8 @@ while (($#)); do
   esac
   shift
 done
-[[ $ROUNDS =~ ^[1-9][0-9]*$ && $DURATION =~ ^[1-9][0-9]*$ && $WARMUP =~ ^[0-9]+$ && $JIT_WARMUP =~ ^[0-9]+$ && $TIMEOUT =~ ^[1-9][0-9]*$ ]] \
-  || { echo "--rounds, --duration, --timeout must be positive integers, --warmup a non-negative one" >&2; exit 64; }
+[[ $ROUNDS =~ ^[1-9][0-9]*$ && $DURATION =~ ^[1-9][0-9]*$ && $WARMUP =~ ^[0-9]+$ && $JIT_WARMUP =~ ^[0-9]+$ && $TIMEOUT =~ ^[1-9][0-9]*$ && $PROBE_REQUESTS =~ ^[0-9]+$ ]] \
+  || { echo "--rounds, --duration, --timeout must be positive integers, --warmup and --probe-requests non-negative ones" >&2; exit 64; }
 [[ $CONNECTIONS =~ ^[1-9][0-9]*p?(,[1-9][0-9]*p?)*$ ]] || { echo "--connections: a comma-separated list of numbers, each optionally followed by p (paced)" >&2; exit 64; }
 IFS=, read -ra CONN_LIST <<<"$CONNECTIONS"
 IFS=, read -ra MODE_LIST <<<"$MODES"
@@ -309,6 +314,30 @@ for mode in "${MODE_LIST[@]}"; do
   done
 done
 
+# --- the 1-connection latency probe ----------------------------------------------------------------------------------
+PROBE=$WORK/probe.tsv
+printf 'mode\tconfig\tround\trequests\trps\tp50_us\tp90_us\tp99_us\tp999_us\tmean_us\tmax_us\terrors\n' >"$PROBE"
+if ((PROBE_REQUESTS > 0)); then
+  log "latency probe: $PROBE_REQUESTS requests per run on one connection, back to back, $ROUNDS round(s), A B A B"
+  for mode in "${MODE_LIST[@]}"; do
+    for ((round = 1; round <= ROUNDS; round++)); do
+      for config in direct portal; do
+        out="$WORK/wrk/probe-$mode-$config-$round.txt"
+        run_waited "$out" "$out" timeout -k 5 300 taskset -c 0 "$PYTHON" "$LOAD_DIR/latency_client.py" \
+          "$(url_for "$config" "$mode")" "$(body_for "$mode")" --requests "$PROBE_REQUESTS" || log "latency probe exited with status $? ($out)"
+        line=$(grep '^LAT_RESULT ' "$out" | tail -n 1 || true)
+        declare -A q=()
+        for kv in ${line#LAT_RESULT }; do q[${kv%%=*}]=${kv#*=}; done
+        [[ -n "$line" ]] || { log "no result from the latency probe ($mode $config):"; cat "$out" >&2; q[errors]=1; }
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$config" "$round" "${q[requests]:-}" "${q[rps]:-}" \
+          "${q[p50_us]:-}" "${q[p90_us]:-}" "${q[p99_us]:-}" "${q[p999_us]:-}" "${q[mean_us]:-}" "${q[max_us]:-}" "${q[errors]:-1}" >>"$PROBE"
+        log "$(printf 'probe %-4s %-6s r%s' "$mode" "$config" "$round") rps=${q[rps]:-?} p50=${q[p50_us]:-?}us p99=${q[p99_us]:-?}us p99.9=${q[p999_us]:-?}us errors=${q[errors]:-?}"
+        unset q
+      done
+    done
+  done
+fi
+
 # --- the gateway's own view: stats rows, log lines -------------------------------------------------------------------
 sleep 1
 STATS=$(curl -s --max-time 10 "$PORTAL/admin/stats/count" || true)
@@ -337,10 +366,11 @@ TITLE="Portal load harness, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc --all) cor
 set +e
 "$PYTHON" "$LOAD_DIR/report.py" "$RUNS" --clk-tck "$CLK_TCK" --title "$TITLE" \
   --note "rps: requests/s at wrk; p50/p99: wrk latency; added = portal - direct; gateway CPU = (utime+stime) of the gateway process over the run (incl. 0.5 s after it) / requests (= CPU seconds per 1,000 requests; clock tick $((1000 / CLK_TCK)) ms); peak RSS = max VmHWM over the rounds; upstream calls/req = nginx requests / wrk requests (requests wrk leaves in flight at the end count upstream only)." \
-  --note "wrk: 1 thread for 1 connection, else 2; timeout ${TIMEOUT}s. Gateway stats rows: ${STATS:-unavailable}. Gateway log lines at Warning and above: $WARN_LINES." >"$OUT"
+  --probe "$PROBE" --note "wrk: 1 thread for 1 connection, else 2; timeout ${TIMEOUT}s. Gateway stats rows: ${STATS:-unavailable}. Gateway log lines at Warning and above: $WARN_LINES." >"$OUT"
 RC=$?
 set -e
 cp "$RUNS" "$OUT.runs.tsv"
+cp "$PROBE" "$OUT.probe.tsv"
 echo
 cat "$OUT"
 echo
