@@ -15,6 +15,18 @@ GATEWAY_CPUS=1    # --gateway-cpus LIST: the cores the gateway may run on (tasks
 CLK_TCK=$(getconf CLK_TCK)
 PYTHON=$(command -v python3 >/dev/null && python3 -c 'import sys; print(sys.executable)' || true)
 
+# The options run.sh and soak.sh share. Sets COMMON_SHIFT to the words taken; returns 1 when $1 is not one of them.
+common_option() {
+  case $1 in
+    --gateway) GATEWAY_DIR=$(cd "$2" && pwd); COMMON_SHIFT=2 ;;
+    --gateway-cpus) [[ $2 =~ ^[0-9]+([,-][0-9]+)*$ ]] || { echo "--gateway-cpus: a taskset core list such as 1 or 0-1" >&2; exit 64; }; GATEWAY_CPUS=$2; COMMON_SHIFT=2 ;;
+    --gateway-env) [[ $2 == [A-Za-z_]*=* ]] || { echo "--gateway-env needs NAME=VALUE" >&2; exit 64; }; GATEWAY_ENV+=("$2"); COMMON_SHIFT=2 ;;
+    --request-log) REQUEST_LOG=1; COMMON_SHIFT=1 ;;
+    --keep) KEEP_WORK=1; COMMON_SHIFT=1 ;;
+    *) return 1 ;;
+  esac
+}
+
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 

@@ -71,13 +71,8 @@ while (($#)); do
     --modes) MODES=$2; shift ;;
     --timeout) TIMEOUT=$2; shift ;;
     --out) OUT=$2; shift ;;
-    --gateway) GATEWAY_DIR=$(cd "$2" && pwd); shift ;;
-    --gateway-cpus) [[ $2 =~ ^[0-9]+([,-][0-9]+)*$ ]] || { echo "--gateway-cpus: a taskset core list such as 1 or 0-1" >&2; exit 64; }; GATEWAY_CPUS=$2; shift ;;
-    --gateway-env) [[ $2 == [A-Za-z_]*=* ]] || { echo "--gateway-env needs NAME=VALUE" >&2; exit 64; }; GATEWAY_ENV+=("$2"); shift ;;
-    --request-log) REQUEST_LOG=1 ;;
-    --keep) KEEP_WORK=1 ;;
     -h | --help) usage; exit 0 ;;
-    *) echo "unknown option $1 (see --help)" >&2; exit 64 ;;
+    *) common_option "$@" || { echo "unknown option $1 (see --help)" >&2; exit 64; }; shift $((COMMON_SHIFT - 1)) ;;
   esac
   shift
 done

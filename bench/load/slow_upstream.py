@@ -18,6 +18,8 @@ import signal
 import sys
 import time
 
+from http_headers import read_headers
+
 STATS = {"requests": 0, "active": 0, "completed": 0, "aborted": 0, "errors": 0, "max_active": 0}
 
 
@@ -30,13 +32,7 @@ async def read_request(reader):
     if len(parts) != 3:
         raise ValueError(f"bad request line {line!r}")
     method, path, _ = parts
-    headers = {}
-    while True:
-        h = await reader.readline()
-        if h in (b"\r\n", b"\n", b""):
-            break
-        name, _, value = h.decode("latin-1").partition(":")
-        headers[name.strip().lower()] = value.strip()
+    headers = await read_headers(reader)
     body = b""
     if "content-length" in headers:
         body = await reader.readexactly(int(headers["content-length"]))

@@ -19,6 +19,8 @@ import statistics
 import sys
 import time
 
+from http_headers import read_headers
+
 
 class StreamResult:
     __slots__ = ("ok", "status", "content", "finish", "usage", "errors", "done", "after_done", "ttfb", "duration", "problem", "other")
@@ -94,13 +96,7 @@ async def one_stream(args, body: bytes, r: StreamResult, start_gate: asyncio.Eve
         status_line = await reader.readline()
         parts = status_line.split(None, 2)
         r.status = int(parts[1]) if len(parts) >= 2 else None
-        headers = {}
-        while True:
-            h = await reader.readline()
-            if h in (b"\r\n", b"\n", b""):
-                break
-            name, _, value = h.decode("latin-1").partition(":")
-            headers[name.strip().lower()] = value.strip()
+        headers = await read_headers(reader)
         if r.status != 200:
             rest = await reader.read(2000)
             r.problem = f"HTTP {r.status}: {rest[:300]!r}"
