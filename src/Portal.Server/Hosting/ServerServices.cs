@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging.Console;
@@ -81,8 +82,22 @@ internal static class ServerServices
             .AddMeter(PortalTelemetry.Name)
             .AddAspNetCoreInstrumentation()
             .AddRuntimeInstrumentation()
+            .AddView(FrameworkMetricLimit)
             .AddPrometheusExporter());
     }
+
+    /// <summary>Most tag combinations the ASP.NET Core and runtime instruments keep each.</summary>
+    /// <remarks>
+    /// OpenTelemetry allocates every metric's data points up front, 2,000 by default: about 175 KB per metric, 7 MB
+    /// for the forty or so the server exports, most of it for instruments whose tags take a few dozen values (routes x
+    /// methods x status codes, GC generations). The Portal meter keeps the default: its tags include model and
+    /// platform names, which the operator controls. Combinations beyond the limit are summed into one overflow point
+    /// (<c>otel_metric_overflow="true"</c>), not lost.
+    /// </remarks>
+    internal const int FrameworkCardinalityLimit = 200;
+
+    internal static MetricStreamConfiguration? FrameworkMetricLimit(Instrument instrument) =>
+        instrument.Meter.Name == PortalTelemetry.Name ? null : new MetricStreamConfiguration { CardinalityLimit = FrameworkCardinalityLimit };
 
     private static PortalOptions CreateGatewayOptions(IServiceProvider services)
     {

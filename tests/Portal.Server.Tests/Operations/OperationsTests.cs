@@ -1,8 +1,11 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Portal.Diagnostics;
+using Portal.Server.Hosting;
 using Portal.Server.Operations;
 using Portal.Server.Tests.Infrastructure;
 using static Portal.Server.Tests.Infrastructure.ServerTestData;
@@ -71,6 +74,31 @@ public sealed class OperationsTests
         Assert.Contains("portal_requests_total{", text, StringComparison.Ordinal);
         Assert.Contains("http_server_request_duration_seconds_bucket{", text, StringComparison.Ordinal);
         Assert.Contains("http_route=\"/v1/chat/completions\"", text, StringComparison.Ordinal);
+
+        // The cardinality view keeps each instrument's own histogram buckets (ASP.NET Core advises 5 ms to 10 s).
+        Assert.Matches("http_server_request_duration_seconds_bucket\\{[^}]*le=\"0.005\"", text);
+        Assert.Matches("http_server_request_duration_seconds_bucket\\{[^}]*le=\"10\"", text);
+    }
+
+    [Fact]
+    public void FrameworkMetricLimit_FrameworkInstrument_CapsCardinality()
+    {
+        using var meter = new Meter("Microsoft.AspNetCore.Hosting");
+        var instrument = meter.CreateHistogram<double>("http.server.request.duration");
+
+        var view = ServerServices.FrameworkMetricLimit(instrument);
+
+        Assert.NotNull(view);
+        Assert.Equal(ServerServices.FrameworkCardinalityLimit, view.CardinalityLimit);
+    }
+
+    [Fact]
+    public void FrameworkMetricLimit_PortalInstrument_KeepsDefault()
+    {
+        using var meter = new Meter(PortalTelemetry.Name);
+        var instrument = meter.CreateCounter<long>(PortalTelemetry.Requests);
+
+        Assert.Null(ServerServices.FrameworkMetricLimit(instrument));
     }
 
     [Fact]

@@ -23,7 +23,9 @@ internal sealed class SseReader : IAsyncDisposable
 
     // Sized for the typical event (a chat chunk is a few hundred bytes): one reader lives per open stream, and a
     // gateway holding a thousand slow streams holds a thousand of these. Larger events span segments of the pipe and
-    // grow the data buffer as needed.
+    // grow the data buffer as needed. With nothing buffered, the reader waits for the next chunk with a zero-byte read
+    // (which HttpClient's response streams support) and takes its read buffer only once data has arrived, so an idle
+    // stream holds none.
     private const int ReadBufferBytes = 4 * 1024;
     private const int InitialDataBytes = 1024;
 
@@ -33,7 +35,7 @@ internal sealed class SseReader : IAsyncDisposable
 
     public SseReader(Stream stream, int maxEventBytes = 16 * 1024 * 1024)
     {
-        _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: ReadBufferBytes, minimumReadSize: 1024, leaveOpen: true));
+        _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: ReadBufferBytes, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true));
         _maxEventBytes = maxEventBytes;
     }
 

@@ -231,6 +231,26 @@ public sealed class SseReaderTests
         Assert.Equal([(null, big), (null, multiLine + "\n" + big), (null, "small")], events);
     }
 
+    [Fact]
+    public async Task ReadAsync_NothingBuffered_WaitsWithZeroByteReadBeforeTakingABuffer()
+    {
+        // Waiting for the next chunk then holds no read buffer: a gateway with a thousand slow streams open would
+        // otherwise hold a thousand of them.
+        var stream = new ChunkedStream(Encoding.UTF8.GetBytes("data: a\n\ndata: b\n\n"), () => 9);
+
+        var events = await ReadAllAsync(stream);
+
+        Assert.Equal(["a", "b"], events.Select(e => e.Data));
+        Assert.Equal(0, stream.Requested[0]);
+        for (var i = 1; i < stream.Requested.Count; i++)
+        {
+            if (stream.Requested[i] > 0)
+            {
+                Assert.Equal(0, stream.Requested[i - 1]);
+            }
+        }
+    }
+
     private static MemoryStream Stream(string text) => new(Encoding.UTF8.GetBytes(text));
 
     private static async Task<List<(string? EventType, string Data)>> ReadAllAsync(Stream stream, int maxEventBytes = 16 * 1024 * 1024)
@@ -276,8 +296,12 @@ public sealed class SseReaderTests
             return size;
         }
 
+        /// <summary>The buffer size of every asynchronous read, in order.</summary>
+        public List<int> Requested { get; } = [];
+
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
+            Requested.Add(buffer.Length);
             await Task.Yield();
             return Read(buffer.Span);
         }
