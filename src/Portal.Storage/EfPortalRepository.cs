@@ -290,13 +290,15 @@ public sealed partial class EfPortalRepository : IPortalRepository, IAsyncDispos
                 }
             }
 
+            // With nothing pending, Migrate would still build the model snapshot and diff it against the model (EF Core's
+            // pending-model-changes check, which a storage test makes instead): work and JIT-compiled code that would
+            // stay resident for the life of the process.
             var pending = (await context.Database.GetPendingMigrationsAsync(cancellationToken).ConfigureAwait(false)).ToList();
             if (pending.Count > 0)
             {
                 StorageLog.ApplyingMigrations(_logger, pending.Count, string.Join(", ", pending));
+                await context.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
             }
-
-            await context.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await _cache.LoadAsync(cancellationToken).ConfigureAwait(false);
