@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Text;
 using Portal.Providers;
 using Portal.Providers.OpenAI;
@@ -249,6 +250,29 @@ public sealed class SseReaderTests
                 Assert.Equal(0, stream.Requested[i - 1]);
             }
         }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(4096)]
+    public async Task ReadAsync_GzipDecompressedStream_ReadsEveryEvent(int pieceSize)
+    {
+        // HttpClient decompresses gzip responses (the gateway asks for every encoding): the zero-byte reads that wait
+        // for data then go to a decompression stream, which must not lose or reorder anything.
+        var events = Enumerable.Range(0, 200).Select(i => $"{{\"i\":{i},\"text\":\"{new string('x', i % 50)}\"}}").ToList();
+        var text = string.Concat(events.Select(e => $"data: {e}\n\n"));
+        using var compressed = new MemoryStream();
+        await using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            await gzip.WriteAsync(Encoding.UTF8.GetBytes(text));
+        }
+
+        var stream = new GZipStream(new ChunkedStream(compressed.ToArray(), () => pieceSize), CompressionMode.Decompress);
+
+        var read = await ReadAllAsync(stream);
+
+        Assert.Equal(events, read.Select(e => e.Data));
     }
 
     private static MemoryStream Stream(string text) => new(Encoding.UTF8.GetBytes(text));
