@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Compression;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -35,6 +36,7 @@ public sealed class FakeResponse
         DelayBetweenWrites = other.DelayBetweenWrites;
         SplitBytes = other.SplitBytes;
         ResetAfter = other.ResetAfter;
+        Gzipped = other.Gzipped;
     }
 
     private enum BodyKind
@@ -68,6 +70,8 @@ public sealed class FakeResponse
     private int? SplitBytes { get; init; }
 
     private int? ResetAfter { get; init; }
+
+    private bool Gzipped { get; init; }
 
     /// <summary>Creates a 200 non-streaming OpenAI chat completion with one assistant message and usage.</summary>
     public static FakeResponse ChatCompletion(
@@ -159,8 +163,19 @@ public sealed class FakeResponse
     public FakeResponse ResetAfterBytes(int bytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(bytes);
+        if (Gzipped)
+        {
+            throw new InvalidOperationException("ResetAfterBytes cannot be combined with Gzip.");
+        }
+
         return new(this) { ResetAfter = bytes };
     }
+
+    /// <summary>Returns a copy whose body is gzip-compressed (<c>Content-Encoding: gzip</c>), flushed after every write so each
+    /// event can be decompressed as it arrives.</summary>
+    /// <exception cref="InvalidOperationException">Combined with <see cref="ResetAfterBytes"/>, whose count would be ambiguous.</exception>
+    public FakeResponse Gzip() =>
+        ResetAfter is null ? new(this) { Gzipped = true } : throw new InvalidOperationException("Gzip cannot be combined with ResetAfterBytes.");
 
     /// <summary>Returns a copy of a <see cref="Stream"/> response without the final <c>finish_reason</c> chunk and <c>data: [DONE]</c>: an upstream that just stops.</summary>
     /// <exception cref="InvalidOperationException">The response was not created by <see cref="Stream"/>.</exception>
@@ -195,7 +210,11 @@ public sealed class FakeResponse
             response.ContentType = ContentType;
         }
 
-        if (Kind == BodyKind.Bytes)
+        if (Gzipped)
+        {
+            response.Headers.ContentEncoding = "gzip";
+        }
+        else if (Kind == BodyKind.Bytes)
         {
             response.ContentLength = Body.Length;
         }
@@ -209,6 +228,7 @@ public sealed class FakeResponse
         await response.StartAsync(cancellationToken);
         await response.Body.FlushAsync(cancellationToken);
 
+        var body = Gzipped ? new GZipStream(response.Body, CompressionLevel.Fastest, leaveOpen: true) : response.Body;
         var first = true;
         foreach (var piece in Pieces())
         {
@@ -218,7 +238,13 @@ public sealed class FakeResponse
             }
 
             first = false;
-            await response.Body.WriteAsync(piece, cancellationToken);
+            await body.WriteAsync(piece, cancellationToken);
+            await body.FlushAsync(cancellationToken);
+        }
+
+        if (Gzipped)
+        {
+            await body.DisposeAsync(); // The gzip trailer.
             await response.Body.FlushAsync(cancellationToken);
         }
 

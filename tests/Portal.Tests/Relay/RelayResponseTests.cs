@@ -29,6 +29,25 @@ public sealed class RelayResponseTests
     ];
 
     [Fact]
+    public async Task Relay_StreamGzipEncodedUpstream_ClientGetsEveryEventDecompressed()
+    {
+        // The gateway accepts compressed responses, so an upstream may gzip its event stream. The SSE reader waits for
+        // each event with a zero-byte read, which then goes to the decompression stream between slow events.
+        await using var upstream = await FakeUpstream.StartAsync();
+        upstream.DefaultResponse = FakeResponse.SseRaw([.. UnusualChunks.Select(Sse), Sse("[DONE]")])
+            .Gzip()
+            .WithDelayBetweenWrites(TimeSpan.FromMilliseconds(30));
+        await using var gateway = SingleChannel(upstream);
+        var writer = new RecordingRelayWriter();
+
+        await RelayAsync(gateway, ChatBody(stream: true), writer);
+
+        AssertComplete(writer, stream: true);
+        Assert.Equal([.. UnusualChunks, "[DONE]"], writer.EventTexts);
+        Assert.Contains("gzip", Assert.Single(upstream.Requests).Headers["Accept-Encoding"], StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task Relay_NonStream_ClientGetsUpstreamBytesExactly()
     {
         await using var upstream = await FakeUpstream.StartAsync();

@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -222,6 +223,30 @@ public sealed class FakeUpstreamTests : IAsyncLifetime
         Assert.NotEmpty(expected);
         Assert.Equal(expected, byOne);
         Assert.Equal(expected, bySeven);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Gzip_SendsTheSameBytesCompressed(bool streaming)
+    {
+        var whole = streaming ? FakeResponse.Stream("héllo ", "wörld ✓") : FakeResponse.ChatCompletion("héllo wörld ✓");
+        _upstream.Enqueue(whole).Enqueue(whole.Gzip());
+
+        var expected = await (await PostAsync("{}")).Content.ReadAsByteArrayAsync();
+        using var gzipped = await PostAsync("{}"); // _client does not decompress.
+        var compressed = await gzipped.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(["gzip"], gzipped.Content.Headers.ContentEncoding);
+        Assert.NotEqual(expected, compressed);
+        using var decompressed = new MemoryStream();
+        await using (var gzip = new GZipStream(new MemoryStream(compressed), CompressionMode.Decompress))
+        {
+            await gzip.CopyToAsync(decompressed);
+        }
+
+        Assert.Equal(expected, decompressed.ToArray());
+        Assert.Throws<InvalidOperationException>(() => whole.Gzip().ResetAfterBytes(1));
     }
 
     [Theory]
