@@ -228,7 +228,23 @@ public sealed class FakeResponse
         await response.StartAsync(cancellationToken);
         await response.Body.FlushAsync(cancellationToken);
 
-        var body = Gzipped ? new GZipStream(response.Body, CompressionLevel.Fastest, leaveOpen: true) : response.Body;
+        if (!Gzipped)
+        {
+            await WriteBodyAsync(response.Body, cancellationToken);
+            return ResetAfter is not null;
+        }
+
+        await using (var gzip = new GZipStream(response.Body, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            await WriteBodyAsync(gzip, cancellationToken);
+        }
+
+        await response.Body.FlushAsync(cancellationToken); // The gzip trailer, written when the stream closed.
+        return false;
+    }
+
+    private async Task WriteBodyAsync(Stream body, CancellationToken cancellationToken)
+    {
         var first = true;
         foreach (var piece in Pieces())
         {
@@ -241,14 +257,6 @@ public sealed class FakeResponse
             await body.WriteAsync(piece, cancellationToken);
             await body.FlushAsync(cancellationToken);
         }
-
-        if (Gzipped)
-        {
-            await body.DisposeAsync(); // The gzip trailer.
-            await response.Body.FlushAsync(cancellationToken);
-        }
-
-        return ResetAfter is not null;
     }
 
     private IEnumerable<ReadOnlyMemory<byte>> Pieces()
