@@ -105,6 +105,25 @@ public abstract class RequestStatsTests : IAsyncLifetime
         Assert.Equal(minimal, rows[1]);
     }
 
+    // Text is bound as UTF-8: short values from a buffer on the stack, longer ones (here the error message) from the string.
+    [SkippableFact]
+    public async Task Save_NonAsciiText_RoundTripsShortAndLong()
+    {
+        var repository = await OpenAsync();
+        var model = "模型-ü-🚀-" + new string('é', 150);
+        var error = string.Concat(Enumerable.Repeat("上游失败 🚀 ", 249)); // 1,992 characters, 4,482 UTF-8 bytes
+        var stats = new[]
+        {
+            Stat(1, T0, success: false) with { ModelName = model, ErrorMessage = error },
+            Stat(2, T0.AddSeconds(1)) with { ModelName = "m-" + model[..8] },
+        };
+
+        await repository.SaveRequestStatsAsync(stats, default);
+
+        var rows = await repository.QueryRequestStatsAsync(new StatsQuery(), default);
+        Assert.Equal(stats.Reverse(), rows);
+    }
+
     // ---- Queries ----
 
     public static TheoryData<string> Filters() => [.. FilterCases.Keys];
