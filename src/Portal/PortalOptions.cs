@@ -79,7 +79,10 @@ public sealed class PortalOptions
     /// should have <see cref="SocketsHttpHandler.MaxResponseDrainSize"/> 0, as the built-in one has, so that a cancelled
     /// stream closes its upstream connection at once instead of reading on.
     /// </summary>
-    /// <value>The default is a pooled <see cref="SocketsHttpHandler"/> owned by the gateway.</value>
+    /// <value>
+    /// The default is a pooled <see cref="SocketsHttpHandler"/> owned by the gateway. It sends no trace context
+    /// (<c>traceparent</c>, <c>tracestate</c>, <c>baggage</c>) upstream; supply a handler to propagate it.
+    /// </value>
     public HttpMessageHandler? HttpMessageHandler { get; init; }
 
     /// <summary>When set, upstream calls use <c>HttpClientFactory.CreateClient(</c><see cref="HttpClientName"/><c>)</c>.</summary>

@@ -254,6 +254,30 @@ public sealed class ChatCompletionsTests : IAsyncLifetime
         Assert.DoesNotContain(received.Headers.Values, v => v.Contains("client-", StringComparison.Ordinal));
     }
 
+    // Upstreams are third parties: the caller's trace context and baggage (which can carry anything) stay in the gateway.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Post_ClientTraceContextAndBaggage_AreNotForwarded(bool stream)
+    {
+        _upstream.DefaultResponse = stream ? FakeResponse.Stream("Hello") : FakeResponse.ChatCompletion("Hello");
+        await using var host = await StartAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = Json(ChatJson("fast", stream)) };
+        request.Headers.TryAddWithoutValidation("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+        request.Headers.TryAddWithoutValidation("tracestate", "vendor=client-state");
+        request.Headers.TryAddWithoutValidation("baggage", "user=client-baggage");
+        using var response = await host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var received = Assert.Single(_upstream.Requests);
+        foreach (var header in new[] { "traceparent", "tracestate", "baggage", "Request-Id", "Correlation-Context" })
+        {
+            Assert.False(received.Headers.ContainsKey(header), $"{header} was sent upstream");
+        }
+
+        Assert.DoesNotContain(received.Headers.Values, v => v.Contains("client-", StringComparison.Ordinal) || v.Contains("0af7651916cd43dd8448eb211c80319c", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Post_ClientDisconnectsMidStream_LogsStatus499()
     {
