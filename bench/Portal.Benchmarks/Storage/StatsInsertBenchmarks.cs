@@ -8,6 +8,7 @@ namespace Portal.Benchmarks.Storage;
 /// through the run. Reported per row: rows per second = 1 / Mean. Each batch is generated in the timed call (about 1%
 /// of it). PostgreSQL runs when <c>PORTAL_BENCH_POSTGRES</c> holds a server's connection string.
 /// </summary>
+[MemoryDiagnoser]
 [SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 10)]
 public class StatsInsertBenchmarks
 {
