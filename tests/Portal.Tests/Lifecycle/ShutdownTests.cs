@@ -131,7 +131,9 @@ public sealed class ShutdownTests
         await upstream.WaitForRequestsAsync(6, Wait); // 401 + 3 answers + the stream + the hang
         Assert.Empty(await repository.GetAllHealthAsync(CancellationToken.None)); // Nothing synced yet (interval: 1 minute).
 
-        await gateway.ShutdownAsync(TimeSpan.FromSeconds(1)).WaitAsync(Wait);
+        // The slow stream needs about 0.3 s; the timeout leaves it a wide margin on a loaded CI machine (1 s was not
+        // always enough there), and the hanging request is cancelled when it runs out.
+        await gateway.ShutdownAsync(TimeSpan.FromSeconds(5)).WaitAsync(Wait);
 
         Assert.Equal("abcde", string.Concat((await slow).SelectMany(c => c.Choices).Select(c => c.Delta?.Content)));
         Assert.Equal(PortalErrorCode.ShuttingDown, (await Assert.ThrowsAsync<PortalException>(() => hanging)).Code);
