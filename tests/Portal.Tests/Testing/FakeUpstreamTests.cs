@@ -297,7 +297,7 @@ public sealed class FakeUpstreamTests : IAsyncLifetime
         await cts.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
-        await request.Aborted.WaitAsync(TimeSpan.FromSeconds(1));
+        await request.Aborted.WaitAsync(Timeout);
         Assert.True(request.ClientAborted);
     }
 
@@ -313,7 +313,7 @@ public sealed class FakeUpstreamTests : IAsyncLifetime
         cts.CancelAfter(TimeSpan.FromMilliseconds(100));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
-        await request.Aborted.WaitAsync(TimeSpan.FromSeconds(1));
+        await request.Aborted.WaitAsync(Timeout);
     }
 
     [Fact]
