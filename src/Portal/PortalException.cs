@@ -20,6 +20,12 @@ public enum PortalErrorCode
 
     /// <summary>The gateway is shutting down and takes no new requests, or cancelled this one at the end of its drain timeout.</summary>
     ShuttingDown = 5,
+
+    /// <summary>
+    /// The gateway itself failed (a bug, or a custom adapter that threw something other than an
+    /// <see cref="Providers.UpstreamException"/>); no upstream resource was blamed and no other channel was tried.
+    /// </summary>
+    InternalError = 6,
 }
 
 /// <summary>The gateway could not serve a request.</summary>

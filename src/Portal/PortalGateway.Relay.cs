@@ -43,7 +43,7 @@ public sealed partial class PortalGateway
         var started = _time.GetTimestamp();
         var outcome = "success";
         using var activity = StartActivity(model, stream);
-        using var scope = new RequestScope(_options.RequestTimeout, _time, cancellationToken, _shutdown.Token);
+        using var scope = new RequestScope(request.RequestId, _options.RequestTimeout, _time, cancellationToken, _shutdown.Token);
         try
         {
             var channels = await ResolveChannelsAsync(model, scope).ConfigureAwait(false);
@@ -53,10 +53,10 @@ public sealed partial class PortalGateway
                 var channel = Select(channels, attempts) ?? throw attempts.Exhausted(this, channels, model);
                 var relay = CreateRelayAttempt(channel, request);
                 attempts.Add(channel);
+                request.LastAttempt = new ChatRelayResult(channel.Platform.Id, channel.Model.Id, channel.ApiKey.Id, attempts.Count, null, null);
                 using var attempt = scope.StartAttempt(_options.AttemptTimeout);
                 using var attemptActivity = StartAttemptActivity(channel, attempts.Count);
-                var attemptStart = _time.GetTimestamp();
-                var timestamp = _time.GetUtcNow();
+                var record = BeginAttempt(scope, channel, model, stream, attempts.Count);
                 await using (relay.ConfigureAwait(false))
                 {
                     try
@@ -66,7 +66,7 @@ public sealed partial class PortalGateway
                     catch (Exception ex)
                     {
                         var verdict = Judge(ex, scope, attempt);
-                        RecordFailure(channel, model, stream, timestamp, attemptStart, firstByte: null, verdict, attempts.Count, attemptActivity);
+                        RecordFailure(record, firstByte: null, verdict, attemptActivity);
                         attempts.Failed(verdict);
                         if (!verdict.Retryable)
                         {
@@ -81,7 +81,7 @@ public sealed partial class PortalGateway
                     TimeSpan? firstByte = null;
                     if (stream)
                     {
-                        firstByte = _time.GetElapsedTime(attemptStart);
+                        firstByte = _time.GetElapsedTime(record.Start);
                         _metrics.FirstToken(_time.GetElapsedTime(started), model);
                     }
 
@@ -96,7 +96,7 @@ public sealed partial class PortalGateway
                         var verdict = ex is RelayClientGoneException
                             ? FailureVerdict.Cancellation(PortalErrorCode.InvalidRequest, "The client stopped receiving the response.")
                             : Judge(ex, scope, attempt) with { Retryable = false };
-                        RecordFailure(channel, model, stream, timestamp, attemptStart, firstByte, verdict, attempts.Count, attemptActivity);
+                        RecordFailure(record, firstByte, verdict, attemptActivity, committed: true);
                         if (ex is RelayClientGoneException)
                         {
                             throw new OperationCanceledException("The client stopped receiving the response.", ex.InnerException);
@@ -105,8 +105,10 @@ public sealed partial class PortalGateway
                         throw ToCallerException(verdict, scope, ex, midStream: stream);
                     }
 
-                    RecordSuccess(channel, model, stream, timestamp, attemptStart, firstByte, relay.PromptTokens, relay.CompletionTokens, attempts.Count);
-                    return new ChatRelayResult(channel.Platform.Id, channel.Model.Id, channel.ApiKey.Id, attempts.Count, relay.PromptTokens, relay.CompletionTokens);
+                    RecordSuccess(record, firstByte, relay.PromptTokens, relay.CompletionTokens);
+                    var result = new ChatRelayResult(channel.Platform.Id, channel.Model.Id, channel.ApiKey.Id, attempts.Count, relay.PromptTokens, relay.CompletionTokens);
+                    request.LastAttempt = result;
+                    return result;
                 }
             }
 

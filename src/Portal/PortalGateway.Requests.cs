@@ -27,7 +27,7 @@ public sealed partial class PortalGateway
         var started = _time.GetTimestamp();
         var outcome = "success";
         using var activity = StartActivity(request.Model, stream: false);
-        using var scope = new RequestScope(_options.RequestTimeout, _time, cancellationToken, _shutdown.Token);
+        using var scope = new RequestScope(RequestScope.NewRequestId(), _options.RequestTimeout, _time, cancellationToken, _shutdown.Token);
         try
         {
             var channels = await ResolveChannelsAsync(request.Model, scope).ConfigureAwait(false);
@@ -38,20 +38,19 @@ public sealed partial class PortalGateway
                 attempts.Add(channel);
                 using var attempt = scope.StartAttempt(_options.AttemptTimeout);
                 using var attemptActivity = StartAttemptActivity(channel, attempts.Count);
-                var attemptStart = _time.GetTimestamp();
-                var timestamp = _time.GetUtcNow();
+                var record = BeginAttempt(scope, channel, request.Model, stream: false, attempts.Count);
                 try
                 {
                     var adapter = _adapters[channel.Platform.Format];
                     var response = await adapter.ChatCompletionAsync(channel, request, attempt.Token).ConfigureAwait(false);
                     var usage = response.Usage;
-                    RecordSuccess(channel, request.Model, stream: false, timestamp, attemptStart, firstByte: null, usage?.PromptTokens, usage?.CompletionTokens, attempts.Count);
+                    RecordSuccess(record, firstByte: null, usage?.PromptTokens, usage?.CompletionTokens);
                     return response;
                 }
                 catch (Exception ex)
                 {
                     var verdict = Judge(ex, scope, attempt);
-                    RecordFailure(channel, request.Model, stream: false, timestamp, attemptStart, firstByte: null, verdict, attempts.Count, attemptActivity);
+                    RecordFailure(record, firstByte: null, verdict, attemptActivity);
                     attempts.Failed(verdict);
                     if (!verdict.Retryable)
                     {
@@ -91,14 +90,12 @@ public sealed partial class PortalGateway
         var started = _time.GetTimestamp();
         string? outcome = null;
         var activity = StartActivity(request.Model, stream: true);
-        var scope = new RequestScope(_options.RequestTimeout, _time, cancellationToken, _shutdown.Token);
+        var scope = new RequestScope(RequestScope.NewRequestId(), _options.RequestTimeout, _time, cancellationToken, _shutdown.Token);
         IAsyncEnumerator<ChatCompletionChunk>? upstream = null;
         AttemptScope? attempt = null;
         Activity? attemptActivity = null;
-        Channel? channel = null;
+        AttemptRecord record = default;
         OpenStream? open = null;
-        var timestamp = default(DateTimeOffset);
-        var attemptStart = 0L;
         var attempts = new Attempts(_options.MaxAttempts);
         try
         {
@@ -120,12 +117,11 @@ public sealed partial class PortalGateway
                     throw Fail(attempts.Exhausted(this, channels, request.Model));
                 }
 
-                channel = Select(channels, attempts) ?? throw Fail(attempts.Exhausted(this, channels, request.Model));
+                var channel = Select(channels, attempts) ?? throw Fail(attempts.Exhausted(this, channels, request.Model));
                 attempts.Add(channel);
                 attempt = scope.StartAttempt(_options.AttemptTimeout);
                 attemptActivity = StartAttemptActivity(channel, attempts.Count);
-                attemptStart = _time.GetTimestamp();
-                timestamp = _time.GetUtcNow();
+                record = BeginAttempt(scope, channel, request.Model, stream: true, attempts.Count);
                 try
                 {
                     upstream = _adapters[channel.Platform.Format].StreamChatCompletionAsync(channel, request, attempt.Token).GetAsyncEnumerator(attempt.Token);
@@ -140,7 +136,7 @@ public sealed partial class PortalGateway
                     }
 
                     var verdict = Judge(ex, scope, attempt);
-                    RecordFailure(channel, request.Model, stream: true, timestamp, attemptStart, firstByte: null, verdict, attempts.Count, attemptActivity);
+                    RecordFailure(record, firstByte: null, verdict, attemptActivity);
                     attempts.Failed(verdict);
                     attempt.Dispose();
                     attemptActivity?.Dispose();
@@ -153,9 +149,9 @@ public sealed partial class PortalGateway
 
             // Committed: from here on a failure ends the stream instead of failing over.
             attempt!.Commit();
-            var firstByte = _time.GetElapsedTime(attemptStart);
+            var firstByte = _time.GetElapsedTime(record.Start);
             _metrics.FirstToken(_time.GetElapsedTime(started), request.Model);
-            open = new OpenStream(channel!, request.Model, timestamp, attemptStart, firstByte, attempts.Count);
+            open = new OpenStream(record, firstByte);
             _openStreams.TryAdd(open, 0);
             int? promptTokens = null, completionTokens = null;
             var callerWantsUsage = request.StreamOptions?.IncludeUsage == true;
@@ -184,7 +180,7 @@ public sealed partial class PortalGateway
                     var verdict = Judge(ex, scope, attempt) with { Retryable = false };
                     if (open.TryClaim())
                     {
-                        RecordFailure(channel!, request.Model, stream: true, timestamp, attemptStart, firstByte, verdict, attempts.Count, attemptActivity);
+                        RecordFailure(record, firstByte, verdict, attemptActivity, committed: true);
                     }
 
                     throw Fail(ToCallerException(verdict, scope, ex, midStream: true));
@@ -193,7 +189,7 @@ public sealed partial class PortalGateway
 
             if (open.TryClaim())
             {
-                RecordSuccess(channel!, request.Model, stream: true, timestamp, attemptStart, firstByte, promptTokens, completionTokens, attempts.Count);
+                RecordSuccess(record, firstByte, promptTokens, completionTokens);
             }
 
             outcome = "success";
@@ -207,7 +203,7 @@ public sealed partial class PortalGateway
                 if (open.TryClaim())
                 {
                     var verdict = FailureVerdict.Cancellation(PortalErrorCode.InvalidRequest, "Cancelled by the caller before the stream ended.");
-                    RecordFailure(open.Channel, request.Model, stream: true, timestamp, attemptStart, open.FirstByte, verdict, attempts.Count, attemptActivity);
+                    RecordFailure(record, open.FirstByte, verdict, attemptActivity, committed: true);
                     outcome = "cancelled";
                 }
 
@@ -323,12 +319,12 @@ public sealed partial class PortalGateway
 
         if (scope.DeadlinePassed)
         {
-            return new FailureVerdict(Blame.Platform, false, PortalErrorCode.Timeout, null, null, "The request deadline passed while waiting for the upstream.");
+            return new FailureVerdict(Blame.Platform, false, PortalErrorCode.Timeout, null, null, "The request deadline passed while waiting for the upstream.", What: "request deadline passed");
         }
 
         if (attempt.TimedOut)
         {
-            return new FailureVerdict(Blame.Platform, true, PortalErrorCode.Timeout, null, null, "Upstream did not answer within the attempt timeout.");
+            return new FailureVerdict(Blame.Platform, true, PortalErrorCode.Timeout, null, null, "Upstream did not answer within the attempt timeout.", What: "attempt timeout");
         }
 
         return FailureClassifier.Classify(exception);
@@ -352,21 +348,33 @@ public sealed partial class PortalGateway
         _ => "error",
     };
 
-    private void RecordSuccess(Channel channel, string model, bool stream, DateTimeOffset timestamp, long attemptStart, TimeSpan? firstByte, int? promptTokens, int? completionTokens, int attemptNumber)
+    /// <summary>Starts the record of one attempt: which request, which channel, when.</summary>
+    private AttemptRecord BeginAttempt(RequestScope scope, Channel channel, string model, bool stream, int number) =>
+        new(channel, scope.RequestId, model, stream, number, _time.GetUtcNow(), _time.GetTimestamp());
+
+    private void RecordSuccess(in AttemptRecord attempt, TimeSpan? firstByte, int? promptTokens, int? completionTokens)
     {
-        var duration = _time.GetElapsedTime(attemptStart);
+        var channel = attempt.Channel;
+        var duration = _time.GetElapsedTime(attempt.Start);
         var now = _time.GetUtcNow();
         channel.PlatformHealth.RecordSuccess(now);
         channel.ModelHealth.RecordSuccess(now);
         channel.KeyHealth.RecordSuccess(now);
-        _stats.Record(Stat(channel, model, stream, timestamp, duration, firstByte, error: null, statusCode: 200, promptTokens, completionTokens));
+        _stats.Record(Stat(attempt, duration, firstByte, error: null, statusCode: 200, promptTokens, completionTokens));
         _metrics.Attempt("success", channel.Platform.Id);
-        _metrics.Tokens(promptTokens, completionTokens, model);
-        Log.AttemptSucceeded(_logger, attemptNumber, model, channel.Platform.Id, channel.Model.Id, channel.ApiKey.Id, duration.TotalMilliseconds);
+        _metrics.Tokens(promptTokens, completionTokens, attempt.Model);
+        Log.AttemptSucceeded(_logger, attempt.Number, attempt.Model, channel.Platform.Id, channel.Model.Id, channel.ApiKey.Id, duration.TotalMilliseconds);
     }
 
-    private void RecordFailure(Channel channel, string model, bool stream, DateTimeOffset timestamp, long attemptStart, TimeSpan? firstByte, FailureVerdict verdict, int attemptNumber, Activity? attemptActivity)
+    /// <summary>Records a failed attempt: health of the blamed resource, the stat row, metrics and the log line.</summary>
+    /// <param name="attempt">The attempt.</param>
+    /// <param name="firstByte">Time to the first stream event, when the stream had started.</param>
+    /// <param name="verdict">What the failure means.</param>
+    /// <param name="attemptActivity">The attempt's span.</param>
+    /// <param name="committed">Whether the upstream had answered 200 and the response to the caller had started.</param>
+    private void RecordFailure(in AttemptRecord attempt, TimeSpan? firstByte, FailureVerdict verdict, Activity? attemptActivity, bool committed = false)
     {
+        var channel = attempt.Channel;
         var now = _time.GetUtcNow();
         var blamed = verdict.Blame switch
         {
@@ -376,7 +384,10 @@ public sealed partial class PortalGateway
             _ => null,
         };
         var backoff = blamed?.RecordFailure(now, verdict.Message, verdict.StatusCode, verdict.RetryAfter, _health.BackoffOptions);
-        _stats.Record(Stat(channel, model, stream, timestamp, _time.GetElapsedTime(attemptStart), firstByte, verdict.Message, verdict.StatusCode, null, null));
+
+        // A committed attempt failed after the upstream answered 200 (the caller got 200 too): the row says so.
+        var statusCode = committed ? verdict.StatusCode ?? StatusOk : verdict.StatusCode;
+        _stats.Record(Stat(attempt, _time.GetElapsedTime(attempt.Start), firstByte, verdict.Message, statusCode, null, null));
         var failureClass = verdict.Blame switch
         {
             Blame.Platform => "platform",
@@ -387,26 +398,34 @@ public sealed partial class PortalGateway
         _metrics.Attempt("failure", channel.Platform.Id);
         _metrics.Failure(failureClass);
         attemptActivity?.SetStatus(ActivityStatusCode.Error, failureClass);
-        if (verdict.Cancelled)
+        if (verdict.Fault is { } fault)
         {
-            Log.AttemptCancelled(_logger, attemptNumber, model, channel.Platform.Id, channel.Model.Id, channel.ApiKey.Id, verdict.Message);
+            Log.AttemptFaulted(_logger, attempt.Number, attempt.Model, channel.Platform.Id, channel.Model.Id, channel.ApiKey.Id, fault);
+        }
+        else if (verdict.Cancelled)
+        {
+            Log.AttemptCancelled(_logger, attempt.Number, attempt.Model, channel.Platform.Id, channel.Model.Id, channel.ApiKey.Id, verdict.Message);
         }
         else
         {
-            Log.AttemptFailed(_logger, attemptNumber, model, channel.Platform.Id, channel.Model.Id, channel.ApiKey.Id, verdict.StatusCode, failureClass, backoff, verdict.Message);
+            Log.AttemptFailed(_logger, attempt.Number, attempt.Model, channel.Platform.Id, channel.Model.Id, channel.ApiKey.Id, verdict.Summary, failureClass, backoff, verdict.Message);
         }
     }
 
+    private const int StatusOk = 200;
+
     /// <summary>The stat of one attempt; a null <paramref name="error"/> means it succeeded.</summary>
-    private static RequestStat Stat(Channel channel, string model, bool stream, DateTimeOffset timestamp, TimeSpan duration, TimeSpan? firstByte, string? error, int? statusCode, int? promptTokens, int? completionTokens) => new()
+    private static RequestStat Stat(in AttemptRecord attempt, TimeSpan duration, TimeSpan? firstByte, string? error, int? statusCode, int? promptTokens, int? completionTokens) => new()
     {
-        Id = Guid.CreateVersion7(timestamp).ToString("N"),
-        Timestamp = timestamp,
-        IsStream = stream,
-        ModelName = model,
-        PlatformId = channel.Platform.Id,
-        ApiKeyId = channel.ApiKey.Id,
-        ModelId = channel.Model.Id,
+        Id = Guid.CreateVersion7(attempt.Timestamp).ToString("N"),
+        Timestamp = attempt.Timestamp,
+        RequestId = attempt.RequestId,
+        Attempt = attempt.Number,
+        IsStream = attempt.Stream,
+        ModelName = attempt.Model,
+        PlatformId = attempt.Channel.Platform.Id,
+        ApiKeyId = attempt.Channel.ApiKey.Id,
+        ModelId = attempt.Channel.Model.Id,
         Duration = duration,
         FirstByteTime = firstByte,
         Success = error is null,
@@ -467,30 +486,32 @@ public sealed partial class PortalGateway
             if (open.TryClaim())
             {
                 var verdict = FailureVerdict.Cancellation(PortalErrorCode.ShuttingDown, "Cancelled because the gateway shut down while the caller was not reading the stream.");
-                RecordFailure(open.Channel, open.Model, stream: true, open.Timestamp, open.AttemptStart, open.FirstByte, verdict, open.AttemptNumber, attemptActivity: null);
+                RecordFailure(open.Attempt, open.FirstByte, verdict, attemptActivity: null, committed: true);
             }
         }
     }
 
     /// <summary>A committed stream attempt whose stat is written exactly once, by whoever ends it first.</summary>
-    private sealed class OpenStream(Channel channel, string model, DateTimeOffset timestamp, long attemptStart, TimeSpan firstByte, int attemptNumber)
+    private sealed class OpenStream(AttemptRecord attempt, TimeSpan firstByte)
     {
         private int _claimed;
 
-        public Channel Channel => channel;
-
-        public string Model => model;
-
-        public DateTimeOffset Timestamp => timestamp;
-
-        public long AttemptStart => attemptStart;
+        public AttemptRecord Attempt => attempt;
 
         public TimeSpan FirstByte => firstByte;
 
-        public int AttemptNumber => attemptNumber;
-
         public bool TryClaim() => Interlocked.Exchange(ref _claimed, 1) == 0;
     }
+
+    /// <summary>One attempt of a request, as its stat row and log lines describe it.</summary>
+    /// <param name="Channel">The channel tried.</param>
+    /// <param name="RequestId">The client request's id, shared by its attempts.</param>
+    /// <param name="Model">The model name the client asked for.</param>
+    /// <param name="Stream">Whether the request is a stream.</param>
+    /// <param name="Number">The attempt's number, from 1.</param>
+    /// <param name="Timestamp">When it started.</param>
+    /// <param name="Start">When it started, as a <see cref="TimeProvider"/> timestamp for durations.</param>
+    private readonly record struct AttemptRecord(Channel Channel, string RequestId, string Model, bool Stream, int Number, DateTimeOffset Timestamp, long Start);
 
     /// <summary>The channels one request has tried and how their attempts failed.</summary>
     private sealed class Attempts

@@ -9,6 +9,17 @@ public sealed record RequestStat
     /// <summary>When the attempt started.</summary>
     public DateTimeOffset Timestamp { get; init; }
 
+    /// <summary>The id of the client request this attempt belongs to, shared by all of its attempts.</summary>
+    /// <remarks>
+    /// <see langword="null"/> on rows written before request ids were recorded: each such row counts as a request of its own.
+    /// The server returns it to the client in the <c>X-Request-Id</c> response header.
+    /// </remarks>
+    public string? RequestId { get; init; }
+
+    /// <summary>The attempt's number within its client request: 1 for the first channel tried, 2 after one failover, and so on.</summary>
+    /// <remarks>0 on rows written before attempt numbers were recorded.</remarks>
+    public int Attempt { get; init; }
+
     /// <summary>Whether the attempt was a streaming request.</summary>
     public bool IsStream { get; init; }
 

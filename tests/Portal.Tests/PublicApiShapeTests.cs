@@ -94,7 +94,7 @@ public sealed class PublicApiShapeTests
         };
         Assert.Equal(stat, stat with { });
         Assert.Equal(
-            [PortalErrorCode.ModelNotFound, PortalErrorCode.NoAvailableChannel, PortalErrorCode.UpstreamFailed, PortalErrorCode.InvalidRequest, PortalErrorCode.Timeout, PortalErrorCode.ShuttingDown],
+            [PortalErrorCode.ModelNotFound, PortalErrorCode.NoAvailableChannel, PortalErrorCode.UpstreamFailed, PortalErrorCode.InvalidRequest, PortalErrorCode.Timeout, PortalErrorCode.ShuttingDown, PortalErrorCode.InternalError],
             Enum.GetValues<PortalErrorCode>());
         Assert.Equal([HealthStatus.Unknown, HealthStatus.Available, HealthStatus.Warning, HealthStatus.Unavailable], Enum.GetValues<HealthStatus>());
         Assert.Equal([ResourceKind.Platform, ResourceKind.ApiKey, ResourceKind.Model], Enum.GetValues<ResourceKind>());

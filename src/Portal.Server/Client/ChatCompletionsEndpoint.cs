@@ -8,6 +8,9 @@ namespace Portal.Server.Client;
 /// <summary><c>POST /v1/chat/completions</c>: the client's bytes in, the upstream's bytes out, through the engine's relay.</summary>
 internal static class ChatCompletionsEndpoint
 {
+    /// <summary>The response header carrying <see cref="ChatRelayRequest.RequestId"/>.</summary>
+    public const string RequestIdHeader = "X-Request-Id";
+
     public static async Task HandleAsync(HttpContext context, PortalGateway gateway, IOptions<LimitsOptions> limits)
     {
         var log = context.Features.Get<RequestLogFeature>();
@@ -32,7 +35,17 @@ internal static class ChatCompletionsEndpoint
         {
             log.Model = request.Model;
             log.Stream = request.Stream;
+            log.Request = request;
         }
+
+        // On every answer, error or not: the id of this request's stat rows (admin stats filter by it). Set when the
+        // response starts, since an error answer clears the headers first.
+        context.Response.OnStarting(static state =>
+        {
+            var (response, id) = ((HttpResponse, string))state;
+            response.Headers[RequestIdHeader] = id;
+            return Task.CompletedTask;
+        }, (context.Response, request.RequestId));
 
         var writer = new HttpChatRelayWriter(context);
         try

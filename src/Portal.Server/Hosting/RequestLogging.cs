@@ -11,6 +11,9 @@ internal sealed class RequestLogFeature
     /// <summary>Whether a stream was asked for.</summary>
     public bool Stream { get; set; }
 
+    /// <summary>The parsed chat request: its id, and where its latest attempt ran when it did not succeed.</summary>
+    public ChatRelayRequest? Request { get; set; }
+
     /// <summary>What served the request, when it succeeded.</summary>
     public ChatRelayResult? Result { get; set; }
 
@@ -63,8 +66,9 @@ internal sealed class RequestLoggingMiddleware(RequestDelegate next, ILoggerFact
         var durationMs = Math.Round(elapsed.TotalMilliseconds, 1);
         if (feature.Model is { } model)
         {
-            var result = feature.Result;
-            ServerLog.ChatRequestCompleted(_logger, method, path, status, durationMs, Clean(model), feature.Stream, feature.Outcome,
+            // A request that failed, was cancelled or broke midway still names where its last attempt ran.
+            var result = feature.Result ?? feature.Request?.LastAttempt;
+            ServerLog.ChatRequestCompleted(_logger, method, path, status, durationMs, Clean(model), feature.Stream, feature.Outcome, feature.Request?.RequestId,
                 result?.PlatformId, result?.ModelId, result?.ApiKeyId, result?.Attempts, result?.PromptTokens, result?.CompletionTokens);
         }
         else if (IsProbe(path))

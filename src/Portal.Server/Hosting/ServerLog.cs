@@ -10,8 +10,8 @@ internal static partial class ServerLog
     public static partial void RequestCompleted(ILogger logger, string method, string path, int status, double durationMs);
 
     [LoggerMessage(2001, LogLevel.Information,
-        "{Method} {Path} {Status} {DurationMs} ms model={Model} stream={Stream} outcome={Outcome} platform={PlatformId} modelId={ModelId} key={ApiKeyId} attempts={Attempts} tokens={PromptTokens}/{CompletionTokens}")]
-    public static partial void ChatRequestCompleted(ILogger logger, string method, string path, int status, double durationMs, string model, bool stream, string outcome,
+        "{Method} {Path} {Status} {DurationMs} ms model={Model} stream={Stream} outcome={Outcome} request={RequestId} platform={PlatformId} modelId={ModelId} key={ApiKeyId} attempts={Attempts} tokens={PromptTokens}/{CompletionTokens}")]
+    public static partial void ChatRequestCompleted(ILogger logger, string method, string path, int status, double durationMs, string model, bool stream, string outcome, string? requestId,
         long? platformId, long? modelId, long? apiKeyId, int? attempts, int? promptTokens, int? completionTokens);
 
     [LoggerMessage(2002, LogLevel.Debug, "{Method} {Path} {Status} {DurationMs} ms")]

@@ -9,8 +9,11 @@ internal static partial class Log
     [LoggerMessage(1, LogLevel.Debug, "Attempt {Attempt} for model {Model} on channel platform={PlatformId} model={ModelId} key={ApiKeyId} succeeded in {DurationMs:F1} ms")]
     public static partial void AttemptSucceeded(ILogger logger, int attempt, string model, long platformId, long modelId, long apiKeyId, double durationMs);
 
-    [LoggerMessage(2, LogLevel.Warning, "Attempt {Attempt} for model {Model} on channel platform={PlatformId} model={ModelId} key={ApiKeyId} failed (status {StatusCode}, blamed {Blame}, backoff {Backoff}): {Error}")]
-    public static partial void AttemptFailed(ILogger logger, int attempt, string model, long platformId, long modelId, long apiKeyId, int? statusCode, string blame, TimeSpan? backoff, string error);
+    [LoggerMessage(2, LogLevel.Warning, "Attempt {Attempt} for model {Model} on channel platform={PlatformId} model={ModelId} key={ApiKeyId} failed ({Failure}, blamed {Blame}, backoff {Backoff}): {Error}")]
+    public static partial void AttemptFailed(ILogger logger, int attempt, string model, long platformId, long modelId, long apiKeyId, string failure, string blame, TimeSpan? backoff, string error);
+
+    [LoggerMessage(17, LogLevel.Error, "Attempt {Attempt} for model {Model} on channel platform={PlatformId} model={ModelId} key={ApiKeyId} failed inside the gateway; nothing was blamed and no other channel is tried")]
+    public static partial void AttemptFaulted(ILogger logger, int attempt, string model, long platformId, long modelId, long apiKeyId, Exception exception);
 
     [LoggerMessage(16, LogLevel.Information, "Attempt {Attempt} for model {Model} on channel platform={PlatformId} model={ModelId} key={ApiKeyId} ended without blame: {Reason}")]
     public static partial void AttemptCancelled(ILogger logger, int attempt, string model, long platformId, long modelId, long apiKeyId, string reason);

@@ -21,16 +21,31 @@ internal enum Blame
 /// <param name="RetryAfter">How long the upstream asked to wait.</param>
 /// <param name="Message">What went wrong, safe to log and return.</param>
 /// <param name="Cancelled">The attempt was cancelled (by the caller or by shutdown) rather than failed by the upstream.</param>
-internal readonly record struct FailureVerdict(Blame Blame, bool Retryable, PortalErrorCode Code, int? StatusCode, TimeSpan? RetryAfter, string Message, bool Cancelled = false)
+/// <param name="What">What happened, in a few words, when there is no HTTP status to say it (<c>connection refused</c>, <c>timeout</c>).</param>
+/// <param name="Fault">An exception that is the gateway's own fault (a bug, or an adapter breaking its contract), logged with its stack trace.</param>
+internal readonly record struct FailureVerdict(
+    Blame Blame, bool Retryable, PortalErrorCode Code, int? StatusCode, TimeSpan? RetryAfter, string Message, bool Cancelled = false, string? What = null, Exception? Fault = null)
 {
+    /// <summary>What happened, for a log line: the HTTP status when there was one, else <see cref="What"/>.</summary>
+    public string Summary => StatusCode is { } status
+        ? "HTTP " + status.ToString(System.Globalization.CultureInfo.InvariantCulture)
+        : What ?? (Cancelled ? "cancelled" : "no response");
+
     /// <summary>A cancellation: nobody is blamed and nothing is retried.</summary>
-    public static FailureVerdict Cancellation(PortalErrorCode code, string message) => new(Blame.None, false, code, null, null, message, Cancelled: true);
+    public static FailureVerdict Cancellation(PortalErrorCode code, string message) => new(Blame.None, false, code, null, null, message, Cancelled: true, What: "cancelled");
 }
 
 /// <summary>Decides from an attempt's exception which resource failed and whether another channel should be tried.</summary>
 internal static class FailureClassifier
 {
     /// <summary>Classifies an exception thrown by an upstream attempt that was not cancelled by the caller, the deadline or shutdown.</summary>
+    /// <remarks>
+    /// Only what happens in the exchange with the upstream blames an upstream resource: an <see cref="UpstreamException"/>,
+    /// a failed HTTP call, a lost connection, a timeout, a body that cannot be decompressed. A <see cref="PortalException"/>
+    /// from an adapter is its verdict on the client's request (no blame, no failover). Anything else is the gateway's own
+    /// fault (a bug, or an adapter breaking its contract): a 500 that blames nobody and is not retried, since another
+    /// channel would fail the same way and backing off a healthy platform would turn one bad request into an outage.
+    /// </remarks>
     public static FailureVerdict Classify(Exception exception)
     {
         switch (exception)
@@ -38,13 +53,18 @@ internal static class FailureClassifier
             case UpstreamException upstream:
                 return ClassifyUpstream(upstream);
             case HttpRequestException http:
-                return new FailureVerdict(Blame.Platform, true, PortalErrorCode.UpstreamFailed, (int?)http.StatusCode, null, UpstreamException.Describe(http));
+                return new FailureVerdict(Blame.Platform, true, PortalErrorCode.UpstreamFailed, (int?)http.StatusCode, null, UpstreamException.Describe(http), What: Short(http));
             case IOException io:
-                return new FailureVerdict(Blame.Platform, true, PortalErrorCode.UpstreamFailed, null, null, "Upstream connection failed: " + DescribeIo(io));
+                return new FailureVerdict(Blame.Platform, true, PortalErrorCode.UpstreamFailed, null, null, "Upstream connection failed: " + DescribeIo(io), What: "connection lost");
+            case InvalidDataException:
+                return new FailureVerdict(Blame.Platform, true, PortalErrorCode.UpstreamFailed, null, null, "Upstream sent a compressed body that could not be decompressed.", What: "invalid response");
             case OperationCanceledException or TimeoutException:
-                return new FailureVerdict(Blame.Platform, true, PortalErrorCode.Timeout, null, null, "Upstream did not answer in time.");
+                return new FailureVerdict(Blame.Platform, true, PortalErrorCode.Timeout, null, null, "Upstream did not answer in time.", What: "timeout");
+            case PortalException portal:
+                return new FailureVerdict(Blame.None, false, portal.Code, portal.StatusCode, portal.RetryAfter, portal.Message, What: "rejected by the gateway");
             default:
-                return new FailureVerdict(Blame.Platform, true, PortalErrorCode.UpstreamFailed, null, null, "Upstream call failed: " + exception.GetType().Name);
+                return new FailureVerdict(Blame.None, false, PortalErrorCode.InternalError, null, null,
+                    "The gateway failed to handle the request; no upstream was blamed.", What: "gateway error", Fault: exception);
         }
     }
 
@@ -57,11 +77,12 @@ internal static class FailureClassifier
         switch (e.Kind)
         {
             case UpstreamErrorKind.Connection:
-                return new FailureVerdict(Blame.Platform, true, PortalErrorCode.UpstreamFailed, status, null, e.Message);
+                return new FailureVerdict(Blame.Platform, true, PortalErrorCode.UpstreamFailed, status, null, e.Message,
+                    What: FindInner<HttpRequestException>(e) is { } http ? Short(http) : "connection lost");
             case UpstreamErrorKind.Timeout:
-                return new FailureVerdict(Blame.Platform, true, PortalErrorCode.Timeout, status, null, e.Message);
+                return new FailureVerdict(Blame.Platform, true, PortalErrorCode.Timeout, status, null, e.Message, What: "timeout");
             case UpstreamErrorKind.Protocol:
-                return new FailureVerdict(Blame.Platform, true, PortalErrorCode.UpstreamFailed, status, null, e.Message);
+                return new FailureVerdict(Blame.Platform, true, PortalErrorCode.UpstreamFailed, status, null, e.Message, What: "invalid response");
         }
 
         if (IsModelMissing(e))
@@ -79,9 +100,21 @@ internal static class FailureClassifier
             >= 400 => new FailureVerdict(Blame.None, false, PortalErrorCode.InvalidRequest, status, null, e.Message),
 
             // An error body with a 2xx status (or no status): the platform misbehaved.
-            _ => new FailureVerdict(Blame.Platform, true, PortalErrorCode.UpstreamFailed, status, null, e.Message),
+            _ => new FailureVerdict(Blame.Platform, true, PortalErrorCode.UpstreamFailed, status, null, e.Message, What: "error in a success response"),
         };
     }
+
+    /// <summary>A failed HTTP call in a few words.</summary>
+    private static string Short(HttpRequestException e) => e.HttpRequestError switch
+    {
+        HttpRequestError.NameResolutionError => "DNS failure",
+        HttpRequestError.ConnectionError when FindInner<System.Net.Sockets.SocketException>(e)?.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionRefused => "connection refused",
+        HttpRequestError.ConnectionError => "connection failed",
+        HttpRequestError.SecureConnectionError => "TLS failure",
+        HttpRequestError.ResponseEnded => "connection closed early",
+        HttpRequestError.InvalidResponse => "invalid HTTP response",
+        _ => "HTTP request failed",
+    };
 
     /// <summary>A 404, or an error whose code or text says the model does not exist, blames the model.</summary>
     internal static bool IsModelMissing(UpstreamException e)

@@ -9,14 +9,21 @@ internal sealed class RequestScope : IDisposable
     private readonly CancellationToken _shutdown;
     private readonly TimeProvider _timeProvider;
 
-    public RequestScope(TimeSpan timeout, TimeProvider timeProvider, CancellationToken caller, CancellationToken shutdown)
+    public RequestScope(string requestId, TimeSpan timeout, TimeProvider timeProvider, CancellationToken caller, CancellationToken shutdown)
     {
+        RequestId = requestId;
         Caller = caller;
         _shutdown = shutdown;
         _timeProvider = timeProvider;
         _deadline = new CancellationTokenSource(timeout, timeProvider);
         _linked = CancellationTokenSource.CreateLinkedTokenSource(caller, shutdown, _deadline.Token);
     }
+
+    /// <summary>A new client request id: 32 random hexadecimal digits.</summary>
+    public static string NewRequestId() => Guid.NewGuid().ToString("N");
+
+    /// <summary>The id every attempt of this request records (<see cref="RequestStat.RequestId"/>).</summary>
+    public string RequestId { get; }
 
     public CancellationToken Caller { get; }
 

@@ -22,7 +22,19 @@ public sealed class ChatRelayRequest
         Stream = stream;
         IncludeUsage = includeUsage;
         Locations = edits;
+        RequestId = Portal.Internal.RequestScope.NewRequestId();
     }
+
+    /// <summary>The id of this request, recorded on the stat row of each of its attempts (<see cref="RequestStat.RequestId"/>).</summary>
+    /// <value>32 hexadecimal digits, random, assigned by <see cref="Parse"/>.</value>
+    public string RequestId { get; }
+
+    /// <summary>
+    /// The channel and attempt count of the latest attempt, updated as the request runs: after a failure (a stream broken
+    /// midway, a client that left, a cancellation by shutdown) it says where the request was when it ended.
+    /// </summary>
+    /// <value><see langword="null"/> until the first attempt starts.</value>
+    public ChatRelayResult? LastAttempt { get; internal set; }
 
     /// <summary>The request body as the client sent it.</summary>
     public ReadOnlyMemory<byte> Body { get; }

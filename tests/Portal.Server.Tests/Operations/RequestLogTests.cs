@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Portal.Server.Tests.Infrastructure;
+using Portal.Testing;
 using static Portal.Server.Tests.Infrastructure.ServerTestData;
 
 namespace Portal.Server.Tests.Operations;
@@ -94,5 +95,94 @@ public sealed class RequestLogTests
         Assert.Equal("GET", record.GetStructuredStateValue("Method"));
         Assert.Equal("/v1/models", record.GetStructuredStateValue("Path"));
         Assert.Equal("200", record.GetStructuredStateValue("Status"));
+    }
+
+    [Fact]
+    public async Task Chat_StreamBrokenMidway_LogsChannelAndAttemptsAndStoresStatus200()
+    {
+        await using var upstream = await FakeUpstream.StartAsync();
+        upstream.DefaultResponse = FakeResponse.Stream("partial").WithoutDone();
+        await using var host = await GatewayHost.StartAsync(o => o.PortalJson = OpenAiConfig(upstream.BaseUrl));
+
+        using var response = await host.Client.PostChatAsync(ChatJson("fast", stream: true));
+        await ReadEventsAsync(response);
+
+        var record = await WaitForChatLogAsync(host);
+        Assert.Equal("200", record.GetStructuredStateValue("Status"));
+        Assert.Equal("upstream_failed", record.GetStructuredStateValue("Outcome"));
+        Assert.Equal("1", record.GetStructuredStateValue("Attempts"));
+        Assert.False(string.IsNullOrEmpty(record.GetStructuredStateValue("PlatformId")));
+        Assert.False(string.IsNullOrEmpty(record.GetStructuredStateValue("ModelId")));
+        Assert.False(string.IsNullOrEmpty(record.GetStructuredStateValue("ApiKeyId")));
+
+        // The client got 200 and then a broken stream: the stat row says 200 too, and carries the id the client was given.
+        var requestId = Assert.Single(response.Headers.GetValues("X-Request-Id"));
+        Assert.Equal(requestId, record.GetStructuredStateValue("RequestId"));
+        var row = Assert.Single(await host.Gateway.QueryStatsAsync(new StatsQuery()));
+        Assert.False(row.Success);
+        Assert.Equal(200, row.StatusCode);
+        Assert.Equal(requestId, row.RequestId);
+        Assert.Equal(1, row.Attempt);
+    }
+
+    [Fact]
+    public async Task Chat_ClientDisconnectsMidStream_Logs499WithChannel()
+    {
+        await using var upstream = await FakeUpstream.StartAsync();
+        upstream.DefaultResponse = FakeResponse.Stream([.. Enumerable.Range(0, 50).Select(i => $"chunk-{i} ")]).WithDelayBetweenWrites(TimeSpan.FromMilliseconds(200));
+        await using var host = await GatewayHost.StartAsync(o => o.PortalJson = OpenAiConfig(upstream.BaseUrl));
+
+        using (var response = await host.Client.SendAsync(
+            new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = Json(ChatJson("fast", stream: true)) },
+            HttpCompletionOption.ResponseHeadersRead))
+        {
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+            Assert.StartsWith("data: ", await reader.ReadLineAsync(), StringComparison.Ordinal);
+        }
+
+        var record = await WaitForChatLogAsync(host);
+        Assert.Equal("499", record.GetStructuredStateValue("Status"));
+        Assert.Equal("client_closed", record.GetStructuredStateValue("Outcome"));
+        Assert.Equal("1", record.GetStructuredStateValue("Attempts"));
+        Assert.False(string.IsNullOrEmpty(record.GetStructuredStateValue("PlatformId")));
+        Assert.False(string.IsNullOrEmpty(record.GetStructuredStateValue("ApiKeyId")));
+    }
+
+    [Fact]
+    public async Task Chat_CancelledByShutdown_LogsChannelAndAttempts()
+    {
+        await using var upstream = await FakeUpstream.StartAsync();
+        upstream.DefaultResponse = FakeResponse.Stream([.. Enumerable.Range(0, 50).Select(i => $"chunk-{i} ")]).WithDelayBetweenWrites(TimeSpan.FromSeconds(1));
+        await using var host = await GatewayHost.StartAsync(o =>
+        {
+            o.PortalJson = OpenAiConfig(upstream.BaseUrl);
+            o.Settings["Portal:Shutdown:Timeout"] = "00:00:00.200";
+        });
+
+        using var response = await host.Client.SendAsync(
+            new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = Json(ChatJson("fast", stream: true)) },
+            HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        Assert.StartsWith("data: ", await reader.ReadLineAsync(), StringComparison.Ordinal);
+        await host.StopAsync();
+
+        var record = await WaitForChatLogAsync(host);
+        Assert.Equal("shutting_down", record.GetStructuredStateValue("Outcome"));
+        Assert.Equal("1", record.GetStructuredStateValue("Attempts"));
+        Assert.False(string.IsNullOrEmpty(record.GetStructuredStateValue("PlatformId")));
+        Assert.False(string.IsNullOrEmpty(record.GetStructuredStateValue("ApiKeyId")));
+    }
+
+    [Fact]
+    public async Task Chat_ErrorAnswer_CarriesRequestIdHeader()
+    {
+        await using var host = await GatewayHost.StartAsync(o => o.PortalJson = MockConfig());
+
+        using var response = await host.Client.PostChatAsync(ChatJson("no-such-model"));
+
+        var requestId = Assert.Single(response.Headers.GetValues("X-Request-Id"));
+        Assert.Matches("^[0-9a-f]{32}$", requestId);
+        var record = await WaitForChatLogAsync(host);
+        Assert.Equal(requestId, record.GetStructuredStateValue("RequestId"));
     }
 }

@@ -199,13 +199,63 @@ public sealed class FailureClassifierTests
     }
 
     [Fact]
-    public void Classify_UnknownException_BlamesPlatformWithoutItsMessage()
+    public void Classify_UnknownException_IsTheGatewaysFaultBlamesNobodyAndHidesItsMessage()
     {
-        var verdict = FailureClassifier.Classify(new InvalidOperationException("sk-secret in message"));
+        // Only the exchange with the upstream can blame an upstream: anything else is a bug (or an adapter breaking its
+        // contract), and failing over or backing off a healthy platform would turn one bad request into an outage.
+        var exception = new InvalidOperationException("sk-secret in message");
+
+        var verdict = FailureClassifier.Classify(exception);
+
+        Assert.Equal(Blame.None, verdict.Blame);
+        Assert.False(verdict.Retryable);
+        Assert.Equal(PortalErrorCode.InternalError, verdict.Code);
+        Assert.Same(exception, verdict.Fault);
+        Assert.DoesNotContain("sk-secret", verdict.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Classify_PortalExceptionFromAnAdapter_IsTheClientsRequestNoBlameNoFailover()
+    {
+        var verdict = FailureClassifier.Classify(new PortalException(PortalErrorCode.InvalidRequest, "tools[0] is not a function"));
+
+        Assert.Equal(Blame.None, verdict.Blame);
+        Assert.False(verdict.Retryable);
+        Assert.Equal(PortalErrorCode.InvalidRequest, verdict.Code);
+        Assert.Null(verdict.Fault);
+    }
+
+    [Fact]
+    public void Classify_CorruptCompressedBody_BlamesPlatformAndFailsOver()
+    {
+        var verdict = FailureClassifier.Classify(new InvalidDataException("bad gzip"));
 
         Assert.Equal(Blame.Platform, verdict.Blame);
         Assert.True(verdict.Retryable);
-        Assert.DoesNotContain("sk-secret", verdict.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(HttpRequestError.ConnectionError, true, "connection refused")]
+    [InlineData(HttpRequestError.NameResolutionError, false, "DNS failure")]
+    [InlineData(HttpRequestError.SecureConnectionError, false, "TLS failure")]
+    public void Classify_ConnectionFailureWithoutStatus_SummarySaysWhatHappened(HttpRequestError error, bool refused, string summary)
+    {
+        var inner = refused ? new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionRefused) : null;
+        var http = new HttpRequestException(error, "failed", inner);
+
+        var direct = FailureClassifier.Classify(http);
+        var wrapped = FailureClassifier.Classify(new UpstreamException(UpstreamErrorKind.Connection, UpstreamException.Describe(http), innerException: http));
+
+        Assert.Equal(summary, direct.Summary);
+        Assert.Equal(summary, wrapped.Summary);
+    }
+
+    [Fact]
+    public void Summary_WithStatus_NamesTheStatus()
+    {
+        var verdict = FailureClassifier.Classify(new UpstreamException(UpstreamErrorKind.Http, "overloaded", 503));
+
+        Assert.Equal("HTTP 503", verdict.Summary);
     }
 
     [Theory]

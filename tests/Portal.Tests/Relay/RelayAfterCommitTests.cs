@@ -94,7 +94,11 @@ public sealed class RelayAfterCommitTests
 
         var row = await AssertAbandonedWithoutBlameAsync(setup.Gateway);
         Assert.Equal(stream, row.IsStream);
-        Assert.Null(row.StatusCode);
+
+        // The upstream had answered 200 when the client went away: the row keeps that status.
+        Assert.Equal(200, row.StatusCode);
+        Assert.Equal(1, row.Attempt);
+        Assert.False(string.IsNullOrEmpty(row.RequestId));
     }
 
     [Theory]
