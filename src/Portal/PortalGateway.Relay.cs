@@ -47,6 +47,18 @@ public sealed partial class PortalGateway
         try
         {
             var channels = await ResolveChannelsAsync(model, scope).ConfigureAwait(false);
+
+            // When any channel would need the body typed, it is deserialized now: a body its adapter cannot take is the
+            // client's 400 before the first attempt, never a failure of some attempt (or a failover) halfway through.
+            foreach (var candidate in channels)
+            {
+                if (!IsByteRelay(candidate))
+                {
+                    Typed(request);
+                    break;
+                }
+            }
+
             var attempts = new Attempts(_options.MaxAttempts);
             while (attempts.Count < _options.MaxAttempts)
             {
@@ -135,6 +147,9 @@ public sealed partial class PortalGateway
             ? new OpenAIRelayAttempt(openAI, channel, request)
             : new TypedRelayAttempt(adapter, channel, Typed(request), request.Stream, request.IncludeUsage);
     }
+
+    /// <summary>Whether a channel's platform takes the client's bytes as they are (no typed request needed).</summary>
+    private bool IsByteRelay(Channel channel) => _adapters[channel.Platform.Format] is OpenAIAdapter;
 
     /// <summary>The request deserialized, for adapters that need it; once per request.</summary>
     private static ChatCompletionRequest Typed(ChatRelayRequest request)

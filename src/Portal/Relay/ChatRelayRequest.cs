@@ -82,8 +82,9 @@ public sealed class ChatRelayRequest
         }
         catch (InvalidOperationException ex)
         {
-            // GetString on a string that is not valid UTF-8 or holds a lone surrogate escape.
-            throw new PortalException(PortalErrorCode.InvalidRequest, "The request body holds a string that is not valid UTF-8 text.", innerException: ex);
+            // A string (or property name) that is not valid UTF-8 or escapes a lone surrogate (\ud800).
+            throw new PortalException(PortalErrorCode.InvalidRequest,
+                "The request body holds a string that is not valid Unicode text (invalid UTF-8, or a lone surrogate escape such as \\ud800).", innerException: ex);
         }
     }
 
@@ -182,8 +183,9 @@ public sealed class ChatRelayRequest
                     }
                     else
                     {
+                        CheckText(ref reader);
                         reader.Read();
-                        reader.Skip();
+                        SkipChecked(ref reader);
                     }
                 }
             }
@@ -204,14 +206,15 @@ public sealed class ChatRelayRequest
                         throw Invalid($"'messages[{messages}]' must be an object with a 'role'.");
                     }
 
-                    reader.Skip();
+                    SkipChecked(ref reader);
                     messages++;
                 }
             }
             else
             {
+                CheckText(ref reader);
                 reader.Read();
-                reader.Skip();
+                SkipChecked(ref reader);
             }
         }
 
@@ -231,6 +234,63 @@ public sealed class ChatRelayRequest
         }
 
         return new ChatRelayRequest(body, model, stream == true, includeUsage, edits);
+    }
+
+    /// <summary>Skips the value the reader is on, checking that every string and property name in it is valid text.</summary>
+    /// <remarks>
+    /// The reader checks JSON syntax but not the text inside strings: a lone surrogate escape (<c>\ud800</c>) or invalid
+    /// UTF-8 passes it and fails later, wherever the string is decoded (in an adapter, a conversion, an upstream). Found
+    /// here, it is the client's 400 before any attempt, not an upstream failure.
+    /// </remarks>
+    private static void SkipChecked(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
+        {
+            CheckText(ref reader);
+            return;
+        }
+
+        var depth = reader.CurrentDepth;
+        while (reader.Read() && reader.CurrentDepth > depth)
+        {
+            CheckText(ref reader);
+        }
+    }
+
+    /// <summary>Throws when the string or property name the reader is on is not valid UTF-8, or escapes a lone surrogate.</summary>
+    private static void CheckText(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName))
+        {
+            return;
+        }
+
+        // The body is one contiguous buffer, so ValueSpan holds the whole token.
+        var raw = reader.ValueSpan;
+        if (!reader.ValueIsEscaped)
+        {
+            if (!System.Text.Unicode.Utf8.IsValid(raw))
+            {
+                throw new InvalidOperationException("Invalid UTF-8 in a string.");
+            }
+
+            return;
+        }
+
+        // Unescaping validates both the bytes and the escapes; it throws InvalidOperationException on either.
+        char[]? rented = null;
+        Span<char> buffer = raw.Length <= 256 ? stackalloc char[raw.Length] : (rented = System.Buffers.ArrayPool<char>.Shared.Rent(raw.Length));
+        try
+        {
+            reader.CopyString(buffer);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<char>.Shared.Return(rented);
+            }
+        }
     }
 
     private static void Once(bool seen, string name)

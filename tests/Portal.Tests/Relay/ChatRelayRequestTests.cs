@@ -290,6 +290,42 @@ public sealed class ChatRelayRequestTests
         Assert.Equal(PortalErrorCode.InvalidRequest, portal.Code);
     }
 
+    [Theory]
+    [InlineData("\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{\"type\":\"object\",\"description\":\"\\ud800\"}}}],")]
+    [InlineData("\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{\"\\udc00\":1}}}],")]
+    [InlineData("\"\\ud83d\":1,")]
+    [InlineData("\"metadata\":{\"a\":\"x\\ude00\\ud83d\"},")]
+    [InlineData("\"stream_options\":{\"\\ud800\":true},")]
+    [InlineData("\"user\":\"\\ud83d\",")]
+    public void Parse_LoneSurrogateEscapeAnywhere_ThrowsInvalidRequest(string member)
+    {
+        // A body found by fuzzing: valid JSON whose text cannot be decoded passed Parse, then failed inside an adapter,
+        // and the failure was blamed on the platform. It is the client's error, found before any attempt.
+        AssertInvalid("{\"model\":\"gpt\"," + member + Messages + "}", "not valid Unicode text");
+    }
+
+    [Fact]
+    public void Parse_InvalidUtf8InsideAMessage_ThrowsInvalidRequest()
+    {
+        var body = Encoding.UTF8.GetBytes("{\"model\":\"gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"ab__\"}]}");
+        var at = Array.IndexOf(body, (byte)'_');
+        body[at] = 0xC3; // a lead byte followed by '_': not UTF-8
+        body[at + 1] = (byte)'(';
+
+        var exception = Assert.Throws<PortalException>(() => ChatRelayRequest.Parse(body));
+
+        Assert.Equal(PortalErrorCode.InvalidRequest, exception.Code);
+    }
+
+    [Theory]
+    [InlineData("\"user\":\"\\ud83d\\ude00 \\u00e9 \\n\",")]
+    [InlineData("\"user\":\"😀 é\",")]
+    [InlineData("\"metadata\":{\"\\u00e9\":[\"\\\"quoted\\\"\"]},")]
+    public void Parse_ValidEscapesAndNonAscii_Accepted(string member)
+    {
+        Assert.Equal("gpt", Parse("{\"model\":\"gpt\"," + member + Messages + "}").Model);
+    }
+
     private static ChatRelayRequest Parse(string body) => ChatRelayRequest.Parse(Encoding.UTF8.GetBytes(body));
 
     private static PortalException AssertInvalid(string body, params string[] fragments)
