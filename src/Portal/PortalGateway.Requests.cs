@@ -305,7 +305,8 @@ public sealed partial class PortalGateway
     }
 
     /// <summary>Decides what a failed attempt means, telling cancellations by the caller, shutdown and timeouts apart.</summary>
-    private static FailureVerdict Judge(Exception exception, RequestScope scope, AttemptScope attempt)
+    /// <remarks>An upstream's requested wait is capped here, once, so health and callers see the same bounded value.</remarks>
+    private FailureVerdict Judge(Exception exception, RequestScope scope, AttemptScope attempt)
     {
         if (scope.CallerCancelled)
         {
@@ -327,7 +328,8 @@ public sealed partial class PortalGateway
             return new FailureVerdict(Blame.Platform, true, PortalErrorCode.Timeout, null, null, "Upstream did not answer within the attempt timeout.", What: "attempt timeout");
         }
 
-        return FailureClassifier.Classify(exception);
+        var verdict = FailureClassifier.Classify(exception);
+        return verdict.RetryAfter is null ? verdict : verdict with { RetryAfter = _options.Backoff.CapRetryAfter(verdict.RetryAfter) };
     }
 
     private static Exception ToCallerException(FailureVerdict verdict, RequestScope scope, Exception cause, bool midStream = false)
@@ -604,7 +606,7 @@ public sealed partial class PortalGateway
             }
         }
 
-        var wait = soonest is { } s && s > now ? s - now : (TimeSpan?)null;
+        var wait = _options.Backoff.CapRetryAfter(soonest is { } s && s > now ? s - now : null);
         return new PortalException(PortalErrorCode.NoAvailableChannel,
             $"No channel of model '{model}' is available now; all {channels.Length} are backing off after failures.",
             allRateLimited ? 429 : null, wait);

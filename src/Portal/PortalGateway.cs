@@ -93,7 +93,7 @@ public sealed partial class PortalGateway : IAsyncDisposable
 
         var adapters = new Dictionary<string, IProviderAdapter>(StringComparer.OrdinalIgnoreCase)
         {
-            [PlatformFormats.OpenAI] = new OpenAIAdapter(httpClient, _time, options.RequestStreamUsage),
+            [PlatformFormats.OpenAI] = new OpenAIAdapter(httpClient, new RetryAfterReader(_time, _logger), options.RequestStreamUsage),
             [PlatformFormats.Mock] = new MockAdapter(_time),
         };
         foreach (var adapter in ResolveAll<IProviderAdapter>(services).Concat(options.Adapters))

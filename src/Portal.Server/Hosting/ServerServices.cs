@@ -47,6 +47,7 @@ internal static class ServerServices
         services.TryAddSingleton(TimeProvider.System);
         AddSettings<AuthOptions>(services, AuthOptions.SectionName, o => o.Validate());
         AddSettings<GatewayOptions>(services, GatewayOptions.SectionName, o => o.Validate());
+        AddSettings<HealthOptions>(services, HealthOptions.SectionName, o => o.Validate());
         AddSettings<LimitsOptions>(services, LimitsOptions.SectionName, o => o.Validate());
         AddSettings<ShutdownOptions>(services, ShutdownOptions.SectionName, o => o.Validate());
         AddSettings<ReadinessOptions>(services, ReadinessOptions.SectionName, o => o.Validate());
@@ -102,6 +103,7 @@ internal static class ServerServices
     private static PortalOptions CreateGatewayOptions(IServiceProvider services)
     {
         var gateway = services.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        var health = services.GetRequiredService<IOptions<HealthOptions>>().Value;
         return new PortalOptions
         {
             Repository = services.GetRequiredService<IPortalRepository>(),
@@ -114,6 +116,7 @@ internal static class ServerServices
             SelectorStrategy = gateway.SelectorStrategy,
             RequestStreamUsage = gateway.RequestStreamUsage,
             HealthSyncInterval = gateway.HealthSyncInterval,
+            Backoff = new Health.BackoffOptions { MaxRetryAfter = health.MaxRetryAfter },
         };
     }
 

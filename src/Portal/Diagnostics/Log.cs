@@ -18,6 +18,9 @@ internal static partial class Log
     [LoggerMessage(16, LogLevel.Information, "Attempt {Attempt} for model {Model} on channel platform={PlatformId} model={ModelId} key={ApiKeyId} ended without blame: {Reason}")]
     public static partial void AttemptCancelled(ILogger logger, int attempt, string model, long platformId, long modelId, long apiKeyId, string reason);
 
+    [LoggerMessage(18, LogLevel.Warning, "Platform {PlatformId} sent {Header}: {Value}, which is negative, unparsable or longer than {Absurd}; ignored (the normal backoff applies). Logged once per platform")]
+    public static partial void RetryAfterIgnored(ILogger logger, long platformId, string header, string value, TimeSpan absurd);
+
     [LoggerMessage(3, LogLevel.Warning, "Request stats queue is full ({Capacity}); {Dropped} stats dropped since start")]
     public static partial void StatsDropped(ILogger logger, int capacity, long dropped);
 

@@ -57,11 +57,19 @@ internal sealed class HealthTracker
     }
 
     /// <summary>Merges states read from storage: an entry with unsaved local changes keeps them.</summary>
+    /// <remarks>
+    /// A stored backoff longer than any this gateway would set (<see cref="BackoffOptions.LongestBackoff"/>) is cut to
+    /// that: an earlier version honoured any <c>Retry-After</c>, so a database may hold a resource backing off for decades.
+    /// </remarks>
     public void Load(IEnumerable<HealthState> states)
     {
+        var longest = BackoffOptions.LongestBackoff;
         foreach (var state in states)
         {
-            GetEntry(state.ResourceKind, state.ResourceId).Apply(state);
+            var bounded = state.NextAvailableAt is { } next && next - state.LastCheckAt > longest
+                ? state with { NextAvailableAt = state.LastCheckAt + longest, BackoffDuration = longest }
+                : state;
+            GetEntry(state.ResourceKind, state.ResourceId).Apply(bounded);
         }
     }
 

@@ -131,6 +131,32 @@ public sealed class ChatCompletionsTests : IAsyncLifetime
         Assert.Equal("3", Assert.Single(response.Headers.GetValues("Retry-After")));
     }
 
+    [Theory]
+    [InlineData(null, "900")]
+    [InlineData("00:02:00", "120")]
+    [InlineData("90s", "90")]
+    public async Task Post_UpstreamAsksForHours_RetryAfterCappedAtMaxRetryAfter(string? setting, string expected)
+    {
+        _upstream.DefaultResponse = FakeResponse.RateLimited(TimeSpan.FromHours(2));
+        await using var host = await StartAsync(o =>
+        {
+            if (setting is not null)
+            {
+                o.Settings["Portal:Health:MaxRetryAfter"] = setting;
+            }
+        });
+
+        using var first = await host.Client.PostChatAsync(ChatJson("fast"));
+        await AssertErrorAsync(first, 429, "rate_limit_error", "rate_limit_exceeded");
+        Assert.Equal(expected, Assert.Single(first.Headers.GetValues("Retry-After")));
+
+        // The key now backs off for the capped time, and a caller is told no longer.
+        using var next = await host.Client.PostChatAsync(ChatJson("fast"));
+        await AssertErrorAsync(next, 429, "rate_limit_error", "rate_limit_exceeded");
+        Assert.True(int.Parse(Assert.Single(next.Headers.GetValues("Retry-After")), System.Globalization.CultureInfo.InvariantCulture) <= int.Parse(expected, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(1, _upstream.RequestCount);
+    }
+
     [Fact]
     public async Task Post_RateLimitedWithoutRetryAfter_Returns429WithoutHeader()
     {

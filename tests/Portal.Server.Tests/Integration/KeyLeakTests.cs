@@ -131,6 +131,65 @@ public sealed class KeyLeakTests(ITestOutputHelper output)
         Assert.True(leaks.Count == 0, "Key values leaked:\n" + string.Join("\n", leaks));
     }
 
+    public static TheoryData<string> AlteredEchoes => ["upper", "base64", "base64url", "percent", "json", "fragment", "masked"];
+
+    [Theory]
+    [MemberData(nameof(AlteredEchoes))]
+    public async Task Failure_KeyEchoedInAlteredForm_NoRunOfItInTheAnswerStatsLogsOrAdminHealth(string form)
+    {
+        const string Key = "hunter2/Zq+Lm9=Xp4Kd7Wc1Nv6Bt3Yh5Rt8Vw";
+        await using var upstream = await FakeUpstream.StartAsync();
+        upstream.Handler = request =>
+        {
+            var key = Bearer(request);
+            var echo = form switch
+            {
+                "upper" => key.ToUpperInvariant(),
+                "base64" => Convert.ToBase64String(Encoding.UTF8.GetBytes("Bearer " + key)),
+                "base64url" => Convert.ToBase64String(Encoding.UTF8.GetBytes(key)).Replace('+', '-').Replace('/', '_').TrimEnd('='),
+                "percent" => Uri.EscapeDataString(key),
+                "json" => System.Text.Json.JsonEncodedText.Encode(key).ToString(),
+                "fragment" => key[10..30],
+                _ => key[..6] + "..." + key[^6..],
+            };
+            return FakeResponse.Text(401, $"Unauthorized: credential {echo} is not valid");
+        };
+        await using var host = await GatewayHost.StartAsync(o =>
+        {
+            o.AdminToken = AdminToken;
+            o.PortalJson = PortalJson(OpenAIPlatform("p", upstream.BaseUrl, "m", "gpt-m", Key));
+        });
+        using var client = RawClient(host);
+
+        var result = await ChatAsync(client, ChatBody("m", stream: false));
+
+        Assert.Equal(HttpStatusCode.BadGateway, result.Status);
+        Assert.Equal(Key, Bearer(Assert.Single(upstream.Requests)));
+        await host.Gateway.FlushStatsAsync();
+        using var admin = RawClient(host, AdminToken);
+        var health = await admin.GetStringAsync("admin/health");
+        var stat = Assert.Single(await host.Gateway.QueryStatsAsync(new StatsQuery()));
+        var seen = new List<(string Where, string Text)>
+        {
+            ("502 body", result.Body ?? ""),
+            ("GET /admin/health", health),
+            ("stat row", stat.ErrorMessage ?? ""),
+        };
+        seen.AddRange(host.Logs.GetSnapshot().Select(r => ($"log {r.Category} #{r.Id}", LogText(r))));
+
+        // The upstream's text does arrive (scrubbed), so the check is not vacuous.
+        Assert.Contains("credential [redacted] is not valid", result.Body, StringComparison.Ordinal);
+        Assert.Contains("credential [redacted] is not valid", health, StringComparison.Ordinal);
+        Assert.Contains("credential [redacted] is not valid", stat.ErrorMessage, StringComparison.Ordinal);
+        var lowerKey = Key.ToLowerInvariant();
+        var leaks = (from entry in seen
+                     from i in Enumerable.Range(0, Key.Length - 7)
+                     where entry.Text.Contains(lowerKey.Substring(i, 8), StringComparison.OrdinalIgnoreCase)
+                     select $"{entry.Where}: {entry.Text.ReplaceLineEndings(" ")}").Distinct().ToList();
+        Assert.True(leaks.Count == 0, "Key characters leaked:\n" + string.Join("\n", leaks));
+        Assert.DoesNotContain(seen, e => e.Text.Contains("hunter...", StringComparison.Ordinal));
+    }
+
     private static string Bearer(FakeRequest request) =>
         request.Headers.TryGetValue("Authorization", out var value) && value.StartsWith("Bearer ", StringComparison.Ordinal) ? value[7..] : "";
 

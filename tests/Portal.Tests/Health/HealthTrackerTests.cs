@@ -168,4 +168,39 @@ public sealed class HealthTrackerTests
 
     private void Fail(ResourceKind kind, long id) =>
         _tracker.GetEntry(kind, id).RecordFailure(_time.GetUtcNow(), "boom", 500, null, _tracker.BackoffOptions);
+
+    [Fact]
+    public void Load_StoredBackoffOfDecades_CutToTheLongestThisGatewaySets()
+    {
+        // An earlier version honoured any Retry-After: a stored key may be backing off until 2094.
+        var now = _time.GetUtcNow();
+        var longest = new BackoffOptions().MaxRetryAfter;
+        _tracker.Load([new HealthState
+        {
+            ResourceKind = ResourceKind.ApiKey,
+            ResourceId = 5,
+            Status = HealthStatus.Warning,
+            RetryCount = 1,
+            LastCheckAt = now,
+            NextAvailableAt = new DateTimeOffset(2094, 1, 1, 0, 0, 0, TimeSpan.Zero),
+            BackoffDuration = TimeSpan.FromDays(68 * 365),
+        }]);
+
+        var state = _tracker.GetState(ResourceKind.ApiKey, 5);
+        Assert.Equal(now + longest, state.NextAvailableAt);
+        Assert.Equal(longest, state.BackoffDuration);
+        var entry = _tracker.GetEntry(ResourceKind.ApiKey, 5);
+        Assert.False(entry.IsUsable(now.UtcTicks));
+        Assert.True(entry.IsUsable((now + longest).UtcTicks));
+    }
+
+    [Fact]
+    public void Load_StoredBackoffWithinBounds_KeptAsIs()
+    {
+        var now = _time.GetUtcNow();
+        var next = now + TimeSpan.FromMinutes(3);
+        _tracker.Load([new HealthState { ResourceKind = ResourceKind.Platform, ResourceId = 1, Status = HealthStatus.Warning, LastCheckAt = now, NextAvailableAt = next, BackoffDuration = TimeSpan.FromMinutes(3) }]);
+
+        Assert.Equal(next, _tracker.GetState(ResourceKind.Platform, 1).NextAvailableAt);
+    }
 }

@@ -89,4 +89,80 @@ public sealed class SecretScrubberTests
     {
         Assert.Equal("abc def", SecretScrubber.Scrub("abc def", secret));
     }
+
+    // A key with characters that every encoding changes: '/', '+' and '='.
+    private const string EchoedKey = "hunter2/Zq+Lm9=Xp4Kd7Wc1Nv6Bt3Yh5Rt8Vw";
+
+    public static TheoryData<string, string> EchoedForms()
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(EchoedKey);
+        string Base64(string prefix) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(prefix + EchoedKey));
+        string Url(string base64) => base64.Replace('+', '-').Replace('/', '_').TrimEnd('=');
+        return new TheoryData<string, string>
+        {
+            { "upper-cased", EchoedKey.ToUpperInvariant() },
+            { "lower-cased", EchoedKey.ToLowerInvariant() },
+            { "base64", Convert.ToBase64String(bytes) },
+            { "base64 of 'Bearer key'", Base64("Bearer ") },
+            { "base64 of 'user:key' (Basic)", Base64("user:") },
+            { "base64 of 'x:key'", Base64("x:") },
+            { "base64url", Url(Convert.ToBase64String(bytes)) },
+            { "base64url of 'Bearer key'", Url(Base64("Bearer ")) },
+            { "percent-encoded", Uri.EscapeDataString(EchoedKey) },
+            { "form-encoded", System.Net.WebUtility.UrlEncode(EchoedKey) },
+            { "JSON-escaped", System.Text.Json.JsonEncodedText.Encode(EchoedKey).ToString() },
+            { "slash-escaped", EchoedKey.Replace("/", "\\/", StringComparison.Ordinal) },
+            { "fragment of 8", EchoedKey.Substring(12, 8) },
+            { "upper-cased fragment", EchoedKey.Substring(20, 10).ToUpperInvariant() },
+            { "masked with dots", "hunter...5Rt8Vw" },
+            { "masked with stars", "hunte***Vw" },
+            { "masked tail", "****Rt8Vw" },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(EchoedForms))]
+    public void Scrub_KeyEchoedInAnotherForm_Redacted(string form, string echo)
+    {
+        var text = $"Invalid credentials ({form}): {echo}. Check your settings.";
+
+        var scrubbed = SecretScrubber.Scrub(text, EchoedKey);
+
+        Assert.Contains("[redacted]", scrubbed, StringComparison.Ordinal);
+        Assert.DoesNotContain(echo, scrubbed, StringComparison.OrdinalIgnoreCase);
+        AssertNoRunOfTheKey(scrubbed, EchoedKey);
+        Assert.StartsWith("Invalid credentials", scrubbed, StringComparison.Ordinal);
+        Assert.EndsWith("Check your settings.", scrubbed, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("sk-l…WXYZ")]
+    [InlineData("sk-…WXYZ")]
+    [InlineData("****WXYZ")]
+    public void Scrub_MaskOfAtMostFourLeadingAndTrailing_MayStay(string mask)
+    {
+        const string Key = "sk-live-0123456789abcdefWXYZ";
+        var text = $"key {mask} was revoked";
+
+        Assert.Equal(text, SecretScrubber.Scrub(text, Key));
+    }
+
+    [Fact]
+    public void Scrub_SevenCharactersOfTheKey_Kept()
+    {
+        // Below the run length: ordinary text that happens to share a few characters with the key stays readable.
+        const string Key = "abcdefghijklmnopqrstuvwxyz0123";
+
+        Assert.Equal("see section ghijklm", SecretScrubber.Scrub("see section ghijklm", Key));
+    }
+
+    private static void AssertNoRunOfTheKey(string text, string key)
+    {
+        var lowerText = text.ToLowerInvariant();
+        var lowerKey = key.ToLowerInvariant();
+        for (var i = 0; i + SecretScrubber.MinRun <= lowerKey.Length; i++)
+        {
+            Assert.DoesNotContain(lowerKey.Substring(i, SecretScrubber.MinRun), lowerText, StringComparison.Ordinal);
+        }
+    }
 }

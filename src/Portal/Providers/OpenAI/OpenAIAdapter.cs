@@ -27,14 +27,14 @@ internal sealed class OpenAIAdapter : IProviderAdapter
     private static readonly JsonTypeInfo<ChatCompletionRequest> UpstreamRequestInfo = WireJson.Context.ChatCompletionRequest;
 
     private readonly Func<HttpClient> _httpClient;
-    private readonly TimeProvider _timeProvider;
+    private readonly RetryAfterReader _retryAfter;
     private readonly bool _requestStreamUsage;
     private readonly ConcurrentDictionary<string, Uri> _endpoints = new(StringComparer.Ordinal);
 
-    public OpenAIAdapter(Func<HttpClient> httpClient, TimeProvider timeProvider, bool requestStreamUsage)
+    public OpenAIAdapter(Func<HttpClient> httpClient, RetryAfterReader retryAfter, bool requestStreamUsage)
     {
         _httpClient = httpClient;
-        _timeProvider = timeProvider;
+        _retryAfter = retryAfter;
         _requestStreamUsage = requestStreamUsage;
     }
 
@@ -252,7 +252,7 @@ internal sealed class OpenAIAdapter : IProviderAdapter
         using (response)
         {
             throw await ErrorFromResponseAsync(response, channel, cancellationToken).ConfigureAwait(false)
-                ?? new UpstreamException(UpstreamErrorKind.Http, $"Upstream returned HTTP {(int)response.StatusCode}.", (int)response.StatusCode, retryAfter: RetryAfter(response));
+                ?? new UpstreamException(UpstreamErrorKind.Http, $"Upstream returned HTTP {(int)response.StatusCode}.", (int)response.StatusCode, retryAfter: _retryAfter.Read(response.Headers, channel.Platform.Id));
         }
     }
 
@@ -260,7 +260,7 @@ internal sealed class OpenAIAdapter : IProviderAdapter
     private async Task<UpstreamException?> ErrorFromResponseAsync(HttpResponseMessage response, Channel channel, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
-        var retryAfter = RetryAfter(response);
+        var retryAfter = _retryAfter.Read(response.Headers, channel.Platform.Id);
         byte[] body;
         try
         {
@@ -382,30 +382,6 @@ internal sealed class OpenAIAdapter : IProviderAdapter
         }
 
         return chunk;
-    }
-
-    private TimeSpan? RetryAfter(HttpResponseMessage response)
-    {
-        if (response.Headers.TryGetValues("retry-after-ms", out var msValues)
-            && double.TryParse(msValues.FirstOrDefault(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var ms)
-            && ms >= 0 && ms < TimeSpan.MaxValue.TotalMilliseconds)
-        {
-            return TimeSpan.FromMilliseconds(ms);
-        }
-
-        var header = response.Headers.RetryAfter;
-        if (header?.Delta is { } delta)
-        {
-            return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
-        }
-
-        if (header?.Date is { } date)
-        {
-            var wait = date - _timeProvider.GetUtcNow();
-            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
-        }
-
-        return null;
     }
 
     /// <summary>Reads at most <paramref name="limit"/> + 1 bytes, so a caller can tell an over-long body from one that fits.</summary>
