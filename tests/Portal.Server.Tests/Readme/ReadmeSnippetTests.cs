@@ -1,3 +1,5 @@
+using Portal.Server.Tests.Infrastructure;
+
 namespace Portal.Server.Tests.Readme;
 
 /// <summary>
@@ -11,7 +13,7 @@ public sealed class ReadmeSnippetTests
     {
         // An empty theory fails in xunit 2 ("No data found"), and Readme_HasCSharpSnippets says why in words.
         var data = new TheoryData<string>();
-        foreach (var snippet in ReadmeSnippets.Extract(File.ReadAllText(ReadmeSnippets.FindReadme())))
+        foreach (var snippet in ReadmeSnippets.Extract(File.ReadAllText(RepositoryFiles.ReadmePath())))
         {
             data.Add(snippet.Name);
         }
@@ -23,7 +25,7 @@ public sealed class ReadmeSnippetTests
     [MemberData(nameof(Snippets))]
     public void ReadmeSnippet_CompilesAsWritten(string snippet)
     {
-        var found = ReadmeSnippets.Extract(File.ReadAllText(ReadmeSnippets.FindReadme())).SingleOrDefault(s => s.Name == snippet);
+        var found = ReadmeSnippets.Extract(File.ReadAllText(RepositoryFiles.ReadmePath())).SingleOrDefault(s => s.Name == snippet);
         Assert.True(found is not null, $"README.md changed while the tests ran: no C# block is named {snippet} any more.");
 
         var diagnostics = ReadmeSnippets.Compile(found.Code);
@@ -38,7 +40,7 @@ public sealed class ReadmeSnippetTests
     [Fact]
     public void Readme_HasCSharpSnippets()
     {
-        var snippets = ReadmeSnippets.Extract(File.ReadAllText(ReadmeSnippets.FindReadme()));
+        var snippets = ReadmeSnippets.Extract(File.ReadAllText(RepositoryFiles.ReadmePath()));
 
         // The library sections each show code; finding none means the extraction broke, not that all is well.
         Assert.True(snippets.Count > 0, "README.md has no ```csharp block: the snippet check would check nothing.");

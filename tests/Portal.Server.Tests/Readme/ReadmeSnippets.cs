@@ -117,9 +117,6 @@ public static partial class ReadmeSnippets
             return $"{where}: {d.Severity.ToString().ToLowerInvariant()} {d.Id}: {d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}";
         }));
 
-    /// <summary>The Markdown file above the test binaries: the one in the folder holding Portal.slnx.</summary>
-    public static string FindReadme() => Path.Combine(Integration.IntegrationKit.RepositoryRoot(), "README.md");
-
     private static bool IsCSharp(string info) =>
         info.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.ToLowerInvariant() is "csharp" or "cs" or "c#";
 
