@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
@@ -33,7 +34,10 @@ public sealed class GatewayHostOptions
     public Action<IEndpointRouteBuilder>? MapEndpoints { get; set; }
 }
 
-/// <summary>The real Portal server on a real Kestrel port (127.0.0.1:0), with its own folder for SQLite and portal.json, and captured logs.</summary>
+/// <summary>
+/// The real Portal server on a real Kestrel port (127.0.0.1:0), with its own folder for SQLite and portal.json, and
+/// captured logs. It reads no file of the working copy: no portal.json, no appsettings.json.
+/// </summary>
 public sealed class GatewayHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -95,12 +99,19 @@ public sealed class GatewayHost : IAsyncDisposable
 
         var app = PortalServer.Build(["--urls", "http://127.0.0.1:0"], builder =>
         {
+            // No appsettings.json: the one next to the test binaries is a copy of src/Portal.Server's, which a user may
+            // have given tokens, a database or timeouts. A test starts from the server's defaults and its own settings.
+            foreach (var source in builder.Configuration.Sources.OfType<JsonConfigurationSource>().ToList())
+            {
+                builder.Configuration.Sources.Remove(source);
+            }
+
             builder.Configuration.AddInMemoryCollection(settings);
             builder.Logging.ClearProviders();
             builder.Logging.SetMinimumLevel(LogLevel.Trace);
             builder.Logging.AddFakeLogging();
 
-            // The shipped appsettings.json filters logs by category; tests see every record.
+            // Tests see every record, whatever filters the host adds by default.
             builder.Services.Configure<LoggerFilterOptions>(o => o.Rules.Clear());
             options.ConfigureServices?.Invoke(builder.Services);
         });

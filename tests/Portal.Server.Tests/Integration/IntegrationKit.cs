@@ -275,20 +275,6 @@ internal static class IntegrationKit
         return [.. events];
     }
 
-    /// <summary>Walks up from the test binaries to the folder holding Portal.slnx.</summary>
-    public static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Portal.slnx")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Portal.slnx was not found above " + AppContext.BaseDirectory);
-    }
-
     /// <summary>Polls <paramref name="condition"/> until it holds or <paramref name="timeout"/> passes; returns whether it held.</summary>
     public static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout)
     {
