@@ -261,12 +261,12 @@ public sealed partial class PortalGateway
         catch (Exception ex) when (!scope.Token.IsCancellationRequested)
         {
             Log.RepositoryReadFailed(_logger, model, ex);
-            throw new PortalException(PortalErrorCode.NoAvailableChannel, $"The channels of model '{model}' could not be read from storage.", innerException: ex);
+            throw new PortalException(PortalErrorCode.NoAvailableChannel, $"The channels of model '{ClientText.Echo(model)}' could not be read from storage.", innerException: ex);
         }
 
         if (channels is null)
         {
-            throw new PortalException(PortalErrorCode.ModelNotFound, $"The model '{model}' does not exist.");
+            throw new PortalException(PortalErrorCode.ModelNotFound, $"The model '{ClientText.Echo(model)}' does not exist.");
         }
 
         return channels;
@@ -566,13 +566,13 @@ public sealed partial class PortalGateway
             if (_rateLimited == Count)
             {
                 return new PortalException(PortalErrorCode.UpstreamFailed,
-                    $"Every channel tried for model '{model}' is rate limited upstream ({Count} attempt(s)): {last.Message}",
+                    $"Every channel tried for model '{ClientText.Echo(model)}' is rate limited upstream ({Count} attempt(s)): {last.Message}",
                     429, _shortestRetryAfter);
             }
 
             // Only retryable verdicts get here, so the code is UpstreamFailed, or Timeout when the last attempt timed out.
             return new PortalException(last.Code,
-                $"All {Count} attempt(s) for model '{model}' failed; last error: {last.Message}",
+                $"All {Count} attempt(s) for model '{ClientText.Echo(model)}' failed; last error: {last.Message}",
                 last.StatusCode, last.RetryAfter);
         }
     }
@@ -582,7 +582,7 @@ public sealed partial class PortalGateway
     {
         if (channels.Length == 0)
         {
-            return new PortalException(PortalErrorCode.NoAvailableChannel, $"The model '{model}' has no enabled channel (no enabled platform with an enabled key serves it).");
+            return new PortalException(PortalErrorCode.NoAvailableChannel, $"The model '{ClientText.Echo(model)}' has no enabled channel (no enabled platform with an enabled key serves it).");
         }
 
         var now = _time.GetUtcNow();
@@ -608,7 +608,7 @@ public sealed partial class PortalGateway
 
         var wait = _options.Backoff.CapRetryAfter(soonest is { } s && s > now ? s - now : null);
         return new PortalException(PortalErrorCode.NoAvailableChannel,
-            $"No channel of model '{model}' is available now; all {channels.Length} are backing off after failures.",
+            $"No channel of model '{ClientText.Echo(model)}' is available now; all {channels.Length} are backing off after failures.",
             allRateLimited ? 429 : null, wait);
     }
 }

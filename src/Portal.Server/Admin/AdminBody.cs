@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Portal.Server.Errors;
 
 namespace Portal.Server.Admin;
 
@@ -54,6 +55,7 @@ internal static class AdminBody
                 throw AdminException.BadRequest("body", "The request body must be a JSON object.", AdminErrorCodes.InvalidJson);
             }
 
+            CheckText(document.RootElement);
             CheckProperties(document.RootElement, typeInfo, readOnly, prefix: "");
             try
             {
@@ -63,7 +65,50 @@ internal static class AdminBody
             catch (JsonException ex)
             {
                 var param = ToParam(ex.Path);
-                throw AdminException.BadRequest(param, $"'{param}' has a value of the wrong type: {Expected(typeInfo, param)}.");
+                throw AdminException.BadRequest(param, $"'{ClientText.Echo(param)}' has a value of the wrong type: {Expected(typeInfo, param)}.");
+            }
+        }
+    }
+
+    /// <summary>Refuses a body whose property names or strings are not valid Unicode text.</summary>
+    /// <remarks>
+    /// JsonDocument checks syntax, not the text inside strings: a name or value that is not valid UTF-8, or escapes a
+    /// lone surrogate (<c>\ud800</c>), fails only when decoded, which here would be a 500.
+    /// </remarks>
+    private static void CheckText(JsonElement root)
+    {
+        try
+        {
+            Decode(root);
+        }
+        catch (InvalidOperationException)
+        {
+            throw AdminException.BadRequest("body",
+                "The request body holds text that is not valid Unicode (invalid UTF-8, or a lone surrogate escape such as \\ud800).", AdminErrorCodes.InvalidJson);
+        }
+
+        static void Decode(JsonElement element)
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        _ = property.Name;
+                        Decode(property.Value);
+                    }
+
+                    break;
+                case JsonValueKind.Array:
+                    foreach (var item in element.EnumerateArray())
+                    {
+                        Decode(item);
+                    }
+
+                    break;
+                case JsonValueKind.String:
+                    _ = element.GetString();
+                    break;
             }
         }
     }
@@ -85,8 +130,8 @@ internal static class AdminBody
                 var hint = typeInfo.Properties.FirstOrDefault(p => string.Equals(p.Name, property.Name, StringComparison.OrdinalIgnoreCase));
                 var names = string.Join(", ", typeInfo.Properties.Select(p => prefix + p.Name));
                 throw AdminException.BadRequest(param, hint is null
-                    ? $"Unknown property '{param}'; expected one of: {names}."
-                    : $"Unknown property '{param}'; did you mean '{prefix}{hint.Name}'?", AdminErrorCodes.UnknownParameter);
+                    ? $"Unknown property '{ClientText.Echo(param)}'; expected one of: {names}."
+                    : $"Unknown property '{ClientText.Echo(param)}'; did you mean '{prefix}{hint.Name}'?", AdminErrorCodes.UnknownParameter);
             }
 
             if (property.Value.ValueKind == JsonValueKind.Object

@@ -42,7 +42,7 @@ internal sealed class AdminException : Exception
 
     /// <summary>400: a parameter or body field is missing or invalid; <paramref name="param"/> names it.</summary>
     public static AdminException BadRequest(string param, string message, string code = AdminErrorCodes.InvalidValue) =>
-        new(StatusCodes.Status400BadRequest, message, ApiErrors.Types.InvalidRequest, code, param);
+        new(StatusCodes.Status400BadRequest, message, ApiErrors.Types.InvalidRequest, code, ClientText.Echo(param));
 
     /// <summary>404: the id in the path names nothing.</summary>
     public static AdminException NotFound(string message) =>

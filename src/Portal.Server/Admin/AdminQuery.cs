@@ -1,4 +1,5 @@
 using System.Globalization;
+using Portal.Server.Errors;
 
 namespace Portal.Server.Admin;
 
@@ -13,8 +14,8 @@ internal static class AdminQuery
             if (!allowed.Contains(name, StringComparer.OrdinalIgnoreCase))
             {
                 throw AdminException.BadRequest(name, allowed.Length == 0
-                    ? $"Unknown query parameter '{name}'; this endpoint takes none."
-                    : $"Unknown query parameter '{name}'; expected one of: {string.Join(", ", allowed)}.", AdminErrorCodes.UnknownParameter);
+                    ? $"Unknown query parameter '{ClientText.Echo(name)}'; this endpoint takes none."
+                    : $"Unknown query parameter '{ClientText.Echo(name)}'; expected one of: {string.Join(", ", allowed)}.", AdminErrorCodes.UnknownParameter);
             }
         }
     }
@@ -23,7 +24,7 @@ internal static class AdminQuery
     public static long Id(string value, string name = "id") =>
         long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0
             ? id
-            : throw AdminException.BadRequest(name, $"'{name}' must be a positive integer; it is '{value}'.");
+            : throw AdminException.BadRequest(name, $"'{name}' must be a positive integer; it is '{ClientText.Echo(value)}'.");
 
     /// <summary>The parameter's single value, or <see langword="null"/> when absent.</summary>
     public static string? Text(HttpRequest request, string name)
@@ -46,7 +47,7 @@ internal static class AdminQuery
     {
         null => null,
         var value when bool.TryParse(value, out var result) => result,
-        var value => throw AdminException.BadRequest(name, $"'{name}' must be true or false; it is '{value}'."),
+        var value => throw AdminException.BadRequest(name, $"'{name}' must be true or false; it is '{ClientText.Echo(value)}'."),
     };
 
     /// <summary>A switch such as <c>force</c>: <c>false</c> when absent.</summary>
@@ -62,7 +63,7 @@ internal static class AdminQuery
 
         return int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var result) && result >= min && result <= max
             ? result
-            : throw AdminException.BadRequest(name, $"'{name}' must be an integer from {min} to {max}; it is '{value}'.");
+            : throw AdminException.BadRequest(name, $"'{name}' must be an integer from {min} to {max}; it is '{ClientText.Echo(value)}'.");
     }
 
     /// <summary>An optional ISO 8601 time; without an offset it is UTC.</summary>
@@ -75,7 +76,7 @@ internal static class AdminQuery
 
         return DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var result)
             ? result
-            : throw AdminException.BadRequest(name, $"'{name}' must be an ISO 8601 time such as 2025-01-31T12:00:00Z; it is '{value}' (a '+' offset must be sent as %2B).");
+            : throw AdminException.BadRequest(name, $"'{name}' must be an ISO 8601 time such as 2025-01-31T12:00:00Z; it is '{ClientText.Echo(value)}' (a '+' offset must be sent as %2B).");
     }
 
     /// <summary>An optional value from a fixed set (compared ignoring case); returns the set's spelling.</summary>
@@ -92,5 +93,5 @@ internal static class AdminQuery
     /// <summary><paramref name="value"/> as one of <paramref name="choices"/> (ignoring case), else a 400 naming <paramref name="name"/>.</summary>
     public static string Choice(string value, string name, params string[] choices) =>
         choices.FirstOrDefault(c => string.Equals(c, value, StringComparison.OrdinalIgnoreCase))
-            ?? throw AdminException.BadRequest(name, $"'{name}' must be one of: {string.Join(", ", choices)}; it is '{value}'.");
+            ?? throw AdminException.BadRequest(name, $"'{name}' must be one of: {string.Join(", ", choices)}; it is '{ClientText.Echo(value)}'.");
 }

@@ -1,4 +1,5 @@
 using Portal.Providers;
+using Portal.Server.Errors;
 
 namespace Portal.Server.Admin;
 
@@ -38,7 +39,7 @@ internal static class AdminValidation
 
         var known = KnownFormats(context);
         return known.FirstOrDefault(f => string.Equals(f, value, StringComparison.OrdinalIgnoreCase))
-            ?? throw AdminException.BadRequest(param, $"Unknown format '{value}'; expected one of: {string.Join(", ", known)}.");
+            ?? throw AdminException.BadRequest(param, $"Unknown format '{ClientText.Echo(value)}'; expected one of: {string.Join(", ", known)}.");
     }
 
     /// <summary>An absolute http(s) URL (a mock platform may also use <c>mock://</c>).</summary>
@@ -60,8 +61,8 @@ internal static class AdminValidation
             || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps && !(mock && uri.Scheme == "mock")))
         {
             throw AdminException.BadRequest(param, mock
-                ? $"'{param}' must be an absolute mock, http or https URL; it is '{value}'."
-                : $"'{param}' must be an absolute http or https URL; it is '{value}'.");
+                ? $"'{param}' must be an absolute mock, http or https URL; it is '{ClientText.Echo(value)}'."
+                : $"'{param}' must be an absolute http or https URL; it is '{ClientText.Echo(value)}'.");
         }
 
         return value;

@@ -20,7 +20,7 @@ internal static class ModelsEndpoint
         var models = await ReadAsync(repository, cancellationToken);
         var model = models.FirstOrDefault(m => string.Equals(m.Id, id, StringComparison.Ordinal));
         return model is null
-            ? ApiErrors.Result(StatusCodes.Status404NotFound, $"The model '{id}' does not exist.", ApiErrors.Types.InvalidRequest, "model_not_found", "model")
+            ? ApiErrors.Result(StatusCodes.Status404NotFound, $"The model '{ClientText.Echo(id)}' does not exist.", ApiErrors.Types.InvalidRequest, "model_not_found", "model")
             : Results.Json(model, ClientJsonContext.Default.ModelCard);
     }
 

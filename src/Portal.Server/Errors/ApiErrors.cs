@@ -60,7 +60,7 @@ internal static class ApiErrors
     {
         Error = new ErrorDetail
         {
-            Message = message,
+            Message = ClientText.Cut(message, ClientText.MaxMessage),
             Type = type,
             Param = param,
             Code = code is null ? null : JsonSerializer.SerializeToElement(code, PortalJsonContext.Default.String),

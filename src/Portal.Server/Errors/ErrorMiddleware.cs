@@ -55,17 +55,17 @@ internal sealed class ErrorMiddleware(RequestDelegate next, ILoggerFactory logge
         if (response.StatusCode == StatusCodes.Status404NotFound)
         {
             await ApiErrors.WriteAsync(context, StatusCodes.Status404NotFound,
-                $"No route matches {context.Request.Method} {context.Request.Path}.", ApiErrors.Types.NotFound, "not_found");
+                $"No route matches {ClientText.Echo(context.Request.Method)} {ClientText.Echo(context.Request.Path.Value)}.", ApiErrors.Types.NotFound, "not_found");
         }
         else if (response.StatusCode == StatusCodes.Status405MethodNotAllowed)
         {
             await ApiErrors.WriteAsync(context, StatusCodes.Status405MethodNotAllowed,
-                $"{context.Request.Method} is not allowed on {context.Request.Path}.", ApiErrors.Types.InvalidRequest, "method_not_allowed");
+                $"{ClientText.Echo(context.Request.Method)} is not allowed on {ClientText.Echo(context.Request.Path.Value)}.", ApiErrors.Types.InvalidRequest, "method_not_allowed");
         }
         else if (response.StatusCode == StatusCodes.Status415UnsupportedMediaType)
         {
             await ApiErrors.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType,
-                $"The content type '{context.Request.ContentType}' is not supported here.", ApiErrors.Types.InvalidRequest, "unsupported_media_type");
+                $"The content type '{ClientText.Echo(context.Request.ContentType)}' is not supported here.", ApiErrors.Types.InvalidRequest, "unsupported_media_type");
         }
     }
 }

@@ -145,6 +145,55 @@ public sealed class PlatformAdminTests
         await admin.SendErrorAsync(HttpMethod.Post, "admin/platforms", json, HttpStatusCode.BadRequest, "invalid_json", "body");
     }
 
+    [Theory]
+    [InlineData("{\"\\ud800\":1}")]
+    [InlineData("{\"name\":\"\\ud800\",\"format\":\"mock\",\"baseUrl\":\"mock://local\"}")]
+    [InlineData("{\"rateLimit\":{\"\\udc00x\":1}}")]
+    [InlineData("{\"name\":\"a\\ude00\\ud83d\",\"format\":\"mock\",\"baseUrl\":\"mock://local\"}")]
+    public async Task Create_LoneSurrogateInNameOrValue_Returns400InvalidJson(string json)
+    {
+        var (host, admin) = await AdminTestKit.StartAsync();
+        await using var _ = host;
+
+        await admin.SendErrorAsync(HttpMethod.Post, "admin/platforms", json, HttpStatusCode.BadRequest, "invalid_json", "body");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Create_InvalidUtf8InNameOrValue_Returns400InvalidJson(bool inPropertyName)
+    {
+        var (host, admin) = await AdminTestKit.StartAsync();
+        await using var _ = host;
+        var json = inPropertyName ? "{\"na__\":\"p\"}" : "{\"name\":\"p__\",\"format\":\"mock\",\"baseUrl\":\"mock://local\"}";
+        var bytes = System.Text.Encoding.UTF8.GetBytes(json);
+        var at = Array.IndexOf(bytes, (byte)'_');
+        bytes[at] = 0xFF; // never valid in UTF-8
+        bytes[at + 1] = 0xFE;
+        using var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        using var response = await admin.PostAsync("admin/platforms", content);
+
+        await response.AssertErrorAsync(HttpStatusCode.BadRequest, "invalid_json", "body");
+    }
+
+    [Fact]
+    public async Task Create_HugeUnknownPropertyName_EchoedCut()
+    {
+        var (host, admin) = await AdminTestKit.StartAsync();
+        await using var _ = host;
+        var name = new string('x', 60_000); // under the admin API's 64 KB body limit
+
+        using var response = await admin.SendAsync(HttpMethod.Post, "admin/platforms", "{\"" + name + "\":1}");
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True(text.Length < 2_000, $"The error body is {text.Length} characters long.");
+        Assert.Contains(new string('x', 256) + "…", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(new string('x', 257), text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Create_EmptyBody_Returns400MissingValue()
     {

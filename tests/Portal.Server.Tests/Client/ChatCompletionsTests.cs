@@ -158,6 +158,38 @@ public sealed class ChatCompletionsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Post_HugeModelName_404EchoesItCut()
+    {
+        await using var host = await StartAsync();
+        var model = new string('m', 100_000);
+
+        using var response = await host.Client.PostChatAsync(ChatJson(model));
+
+        var error = await AssertErrorAsync(response, 404, "invalid_request_error", "model_not_found");
+        var message = error.GetProperty("message").GetString()!;
+        Assert.True(message.Length < 2_000, $"The message is {message.Length} characters long.");
+        Assert.Contains(new string('m', 256) + "…", message, StringComparison.Ordinal);
+        Assert.DoesNotContain(new string('m', 257), message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Get_HugeModelIdOrRoute_404EchoesItCut()
+    {
+        await using var host = await StartAsync();
+        var name = new string('q', 5_000);
+
+        foreach (var path in new[] { "v1/models/" + name, "v1/" + name })
+        {
+            using var response = await host.Client.GetAsync(path);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.True(text.Length < 2_000, $"The error body is {text.Length} characters long.");
+            Assert.Contains("qqq…", text, StringComparison.Ordinal);
+            Assert.DoesNotContain(new string('q', 257), text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Post_RateLimitedWithoutRetryAfter_Returns429WithoutHeader()
     {
         await using var host = await GatewayHost.StartAsync(o => o.PortalJson = MockConfig(models: "mock-error-429"));
