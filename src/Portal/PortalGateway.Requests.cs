@@ -269,7 +269,31 @@ public sealed partial class PortalGateway
             throw new PortalException(PortalErrorCode.ModelNotFound, $"The model '{ClientText.Echo(model)}' does not exist.");
         }
 
-        return channels;
+        return channels.Length > 0 ? channels : throw await WhyNoChannelAsync(model, scope).ConfigureAwait(false);
+    }
+
+    /// <summary>Why a model that exists has no channel: turned off (404, as for a client it does not exist), or no key/adapter (503).</summary>
+    private async ValueTask<PortalException> WhyNoChannelAsync(string model, RequestScope scope)
+    {
+        try
+        {
+            foreach (var candidate in await _repository.FindModelsByNameAsync(model, scope.Token).ConfigureAwait(false))
+            {
+                if (candidate.Enabled && await _repository.GetPlatformAsync(candidate.PlatformId, scope.Token).ConfigureAwait(false) is { Enabled: true })
+                {
+                    return new PortalException(PortalErrorCode.NoAvailableChannel,
+                        $"The model '{ClientText.Echo(model)}' has no enabled channel (no enabled key on a platform that serves it, or no adapter for the platform's format).");
+                }
+            }
+        }
+        catch (Exception ex) when (!scope.Token.IsCancellationRequested)
+        {
+            Log.RepositoryReadFailed(_logger, model, ex);
+            return new PortalException(PortalErrorCode.NoAvailableChannel, $"The channels of model '{ClientText.Echo(model)}' could not be read from storage.", innerException: ex);
+        }
+
+        return new PortalException(PortalErrorCode.ModelNotFound,
+            $"The model '{ClientText.Echo(model)}' is disabled: every model or platform serving it is turned off.");
     }
 
     /// <summary>Picks a usable channel not yet tried by this request, or null when none is left.</summary>
@@ -580,11 +604,6 @@ public sealed partial class PortalGateway
     /// <summary>No channel is usable: says when one will be, and whether rate limits are the reason.</summary>
     private PortalException NoChannel(Channel[] channels, string model)
     {
-        if (channels.Length == 0)
-        {
-            return new PortalException(PortalErrorCode.NoAvailableChannel, $"The model '{ClientText.Echo(model)}' has no enabled channel (no enabled platform with an enabled key serves it).");
-        }
-
         var now = _time.GetUtcNow();
         DateTimeOffset? soonest = null;
         var allRateLimited = true;
