@@ -257,9 +257,22 @@ public sealed class ChatRelayRequest
         }
     }
 
-    /// <summary>Throws when the string or property name the reader is on is not valid UTF-8, or escapes a lone surrogate.</summary>
+    /// <summary>
+    /// Throws when the string or property name the reader is on is not valid UTF-8 or escapes a lone surrogate, or when
+    /// the number it is on does not fit a double (<c>1e999</c>: it would read as infinity, which no JSON writer accepts).
+    /// </summary>
     private static void CheckText(ref Utf8JsonReader reader)
     {
+        if (reader.TokenType == JsonTokenType.Number)
+        {
+            if (!reader.TryGetDouble(out var number) || !double.IsFinite(number))
+            {
+                throw Invalid("The request body holds a number out of range: JSON numbers must fit a 64-bit floating point value.");
+            }
+
+            return;
+        }
+
         if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName))
         {
             return;
