@@ -44,6 +44,9 @@ internal static class ServerServices
         // The timestamp format ends with a space to separate it from the level in simple lines; JSON needs no separator.
         services.PostConfigure<JsonConsoleFormatterOptions>(o => o.TimestampFormat = o.TimestampFormat?.TrimEnd());
 
+        // Kestrel's bad-request records quote the request's headers, client token included: never below Information.
+        services.PostConfigure<LoggerFilterOptions>(BadRequestLogFloor.Apply);
+
         services.TryAddSingleton(TimeProvider.System);
         AddSettings<AuthOptions>(services, AuthOptions.SectionName, o => o.Validate());
         AddSettings<GatewayOptions>(services, GatewayOptions.SectionName, o => o.Validate());

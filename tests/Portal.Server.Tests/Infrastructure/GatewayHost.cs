@@ -31,6 +31,12 @@ public sealed class GatewayHostOptions
 
     /// <summary>Maps extra endpoints (test-only routes) after the server mapped its own, before it starts.</summary>
     public Action<IEndpointRouteBuilder>? MapEndpoints { get; set; }
+
+    /// <summary>
+    /// Filters logs as the shipped server does (appsettings.json's <c>Logging</c> levels, and any <c>Logging:*</c> in
+    /// <see cref="Settings"/>) instead of capturing every record at every level; for tests of log filtering.
+    /// </summary>
+    public bool ShippedLogFilters { get; set; }
 }
 
 /// <summary>The real Portal server on a real Kestrel port (127.0.0.1:0), with its own folder for SQLite and portal.json, and captured logs.</summary>
@@ -97,11 +103,14 @@ public sealed class GatewayHost : IAsyncDisposable
         {
             builder.Configuration.AddInMemoryCollection(settings);
             builder.Logging.ClearProviders();
-            builder.Logging.SetMinimumLevel(LogLevel.Trace);
             builder.Logging.AddFakeLogging();
+            if (!options.ShippedLogFilters)
+            {
+                // The shipped appsettings.json filters logs by category; tests see every record.
+                builder.Logging.SetMinimumLevel(LogLevel.Trace);
+                builder.Services.Configure<LoggerFilterOptions>(o => o.Rules.Clear());
+            }
 
-            // The shipped appsettings.json filters logs by category; tests see every record.
-            builder.Services.Configure<LoggerFilterOptions>(o => o.Rules.Clear());
             options.ConfigureServices?.Invoke(builder.Services);
         });
         options.MapEndpoints?.Invoke(app);
