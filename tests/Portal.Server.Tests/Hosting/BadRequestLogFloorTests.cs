@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Portal.Server.Hosting;
@@ -30,7 +28,8 @@ public sealed class BadRequestLogFloorTests
             o.Settings[setting] = "Debug";
         });
 
-        using var response = await SendRawAsync(host, string.Format(CultureInfo.InvariantCulture, headerLine, ClientToken));
+        // Sent raw: HttpClient refuses malformed headers.
+        using var response = await RawHttp.SendAsync(host, "GET", "/v1/models", string.Format(CultureInfo.InvariantCulture, headerLine, ClientToken));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         await host.StopAsync();
 
@@ -108,19 +107,5 @@ public sealed class BadRequestLogFloorTests
         }
 
         return LogLevel.None;
-    }
-
-    /// <summary>Sends <c>GET /v1/models</c> with <paramref name="headerLine"/> over a socket (HttpClient refuses malformed headers).</summary>
-    private static async Task<HttpResponseMessage> SendRawAsync(GatewayHost host, string headerLine)
-    {
-        using var socket = new TcpClient();
-        var uri = new Uri(host.BaseUrl);
-        await socket.ConnectAsync(uri.Host, uri.Port);
-        await using var stream = socket.GetStream();
-        var request = $"GET /v1/models HTTP/1.1\r\nHost: {uri.Authority}\r\n{headerLine}\r\nConnection: close\r\n\r\n";
-        await stream.WriteAsync(Encoding.Latin1.GetBytes(request));
-        using var memory = new MemoryStream();
-        await stream.CopyToAsync(memory);
-        return RawHttp.Parse(memory.ToArray(), headOnly: false);
     }
 }
