@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using Portal.Diagnostics;
 using Portal.Server.Auth;
+using Portal.Server.Cors;
 using Portal.Server.Operations;
 
 namespace Portal.Server.Hosting;
@@ -53,6 +54,7 @@ internal static class ServerServices
         AddSettings<LimitsOptions>(services, LimitsOptions.SectionName, o => o.Validate());
         AddSettings<ShutdownOptions>(services, ShutdownOptions.SectionName, o => o.Validate());
         AddSettings<ReadinessOptions>(services, ReadinessOptions.SectionName, o => o.Validate());
+        AddSettings<CorsOptions>(services, CorsOptions.SectionName, o => o.Validate());
 
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((kestrel, limits) =>
         {
@@ -74,6 +76,7 @@ internal static class ServerServices
         services.TryAddSingleton<TokenAuthenticator>();
         services.TryAddSingleton(StoragePing.For);
         services.TryAddSingleton<ReadinessProbe>();
+        services.AddClientApiCors();
 
         // Lifecycle services: the guard checks listen addresses before the server binds; the drain runs before it stops.
         services.AddHostedService<ListenGuard>();
