@@ -24,7 +24,11 @@ public sealed class BadRequestLogFloorTests
         {
             o.PortalJson = MockConfig();
             o.ClientTokens.Add(ClientToken);
-            o.ShippedLogFilters = true;
+            o.ConfiguredLogFilters = true;
+
+            // The shipped appsettings.json's levels, then the one lowered.
+            o.Settings["Logging:LogLevel:Default"] = "Warning";
+            o.Settings["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning";
             o.Settings[setting] = "Debug";
         });
 

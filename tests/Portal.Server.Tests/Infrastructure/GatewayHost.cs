@@ -33,10 +33,10 @@ public sealed class GatewayHostOptions
     public Action<IEndpointRouteBuilder>? MapEndpoints { get; set; }
 
     /// <summary>
-    /// Filters logs as the shipped server does (appsettings.json's <c>Logging</c> levels, and any <c>Logging:*</c> in
-    /// <see cref="Settings"/>) instead of capturing every record at every level; for tests of log filtering.
+    /// Filters logs by the configured levels (<c>Logging:LogLevel:*</c> and per-provider levels, for example in
+    /// <see cref="Settings"/>) as the server does, instead of capturing every record at every level; for tests of log filtering.
     /// </summary>
-    public bool ShippedLogFilters { get; set; }
+    public bool ConfiguredLogFilters { get; set; }
 }
 
 /// <summary>The real Portal server on a real Kestrel port (127.0.0.1:0), with its own folder for SQLite and portal.json, and captured logs.</summary>
@@ -104,7 +104,7 @@ public sealed class GatewayHost : IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(settings);
             builder.Logging.ClearProviders();
             builder.Logging.AddFakeLogging();
-            if (!options.ShippedLogFilters)
+            if (!options.ConfiguredLogFilters)
             {
                 // The shipped appsettings.json filters logs by category; tests see every record.
                 builder.Logging.SetMinimumLevel(LogLevel.Trace);
