@@ -27,6 +27,10 @@ internal static class ClientApiCors
     /// <summary>How long a browser may cache a preflight's answer.</summary>
     public static readonly TimeSpan PreflightMaxAge = TimeSpan.FromMinutes(10);
 
+    /// <summary>The response headers a page may read besides the safelisted ones.</summary>
+    /// <remarks><c>Retry-After</c> comes with 429 and 503; <c>X-Request-Id</c> names a chat request's stats row.</remarks>
+    public static readonly string[] ExposedHeaders = [HeaderNames.RetryAfter, "X-Request-Id"];
+
     private static readonly PathString ClientApiPrefix = "/v1";
 
     /// <summary>Registers the CORS services and the client API's policy, built from <see cref="CorsOptions"/> when first used.</summary>
@@ -53,7 +57,7 @@ internal static class ClientApiCors
         var policy = new CorsPolicyBuilder()
             .WithMethods(HttpMethods.Get, HttpMethods.Post)
             .AllowAnyHeader()
-            .WithExposedHeaders(HeaderNames.RetryAfter)
+            .WithExposedHeaders(ExposedHeaders)
             .SetPreflightMaxAge(PreflightMaxAge);
         if (options.AllowedOrigins.Contains(CorsOptions.AnyOrigin))
         {

@@ -87,7 +87,7 @@ public sealed class ClientApiCorsTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task Request_AllowedOrigin_GetsAllowOriginAndExposesRetryAfter(bool stream)
+    public async Task Request_AllowedOrigin_GetsAllowOriginAndExposesRetryAfterAndRequestId(bool stream)
     {
         await using var host = await StartAsync(origins: [Allowed]);
         var client = host.CreateClient(ClientToken);
@@ -99,7 +99,9 @@ public sealed class ClientApiCorsTests
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Equal(Allowed, Header(response, "Access-Control-Allow-Origin"));
-            Assert.Contains("Retry-After", Header(response, "Access-Control-Expose-Headers")!.Split(',').Select(h => h.Trim()));
+            var exposed = Header(response, "Access-Control-Expose-Headers")!.Split(',').Select(h => h.Trim()).ToList();
+            Assert.Contains("Retry-After", exposed);
+            Assert.Contains("X-Request-Id", exposed);
             Assert.Null(Header(response, "Access-Control-Allow-Credentials"));
         }
     }
