@@ -35,6 +35,13 @@ internal static partial class ServerLog
     [LoggerMessage(2014, LogLevel.Critical, "{Reason}")]
     public static partial void RefusingToStart(ILogger logger, string reason);
 
+    [LoggerMessage(2015, LogLevel.Information, "Browsers may call the client API from {Origins} (Portal:Cors:AllowedOrigins)")]
+    public static partial void BrowsersAllowed(ILogger logger, string origins);
+
+    [LoggerMessage(2016, LogLevel.Warning,
+        "Portal:Cors:AllowedOrigins has no effect because Portal:Auth:ClientTokens is empty: without client tokens Portal answers only local requests and refuses those from other origins; set client tokens to serve browsers of the listed origins")]
+    public static partial void CorsWithoutClientTokens(ILogger logger);
+
     [LoggerMessage(2020, LogLevel.Information, "Stopping: draining {InFlight} in-flight request(s) for up to {Timeout}")]
     public static partial void Draining(ILogger logger, int inFlight, TimeSpan timeout);
 

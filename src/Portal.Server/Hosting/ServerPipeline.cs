@@ -1,6 +1,7 @@
 using Portal.Server.Admin;
 using Portal.Server.Auth;
 using Portal.Server.Client;
+using Portal.Server.Cors;
 using Portal.Server.Errors;
 using Portal.Server.Operations;
 
@@ -14,6 +15,9 @@ internal static class ServerPipeline
         // Outermost: one log line per request, whatever answered it.
         app.UseMiddleware<RequestLoggingMiddleware>();
         app.UseMiddleware<ErrorMiddleware>();
+
+        // Browsers of the allowed origins: preflights carry no token, so CORS comes before the token check.
+        app.UseClientApiCors();
 
         // Tokens are checked by path before routing, so unknown paths tell an unauthenticated caller nothing,
         // and by endpoint metadata after it.

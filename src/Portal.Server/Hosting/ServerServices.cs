@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using Portal.Diagnostics;
 using Portal.Server.Auth;
+using Portal.Server.Cors;
 using Portal.Server.Operations;
 
 namespace Portal.Server.Hosting;
@@ -44,6 +45,9 @@ internal static class ServerServices
         // The timestamp format ends with a space to separate it from the level in simple lines; JSON needs no separator.
         services.PostConfigure<JsonConsoleFormatterOptions>(o => o.TimestampFormat = o.TimestampFormat?.TrimEnd());
 
+        // Kestrel's bad-request records quote the request's headers, client token included: never below Information.
+        services.PostConfigure<LoggerFilterOptions>(BadRequestLogFloor.Apply);
+
         services.TryAddSingleton(TimeProvider.System);
         AddSettings<AuthOptions>(services, AuthOptions.SectionName, o => o.Validate());
         AddSettings<GatewayOptions>(services, GatewayOptions.SectionName, o => o.Validate());
@@ -51,6 +55,7 @@ internal static class ServerServices
         AddSettings<LimitsOptions>(services, LimitsOptions.SectionName, o => o.Validate());
         AddSettings<ShutdownOptions>(services, ShutdownOptions.SectionName, o => o.Validate());
         AddSettings<ReadinessOptions>(services, ReadinessOptions.SectionName, o => o.Validate());
+        AddSettings<CorsOptions>(services, CorsOptions.SectionName, o => o.Validate());
 
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((kestrel, limits) =>
         {
@@ -72,6 +77,7 @@ internal static class ServerServices
         services.TryAddSingleton<TokenAuthenticator>();
         services.TryAddSingleton(StoragePing.For);
         services.TryAddSingleton<ReadinessProbe>();
+        services.AddClientApiCors();
 
         // Lifecycle services: the guard checks listen addresses before the server binds; the drain runs before it stops.
         services.AddHostedService<ListenGuard>();

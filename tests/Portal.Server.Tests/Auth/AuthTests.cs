@@ -286,18 +286,6 @@ public sealed class AuthTests
         }
     }
 
-    /// <summary>Sends a request line with the path exactly as given (HttpClient would normalise dots and encodings).</summary>
-    private static async Task<HttpResponseMessage> SendRawPathAsync(GatewayHost host, string method, string path, string? authorization)
-    {
-        using var socket = new System.Net.Sockets.TcpClient();
-        var uri = new Uri(host.BaseUrl);
-        await socket.ConnectAsync(uri.Host, uri.Port);
-        await using var stream = socket.GetStream();
-        var request = $"{method} {path} HTTP/1.1\r\nHost: {uri.Authority}\r\nConnection: close\r\nContent-Length: 0\r\n"
-            + (authorization is null ? "" : $"Authorization: {authorization}\r\n") + "\r\n";
-        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(request));
-        using var memory = new MemoryStream();
-        await stream.CopyToAsync(memory);
-        return RawHttp.Parse(memory.ToArray(), method == "HEAD");
-    }
+    private static Task<HttpResponseMessage> SendRawPathAsync(GatewayHost host, string method, string path, string? authorization) =>
+        RawHttp.SendAsync(host, method, path, authorization is null ? [] : [$"Authorization: {authorization}"]);
 }

@@ -32,6 +32,12 @@ public sealed class GatewayHostOptions
 
     /// <summary>Maps extra endpoints (test-only routes) after the server mapped its own, before it starts.</summary>
     public Action<IEndpointRouteBuilder>? MapEndpoints { get; set; }
+
+    /// <summary>
+    /// Filters logs by the configured levels (<c>Logging:LogLevel:*</c> and per-provider levels, for example in
+    /// <see cref="Settings"/>) as the server does, instead of capturing every record at every level; for tests of log filtering.
+    /// </summary>
+    public bool ConfiguredLogFilters { get; set; }
 }
 
 /// <summary>
@@ -108,11 +114,14 @@ public sealed class GatewayHost : IAsyncDisposable
 
             builder.Configuration.AddInMemoryCollection(settings);
             builder.Logging.ClearProviders();
-            builder.Logging.SetMinimumLevel(LogLevel.Trace);
             builder.Logging.AddFakeLogging();
+            if (!options.ConfiguredLogFilters)
+            {
+                // Tests see every record, whatever filters the host adds by default.
+                builder.Logging.SetMinimumLevel(LogLevel.Trace);
+                builder.Services.Configure<LoggerFilterOptions>(o => o.Rules.Clear());
+            }
 
-            // Tests see every record, whatever filters the host adds by default.
-            builder.Services.Configure<LoggerFilterOptions>(o => o.Rules.Clear());
             options.ConfigureServices?.Invoke(builder.Services);
         });
         options.MapEndpoints?.Invoke(app);
