@@ -157,6 +157,26 @@ public sealed class ChatCompletionsTests : IAsyncLifetime
         Assert.Equal(1, _upstream.RequestCount);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Post_LoneSurrogateInToolSchema_400AndNothingBlamed(bool stream)
+    {
+        // The body the fuzzer found: valid JSON, but "\ud800" cannot be decoded. It put the platform into backoff, and the
+        // next 102 requests of other clients got 503.
+        await using var host = await GatewayHost.StartAsync(o => o.PortalJson = MockConfig());
+        var body = "{\"model\":\"mock-1\",\"stream\":" + (stream ? "true" : "false")
+            + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\","
+            + "\"parameters\":{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\",\"description\":\"\\ud800\"}}}}}]}";
+
+        using var response = await host.Client.PostChatAsync(body);
+
+        await AssertErrorAsync(response, 400, "invalid_request_error", "invalid_request");
+        Assert.All(host.Gateway.GetAllHealth(), h => Assert.Equal(0, h.ErrorCount));
+        using var next = await host.Client.PostChatAsync(ChatJson("mock-1"));
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+    }
+
     [Fact]
     public async Task Post_HugeModelName_404EchoesItCut()
     {
