@@ -16,6 +16,7 @@ public static class PortalServer
     /// <param name="args">Host arguments (<c>--urls</c>, <c>--Portal:...</c> settings).</param>
     /// <param name="configure">Changes the builder (configuration sources, logging, services) before the server registers its own; used by tests.</param>
     /// <returns>The application; start it with <c>StartAsync</c> or <c>RunAsync</c>.</returns>
+    /// <exception cref="InvalidOperationException">A <c>Portal:*</c> setting is unknown or its value does not convert; the message has one line per problem, naming the setting.</exception>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         // Settings are read at start. Reloading appsettings.json on change would watch the working folder and every
@@ -24,6 +25,9 @@ public static class PortalServer
         AddDefaultSettings(builder.Configuration);
         configure?.Invoke(builder);
         builder.AddPortalServer();
+
+        // Before anything is built or started: a misspelt setting is one message, and nothing has been opened.
+        SettingsCheck.ThrowIfInvalid(builder.Configuration, builder.Services);
         var app = builder.Build();
         app.UsePortalServer();
         return app;

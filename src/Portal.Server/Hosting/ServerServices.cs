@@ -7,6 +7,8 @@ using OpenTelemetry.Metrics;
 using Portal.Diagnostics;
 using Portal.Server.Auth;
 using Portal.Server.Operations;
+using Portal.Storage;
+using Portal.Storage.Internal;
 
 namespace Portal.Server.Hosting;
 
@@ -45,11 +47,18 @@ internal static class ServerServices
         services.PostConfigure<JsonConsoleFormatterOptions>(o => o.TimestampFormat = o.TimestampFormat?.TrimEnd());
 
         services.TryAddSingleton(TimeProvider.System);
+
+        // Every Portal:* setting the server reads, one line each: bound, validated at start, and known to SettingsCheck,
+        // which fails the start on a key no options class has. A new section is one more AddSettings line.
         AddSettings<AuthOptions>(services, AuthOptions.SectionName, o => o.Validate());
         AddSettings<GatewayOptions>(services, GatewayOptions.SectionName, o => o.Validate());
         AddSettings<LimitsOptions>(services, LimitsOptions.SectionName, o => o.Validate());
         AddSettings<ShutdownOptions>(services, ShutdownOptions.SectionName, o => o.Validate());
         AddSettings<ReadinessOptions>(services, ReadinessOptions.SectionName, o => o.Validate());
+
+        // Bound and validated by AddPortalStorage; declared so their keys are known.
+        services.AddSingleton(new SettingsSection(StorageOptions.SectionName, typeof(StorageOptions)));
+        services.AddSingleton(new SettingsSection(StorageServiceCollectionExtensions.ConfigFileSetting, typeof(string)));
 
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((kestrel, limits) =>
         {
@@ -120,10 +129,11 @@ internal static class ServerServices
     private static void AddSettings<TOptions>(IServiceCollection services, string section, Func<TOptions, IEnumerable<string>> validate)
         where TOptions : class
     {
-        // Unknown keys are errors, so a misspelt setting fails the start instead of being ignored.
+        // Bound as AddPortalStorage binds its section (durations also as 30s, 5m); unknown keys are SettingsCheck's.
         services.AddOptions<TOptions>()
-            .BindConfiguration(section, o => o.ErrorOnUnknownConfiguration = true)
+            .Configure<IConfiguration>((o, configuration) => SettingsBinding.Bind(configuration.GetSection(section), o))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<TOptions>>(new OptionsValidator<TOptions>(validate));
+        services.AddSingleton(new SettingsSection(section, typeof(TOptions)));
     }
 }

@@ -93,7 +93,7 @@ public sealed class GatewayHost : IAsyncDisposable
             settings[key] = value;
         }
 
-        var app = PortalServer.Build(["--urls", "http://127.0.0.1:0"], builder =>
+        var app = DeleteOnFailure(directory, () => PortalServer.Build(["--urls", "http://127.0.0.1:0"], builder =>
         {
             builder.Configuration.AddInMemoryCollection(settings);
             builder.Logging.ClearProviders();
@@ -103,7 +103,7 @@ public sealed class GatewayHost : IAsyncDisposable
             // The shipped appsettings.json filters logs by category; tests see every record.
             builder.Services.Configure<LoggerFilterOptions>(o => o.Rules.Clear());
             options.ConfigureServices?.Invoke(builder.Services);
-        });
+        }));
         options.MapEndpoints?.Invoke(app);
         try
         {
@@ -160,6 +160,20 @@ public sealed class GatewayHost : IAsyncDisposable
             await _app.DisposeAsync();
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             TryDelete(Directory);
+        }
+    }
+
+    /// <summary>Builds the server, deleting its folder when building fails (settings and listen addresses are checked then).</summary>
+    private static WebApplication DeleteOnFailure(string directory, Func<WebApplication> build)
+    {
+        try
+        {
+            return build();
+        }
+        catch
+        {
+            TryDelete(directory);
+            throw;
         }
     }
 
