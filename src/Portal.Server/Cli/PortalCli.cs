@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using Portal.Server.Auth;
+using Portal.Server.Hosting;
 
 namespace Portal.Server.Cli;
 
@@ -18,9 +19,12 @@ internal static class PortalCli
         + "Portal:Readiness:StorageUnavailableAfter, Logging:Console:FormatterName (simple|json|systemd).";
 
     /// <summary>Parses <paramref name="args"/> and runs the command; returns the exit code.</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error) => RunAsync(args, output, error, configureHost: null);
+
+    /// <summary>Parses <paramref name="args"/> and runs the command; <paramref name="configureHost"/> changes the server's builder (tests capture logs).</summary>
+    internal static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Action<WebApplicationBuilder>? configureHost)
     {
-        var root = Create(error);
+        var root = Create(error, configureHost);
         var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
 
         // The host handles SIGTERM and Ctrl+C itself (drain, then exit 0); the parser must not cut it short.
@@ -28,7 +32,7 @@ internal static class PortalCli
         return await parse.InvokeAsync(invocation);
     }
 
-    internal static RootCommand Create(TextWriter error)
+    internal static RootCommand Create(TextWriter error, Action<WebApplicationBuilder>? configureHost = null)
     {
         var urls = new Option<string?>("--urls")
         {
@@ -43,7 +47,7 @@ internal static class PortalCli
             TreatUnmatchedTokensAsErrors = false,
         };
         serve.Options.Add(urls);
-        serve.SetAction((parse, _) => ServeAsync(parse, urls, error));
+        serve.SetAction((parse, _) => ServeAsync(parse, urls, error, configureHost));
 
         var root = new RootCommand(
             "Portal: an OpenAI-compatible AI gateway with failover, health tracking and stats. Without a command, runs 'serve'. " + SettingsHelp)
@@ -51,14 +55,14 @@ internal static class PortalCli
             TreatUnmatchedTokensAsErrors = false,
         };
         root.Options.Add(urls);
-        root.SetAction((parse, _) => ServeAsync(parse, urls, error));
+        root.SetAction((parse, _) => ServeAsync(parse, urls, error, configureHost));
         root.Subcommands.Add(serve);
         root.Subcommands.Add(ConfigCommands.Create());
         root.Subcommands.Add(StatsCommand.Create());
         return root;
     }
 
-    private static async Task<int> ServeAsync(ParseResult parse, Option<string?> urls, TextWriter error)
+    private static async Task<int> ServeAsync(ParseResult parse, Option<string?> urls, TextWriter error, Action<WebApplicationBuilder>? configureHost)
     {
         var hostArgs = new List<string>();
         if (parse.GetValue(urls) is { Length: > 0 } listen)
@@ -77,26 +81,62 @@ internal static class PortalCli
         WebApplication app;
         try
         {
-            app = PortalServer.Build([.. hostArgs]);
+            // Checks the settings and listen addresses before anything starts.
+            app = PortalServer.Build([.. hostArgs], configureHost);
         }
-        catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException or ArgumentException or FormatException)
+        catch (Exception ex) when (ex is InvalidOperationException or OptionsValidationException or ArgumentException or FormatException or InvalidDataException or IOException)
         {
-            await error.WriteLineAsync($"portal: invalid settings: {ex.Message}");
+            await WriteStartFailureAsync(error, ex);
             return 1;
         }
 
-        try
+        Exception? failure = null;
+        await using (app)
         {
-            // Runs until SIGTERM or Ctrl+C, then drains and disposes the application.
-            await app.RunAsync();
-            return 0;
+            try
+            {
+                await app.StartAsync();
+            }
+            catch (Exception ex)
+            {
+                // Every start failure: settings validation, portal.json, storage, a refused or taken listen address. The host
+                // logs it too, with the stack trace, in a category the shipped appsettings.json mutes below Critical; the
+                // trace is here instead, at Debug, and the message is the one line below.
+                failure = ex;
+                ServerLog.StartFailed(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(ServerLog.Category), ex);
+            }
+
+            if (failure is null)
+            {
+                // Runs until SIGTERM or Ctrl+C, then drains.
+                await app.WaitForShutdownAsync();
+                return 0;
+            }
         }
-        catch (Exception ex)
+
+        // After the application is disposed, which writes out its logs first.
+        await WriteStartFailureAsync(error, failure);
+        return 1;
+    }
+
+    private static async Task WriteStartFailureAsync(TextWriter error, Exception exception)
+    {
+        foreach (var message in Messages(exception))
         {
-            await error.WriteLineAsync($"portal: failed to start: {ex.Message}");
-            return 1;
+            await error.WriteLineAsync($"portal: failed to start: {message}");
         }
     }
+
+    /// <summary>What went wrong, one line each, without stack traces or framework wrapping.</summary>
+    private static IEnumerable<string> Messages(Exception exception) => exception switch
+    {
+        AggregateException aggregate => aggregate.InnerExceptions.SelectMany(Messages),
+        OptionsValidationException validation => validation.Failures,
+        ArgumentException { ParamName: { } name } argument when argument.Message.EndsWith($" (Parameter '{name}')", StringComparison.Ordinal) =>
+            [argument.Message[..^$" (Parameter '{name}')".Length]],
+        InvalidDataException { InnerException: { } inner } data => [$"{data.Message} {inner.Message}"],
+        _ => exception.Message.Split('\n').Select(line => line.TrimEnd('\r')),
+    };
 
     /// <summary>Parses a duration: <c>90s</c>, <c>30m</c>, <c>24h</c>, <c>7d</c>, or a <see cref="TimeSpan"/> such as <c>01:30:00</c>.</summary>
     internal static bool TryParseDuration(string text, out TimeSpan duration)

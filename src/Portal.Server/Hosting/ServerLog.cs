@@ -32,8 +32,11 @@ internal static partial class ServerLog
     [LoggerMessage(2013, LogLevel.Information, "The admin API is disabled because Portal:Auth:AdminToken is not set")]
     public static partial void AdminApiDisabled(ILogger logger);
 
-    [LoggerMessage(2014, LogLevel.Critical, "{Reason}")]
-    public static partial void RefusingToStart(ILogger logger, string reason);
+    // 2014 was "refusing to start" (Critical); the refusal is now the start failure's one line, below.
+
+    /// <summary>The exception that failed the start, with its stack trace; the command line prints its message as one line.</summary>
+    [LoggerMessage(2015, LogLevel.Debug, "The server failed to start")]
+    public static partial void StartFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(2020, LogLevel.Information, "Stopping: draining {InFlight} in-flight request(s) for up to {Timeout}")]
     public static partial void Draining(ILogger logger, int inFlight, TimeSpan timeout);
