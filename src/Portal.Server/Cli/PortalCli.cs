@@ -1,5 +1,7 @@
 using System.CommandLine;
-using System.Globalization;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using Microsoft.Extensions.Options;
 using Portal.Server.Auth;
 using Portal.Server.Hosting;
@@ -12,11 +14,16 @@ internal static class PortalCli
     private const string SettingsHelp =
         "Every setting is a configuration key, read in this order (later wins): appsettings.json next to the program, "
         + "appsettings.json in the working directory, environment variables (':' becomes '__', e.g. Portal__Auth__AdminToken, "
-        + "Portal__Auth__ClientTokens__0), and arguments (--Portal:Auth:AdminToken=<token>). Main settings: "
+        + "Portal__Auth__ClientTokens__0), and arguments (--Portal:Auth:AdminToken=<token> or --Portal:Auth:AdminToken <token>: an argument whose "
+        + "key has a ':' is a setting, as are the host's --environment, --contentRoot and --applicationName). Durations are "
+        + DurationText.Forms + ". Main settings: "
         + "Portal:Auth:ClientTokens, Portal:Auth:AdminToken, Portal:Storage:Provider (sqlite|postgres), Portal:Storage:ConnectionString, "
         + "Portal:ConfigFile, Portal:Gateway:* (MaxAttempts, AttemptTimeout, RequestTimeout, ConnectTimeout, SelectorStrategy, "
         + "RequestStreamUsage, HealthSyncInterval), Portal:Limits:MaxRequestBodyBytes, Portal:Shutdown:Timeout, "
         + "Portal:Readiness:StorageUnavailableAfter, Logging:Console:FormatterName (simple|json|systemd).";
+
+    /// <summary>The program's name in usage and messages: the command a user types.</summary>
+    public const string Name = "portal";
 
     /// <summary>Parses <paramref name="args"/> and runs the command; returns the exit code.</summary>
     public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error) => RunAsync(args, output, error, configureHost: null);
@@ -24,15 +31,25 @@ internal static class PortalCli
     /// <summary>Parses <paramref name="args"/> and runs the command; <paramref name="configureHost"/> changes the server's builder (tests capture logs).</summary>
     internal static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Action<WebApplicationBuilder>? configureHost)
     {
-        var root = Create(error, configureHost);
-        var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        var (commandLine, settings) = CliSettings.Split(args);
+        var root = Create(error, settings, configureHost);
+        var parse = root.Parse(commandLine, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        if (parse.Action is ParseErrorAction || (StrayOption(parse) is not null && parse.Action is not HelpAction))
+        {
+            foreach (var line in DescribeParseErrors(parse))
+            {
+                await error.WriteLineAsync(line);
+            }
+
+            return 1;
+        }
 
         // The host handles SIGTERM and Ctrl+C itself (drain, then exit 0); the parser must not cut it short.
         var invocation = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null };
         return await parse.InvokeAsync(invocation);
     }
 
-    internal static RootCommand Create(TextWriter error, Action<WebApplicationBuilder>? configureHost = null)
+    internal static Command Create(TextWriter error, IReadOnlyList<string> settings, Action<WebApplicationBuilder>? configureHost = null)
     {
         var urls = new Option<string?>("--urls")
         {
@@ -41,19 +58,17 @@ internal static class PortalCli
         };
 
         var serve = new Command("serve",
-            "Runs the gateway (the default command). Arguments after the options are host settings: --urls <url>, --Portal:Auth:AdminToken=<token>, "
-            + "--Portal:Gateway:MaxAttempts=5 and so on. Stops gracefully on SIGTERM or Ctrl+C (exit code 0). " + SettingsHelp)
-        {
-            TreatUnmatchedTokensAsErrors = false,
-        };
+            "Runs the gateway (the default command). Settings follow the options: --urls <url>, --Portal:Auth:AdminToken=<token>, "
+            + "--Portal:Gateway:MaxAttempts 5 and so on. Stops gracefully on SIGTERM or Ctrl+C (exit code 0); a failed start prints one "
+            + "line and exits with 1. " + SettingsHelp);
         serve.Options.Add(urls);
         serve.SetAction((parse, _) => ServeAsync(parse, urls, error, configureHost));
 
-        var root = new RootCommand(
-            "Portal: an OpenAI-compatible AI gateway with failover, health tracking and stats. Without a command, runs 'serve'. " + SettingsHelp)
-        {
-            TreatUnmatchedTokensAsErrors = false,
-        };
+        var root = new PortalCommand(
+            "Portal: an OpenAI-compatible AI gateway with failover, health tracking and stats. Without a command, runs 'serve'. " + SettingsHelp,
+            settings);
+        root.Options.Add(new HelpOption());
+        root.Options.Add(new VersionOption());
         root.Options.Add(urls);
         root.SetAction((parse, _) => ServeAsync(parse, urls, error, configureHost));
         root.Subcommands.Add(serve);
@@ -61,6 +76,61 @@ internal static class PortalCli
         root.Subcommands.Add(StatsCommand.Create());
         return root;
     }
+
+    /// <summary>One line per problem: an unknown option or command with the closest known one, else the parser's errors.</summary>
+    private static IEnumerable<string> DescribeParseErrors(ParseResult parse)
+    {
+        // The commands from the root to the one parsed: portal, config, validate.
+        var commands = new List<Command>();
+        for (SymbolResult? result = parse.CommandResult; result is not null; result = result.Parent)
+        {
+            if (result is CommandResult commandResult)
+            {
+                commands.Insert(0, commandResult.Command);
+            }
+        }
+
+        var command = commands[^1];
+        var path = string.Join(' ', commands.Select(c => c.Name));
+        if ((parse.UnmatchedTokens is [var unmatched, ..] ? unmatched : StrayOption(parse)) is { } token)
+        {
+            if (token.StartsWith('-'))
+            {
+                var option = token.Split('=', 2)[0];
+                // The command's own options and its ancestors' recursive ones (--help).
+                var options = command.Options.Concat(commands[..^1].SelectMany(c => c.Options).Where(o => o.Recursive));
+                var suggestion = Spelling.Closest(option, options.Select(o => o.Name));
+                yield return suggestion is null
+                    ? $"{path}: unknown option '{option}' (a setting is --Section:Key=value); see '{path} --help'"
+                    : $"{path}: unknown option '{option}'; did you mean '{suggestion}'?";
+            }
+            else if (command.Subcommands.Count > 0)
+            {
+                var suggestion = Spelling.Closest(token, command.Subcommands.Select(c => c.Name));
+                yield return suggestion is null
+                    ? $"{path}: unknown command '{token}'; see '{path} --help'"
+                    : $"{path}: unknown command '{token}'; did you mean '{suggestion}'?";
+            }
+            else
+            {
+                yield return $"{path}: unexpected argument '{token}'; see '{path} --help'";
+            }
+
+            yield break;
+        }
+
+        foreach (var parseError in parse.Errors)
+        {
+            yield return $"{path}: {parseError.Message}";
+        }
+    }
+
+    /// <summary>An unknown option the parser took as a command's argument (<c>config validate --hlep</c> as the file).</summary>
+    private static string? StrayOption(ParseResult parse) =>
+        parse.CommandResult.Children.OfType<ArgumentResult>()
+            .SelectMany(a => a.Tokens)
+            .Select(t => t.Value)
+            .FirstOrDefault(v => v.Length > 1 && v.StartsWith('-'));
 
     private static async Task<int> ServeAsync(ParseResult parse, Option<string?> urls, TextWriter error, Action<WebApplicationBuilder>? configureHost)
     {
@@ -71,13 +141,7 @@ internal static class PortalCli
             hostArgs.Add(listen);
         }
 
-        hostArgs.AddRange(parse.UnmatchedTokens);
-        if (CliSettings.FirstStrayArgument(parse.UnmatchedTokens) is { } stray)
-        {
-            await error.WriteLineAsync($"portal: unknown command or argument '{stray}'; settings are passed as --Key=value. See portal --help.");
-            return 1;
-        }
-
+        hostArgs.AddRange(CliSettings.Of(parse));
         WebApplication app;
         try
         {
@@ -123,7 +187,7 @@ internal static class PortalCli
     {
         foreach (var message in Messages(exception))
         {
-            await error.WriteLineAsync($"portal: failed to start: {message}");
+            await error.WriteLineAsync($"{Name}: failed to start: {message}");
         }
     }
 
@@ -137,26 +201,4 @@ internal static class PortalCli
         InvalidDataException { InnerException: { } inner } data => [$"{data.Message} {inner.Message}"],
         _ => exception.Message.Split('\n').Select(line => line.TrimEnd('\r')),
     };
-
-    /// <summary>Parses a duration: <c>90s</c>, <c>30m</c>, <c>24h</c>, <c>7d</c>, or a <see cref="TimeSpan"/> such as <c>01:30:00</c>.</summary>
-    internal static bool TryParseDuration(string text, out TimeSpan duration)
-    {
-        duration = default;
-        text = text.Trim();
-        if (text.Length >= 2 && char.IsLetter(text[^1])
-            && double.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount > 0)
-        {
-            duration = char.ToLowerInvariant(text[^1]) switch
-            {
-                's' => TimeSpan.FromSeconds(amount),
-                'm' => TimeSpan.FromMinutes(amount),
-                'h' => TimeSpan.FromHours(amount),
-                'd' => TimeSpan.FromDays(amount),
-                _ => TimeSpan.Zero,
-            };
-            return duration > TimeSpan.Zero;
-        }
-
-        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out duration) && duration > TimeSpan.Zero;
-    }
 }
