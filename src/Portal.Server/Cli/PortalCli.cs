@@ -23,6 +23,11 @@ internal static class PortalCli
         + "Portal:Readiness:StorageUnavailableAfter, Logging:Console:FormatterName (simple|json|systemd).";
 
     /// <summary>The program's name in usage and messages: the command a user types.</summary>
+    /// <remarks>
+    /// The build names the program <c>portal</c> too (a copy of the apphost; see Portal.Server.csproj). The assembly keeps
+    /// the name Portal.Server: .NET compares assembly names ignoring case, so a <c>portal.dll</c> would be taken for the
+    /// engine's <c>Portal.dll</c>.
+    /// </remarks>
     public const string Name = "portal";
 
     /// <summary>Parses <paramref name="args"/> and runs the command; returns the exit code.</summary>
