@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Portal.Server.Hosting;
 
 namespace Portal.Server.Cli;
 
@@ -59,6 +60,12 @@ internal static class CliSettings
             .AddCommandLine([.. Of(parse)]);
         return builder.Build();
     }
+
+    /// <summary>
+    /// Every problem with the settings a maintenance command reads (<see cref="Build"/>), checked as <c>serve</c> checks
+    /// its own: a misspelt key would otherwise be ignored, and a bad duration would fail deep inside the command.
+    /// </summary>
+    public static IReadOnlyList<string> Problems(ParseResult parse) => SettingsCheck.Check(Build(parse), new ServiceCollection().AddPortalSettings());
 
     private static bool IsSetting(string arg)
     {

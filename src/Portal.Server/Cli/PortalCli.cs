@@ -30,6 +30,8 @@ internal static class PortalCli
     /// </remarks>
     public const string Name = "portal";
 
+    private const string ServeName = "serve";
+
     /// <summary>Parses <paramref name="args"/> and runs the command; returns the exit code.</summary>
     public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error) => RunAsync(args, output, error, configureHost: null);
 
@@ -49,6 +51,19 @@ internal static class PortalCli
             return 1;
         }
 
+        // serve checks its settings while it builds the server (a failed start); the other commands read the same settings.
+        var command = parse.CommandResult.Command;
+        if (parse.Action is not HelpAction && command is not PortalCommand && command.Name != ServeName
+            && CliSettings.Problems(parse) is { Count: > 0 } problems)
+        {
+            foreach (var problem in problems)
+            {
+                await error.WriteLineAsync($"{CommandPath(parse)}: {problem}");
+            }
+
+            return 1;
+        }
+
         // The host handles SIGTERM and Ctrl+C itself (drain, then exit 0); the parser must not cut it short.
         var invocation = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null };
         return await parse.InvokeAsync(invocation);
@@ -62,7 +77,7 @@ internal static class PortalCli
             HelpName = "url",
         };
 
-        var serve = new Command("serve",
+        var serve = new Command(ServeName,
             "Runs the gateway (the default command). Settings follow the options: --urls <url>, --Portal:Auth:AdminToken=<token>, "
             + "--Portal:Gateway:MaxAttempts 5 and so on. Stops gracefully on SIGTERM or Ctrl+C (exit code 0); a failed start prints one "
             + "line and exits with 1. " + SettingsHelp);
@@ -82,10 +97,9 @@ internal static class PortalCli
         return root;
     }
 
-    /// <summary>One line per problem: an unknown option or command with the closest known one, else the parser's errors.</summary>
-    private static IEnumerable<string> DescribeParseErrors(ParseResult parse)
+    /// <summary>The commands from the root to the one parsed: portal, config, validate.</summary>
+    private static List<Command> CommandsOf(ParseResult parse)
     {
-        // The commands from the root to the one parsed: portal, config, validate.
         var commands = new List<Command>();
         for (SymbolResult? result = parse.CommandResult; result is not null; result = result.Parent)
         {
@@ -95,8 +109,18 @@ internal static class PortalCli
             }
         }
 
+        return commands;
+    }
+
+    /// <summary>The parsed command as typed, for messages: <c>portal config validate</c>.</summary>
+    private static string CommandPath(ParseResult parse) => string.Join(' ', CommandsOf(parse).Select(c => c.Name));
+
+    /// <summary>One line per problem: an unknown option or command with the closest known one, else the parser's errors.</summary>
+    private static IEnumerable<string> DescribeParseErrors(ParseResult parse)
+    {
+        var commands = CommandsOf(parse);
         var command = commands[^1];
-        var path = string.Join(' ', commands.Select(c => c.Name));
+        var path = CommandPath(parse);
         if ((parse.UnmatchedTokens is [var unmatched, ..] ? unmatched : StrayOption(parse)) is { } token)
         {
             if (token.StartsWith('-'))

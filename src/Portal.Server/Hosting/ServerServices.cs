@@ -47,19 +47,7 @@ internal static class ServerServices
         services.PostConfigure<JsonConsoleFormatterOptions>(o => o.TimestampFormat = o.TimestampFormat?.TrimEnd());
 
         services.TryAddSingleton(TimeProvider.System);
-
-        // Every Portal:* setting the server reads, one line each: bound, validated at start, and known to SettingsCheck,
-        // which fails the start on a key no options class has. A new section is one more AddSettings line.
-        AddSettings<AuthOptions>(services, AuthOptions.SectionName, o => o.Validate());
-        AddSettings<GatewayOptions>(services, GatewayOptions.SectionName, o => o.Validate());
-        AddSettings<LimitsOptions>(services, LimitsOptions.SectionName, o => o.Validate());
-        AddSettings<ShutdownOptions>(services, ShutdownOptions.SectionName, o => o.Validate());
-        AddSettings<ReadinessOptions>(services, ReadinessOptions.SectionName, o => o.Validate());
-
-        // Bound and validated by AddPortalStorage; declared so their keys are known.
-        services.AddSingleton(new SettingsSection(StorageOptions.SectionName, typeof(StorageOptions)));
-        services.AddSingleton(new SettingsSection(StorageServiceCollectionExtensions.ConfigFileSetting, typeof(string)));
-
+        services.AddPortalSettings();
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((kestrel, limits) =>
         {
             kestrel.AddServerHeader = false;
@@ -93,6 +81,25 @@ internal static class ServerServices
             .AddRuntimeInstrumentation()
             .AddView(FrameworkMetricLimit)
             .AddPrometheusExporter());
+    }
+
+    /// <summary>
+    /// Every <c>Portal:*</c> setting the server reads, one line each: bound, validated at start, and known to
+    /// <see cref="SettingsCheck"/>, which fails on a key no options class has. A new section is one more AddSettings line.
+    /// </summary>
+    /// <remarks>The command line's maintenance commands check their settings against the same list.</remarks>
+    public static IServiceCollection AddPortalSettings(this IServiceCollection services)
+    {
+        AddSettings<AuthOptions>(services, AuthOptions.SectionName, o => o.Validate());
+        AddSettings<GatewayOptions>(services, GatewayOptions.SectionName, o => o.Validate());
+        AddSettings<LimitsOptions>(services, LimitsOptions.SectionName, o => o.Validate());
+        AddSettings<ShutdownOptions>(services, ShutdownOptions.SectionName, o => o.Validate());
+        AddSettings<ReadinessOptions>(services, ReadinessOptions.SectionName, o => o.Validate());
+
+        // Bound and validated by AddPortalStorage; declared so their keys are known.
+        services.AddSingleton(new SettingsSection(StorageOptions.SectionName, typeof(StorageOptions)));
+        services.AddSingleton(new SettingsSection(StorageServiceCollectionExtensions.ConfigFileSetting, typeof(string)));
+        return services;
     }
 
     /// <summary>Most tag combinations the ASP.NET Core and runtime instruments keep each.</summary>

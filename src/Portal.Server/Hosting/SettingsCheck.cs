@@ -20,8 +20,8 @@ internal sealed record SettingsSection(string Path, Type Type)
 /// </summary>
 /// <remarks>
 /// The known keys come from the options types: every <see cref="SettingsSection"/> registered in the services (one per
-/// <c>AddSettings</c> line in <see cref="ServerServices"/>), their public properties, and the elements of collection
-/// properties (<c>Portal:Auth:ClientTokens:0</c>). Ranges and other rules stay with each options class's own validation.
+/// <c>AddSettings</c> line in <see cref="ServerServices.AddPortalSettings"/>), their public properties, and the elements
+/// of collection properties (<c>Portal:Auth:ClientTokens:0</c>). Ranges and other rules stay with each options class's own validation.
 /// </remarks>
 internal static class SettingsCheck
 {
@@ -29,17 +29,16 @@ internal static class SettingsCheck
     /// <exception cref="InvalidOperationException">A setting is unknown or invalid; the message has one line per problem.</exception>
     public static void ThrowIfInvalid(IConfiguration configuration, IServiceCollection services)
     {
-        var sections = services
-            .Where(d => d.ServiceType == typeof(SettingsSection))
-            .Select(d => d.ImplementationInstance)
-            .OfType<SettingsSection>()
-            .ToList();
-        var problems = Check(configuration, sections);
+        var problems = Check(configuration, services);
         if (problems.Count > 0)
         {
             throw new InvalidOperationException(string.Join(Environment.NewLine, problems));
         }
     }
+
+    /// <summary>Every problem with the settings, against the sections registered in <paramref name="services"/>.</summary>
+    public static IReadOnlyList<string> Check(IConfiguration configuration, IServiceCollection services) =>
+        Check(configuration, [.. services.Where(d => d.ServiceType == typeof(SettingsSection)).Select(d => d.ImplementationInstance).OfType<SettingsSection>()]);
 
     /// <summary>Every problem with the settings under <paramref name="sections"/>' top-level keys, in key order.</summary>
     internal static IReadOnlyList<string> Check(IConfiguration configuration, IReadOnlyList<SettingsSection> sections)

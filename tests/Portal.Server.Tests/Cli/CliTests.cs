@@ -251,6 +251,27 @@ public sealed class CliTests : IDisposable
         Assert.Equal($"Portal:ConfigFile names {missing}, which does not exist", error.TrimEnd());
     }
 
+    [Theory]
+    [InlineData("portal stats: unknown setting Portal:Storage:Provder; did you mean Portal:Storage:Provider?", "stats", "--Portal:Storage:Provder=postgres")]
+    [InlineData("portal stats: Portal:Storage:CacheTtl: '5x' is not a duration; use 250ms, 30s, 5m, 1h, 7d or hh:mm:ss", "stats", "--Portal:Storage:CacheTtl", "5x")]
+    [InlineData("portal config validate: unknown setting Portal:ConfigFil; did you mean Portal:ConfigFile?", "config", "validate", "--Portal:ConfigFil=x.json")]
+    public async Task MaintenanceCommand_BadSetting_Exits1WithOneLineAsServeWould(string expected, params string[] args)
+    {
+        var (code, output, error) = await RunAsync(args);
+
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.Equal(expected, error.TrimEnd());
+    }
+
+    [Fact]
+    public async Task Help_WithABadSetting_StillShowsHelp()
+    {
+        var (code, output, _) = await RunAsync("stats", "--help", "--Portal:Storage:Provder=postgres");
+        Assert.Equal(0, code);
+        Assert.Contains("--since", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Split_SettingsAndCommandLine_FollowOneRule()
     {
