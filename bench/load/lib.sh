@@ -102,7 +102,7 @@ ensure_commands() {
 # running at the same time in the repository (bin/, obj/) is never raced. Sets GATEWAY_DIR.
 build_gateway() {
   if [[ -n "$GATEWAY_DIR" ]]; then
-    [[ -x "$GATEWAY_DIR/Portal.Server" ]] || die "--gateway $GATEWAY_DIR has no Portal.Server program"
+    [[ -x "$GATEWAY_DIR/portal" ]] || die "--gateway $GATEWAY_DIR has no portal program"
     log "using the published gateway in $GATEWAY_DIR"
     return 0
   fi
@@ -132,7 +132,7 @@ start_gateway() {
     export Logging__LogLevel__Default=Warning Logging__LogLevel__Portal=$level
     export Portal__Shutdown__Timeout=00:00:05
     for kv in "${GATEWAY_ENV[@]}"; do export "${kv?}"; done
-    exec taskset -c "$GATEWAY_CPUS" "$GATEWAY_DIR/Portal.Server" serve --urls "http://127.0.0.1:$port"
+    exec taskset -c "$GATEWAY_CPUS" "$GATEWAY_DIR/portal" serve --urls "http://127.0.0.1:$port"
   ) >"$dir/gateway.log" 2>&1 &
   GATEWAY_PID=$!
   PIDS+=("$GATEWAY_PID")

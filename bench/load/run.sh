@@ -21,7 +21,7 @@
 #   --timeout S           wrk's per-request timeout; a slower response counts as an error (default 5)
 #   --out FILE            where to write the table (default /tmp/portal-load-results/<UTC time>.md; the raw
 #                         per-run numbers go next to it as <FILE>.runs.tsv)
-#   --gateway DIR         use an already published gateway (DIR/Portal.Server) instead of building one
+#   --gateway DIR         use an already published gateway (DIR/portal) instead of building one
 #   --gateway-cpus LIST   the cores the gateway runs on, as taskset -c takes them (default 1: the measurements assume
 #                         the gateway alone on its core; 0-1 shares core 0 with nginx and wrk)
 #   --gateway-env K=V     an extra environment variable for the gateway (repeatable), for experiments such as

@@ -8,7 +8,7 @@
 #   --repeat N            soak N times in the same gateway process, reporting RSS after each run (leak check) (default 1)
 #   --settle S            seconds to wait after each run before reading the RSS "after" (default 3)
 #   --out FILE            where to write the table (default /tmp/portal-load-results/soak-<UTC time>.md)
-#   --gateway DIR         use an already published gateway (DIR/Portal.Server) instead of building one
+#   --gateway DIR         use an already published gateway (DIR/portal) instead of building one
 #   --gateway-env K=V     an extra environment variable for the gateway (repeatable)
 #   --gateway-cpus LIST   the cores the gateway runs on, as taskset -c takes them (default 1). With one core .NET uses
 #                         the workstation GC, whose young-generation budget follows the L3 cache size the CPU reports;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration.Json;
+using Portal.Server.Auth;
 using Portal.Server.Cli;
 using Portal.Server.Hosting;
 
@@ -16,6 +17,11 @@ public static class PortalServer
     /// <param name="args">Host arguments (<c>--urls</c>, <c>--Portal:...</c> settings).</param>
     /// <param name="configure">Changes the builder (configuration sources, logging, services) before the server registers its own; used by tests.</param>
     /// <returns>The application; start it with <c>StartAsync</c> or <c>RunAsync</c>.</returns>
+    /// <exception cref="InvalidOperationException">
+    /// A <c>Portal:*</c> setting is unknown or its value does not convert (the message has one line per problem, naming the
+    /// setting), or the server would listen beyond loopback without client tokens.
+    /// </exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A <c>Portal:Auth</c> setting is invalid.</exception>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         // Settings are read at start. Reloading appsettings.json on change would watch the working folder and every
@@ -24,7 +30,21 @@ public static class PortalServer
         AddDefaultSettings(builder.Configuration);
         configure?.Invoke(builder);
         builder.AddPortalServer();
+
+        // Before anything is built or started: a misspelt setting is one message, and nothing has been opened.
+        SettingsCheck.ThrowIfInvalid(builder.Configuration, builder.Services);
         var app = builder.Build();
+        try
+        {
+            // Also before the start, which opens storage: a refused address is one message, and no database was touched.
+            ListenGuard.CheckConfigured(app.Configuration, app.Services.GetRequiredService<TokenAuthenticator>());
+        }
+        catch
+        {
+            ((IDisposable)app).Dispose();
+            throw;
+        }
+
         app.UsePortalServer();
         return app;
     }

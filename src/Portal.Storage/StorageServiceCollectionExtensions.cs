@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Portal;
 using Portal.Storage;
 using Portal.Storage.Configuration;
+using Portal.Storage.Internal;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -24,12 +25,14 @@ public static class StorageServiceCollectionExtensions
     /// <remarks>
     /// <para>
     /// Settings come from the <c>Portal:Storage</c> configuration section when an <see cref="IConfiguration"/> is
-    /// registered, then from <paramref name="configure"/>. The container's <see cref="ILoggerFactory"/> and
+    /// registered (durations as <c>30s</c>, <c>5m</c>, <c>1h</c> or <c>hh:mm:ss</c>: see <see cref="DurationText"/>),
+    /// then from <paramref name="configure"/>. The container's <see cref="ILoggerFactory"/> and
     /// <see cref="TimeProvider"/> are used when registered.
     /// </para>
     /// <para>
     /// Resolving the repository before the host has started opens it on the spot (blocking), so the order of
-    /// registrations does not matter. An invalid setting or an unreachable database fails the host's start. The
+    /// registrations does not matter. An invalid setting, a missing or invalid configuration file (read before the
+    /// database opens) or an unreachable database fails the host's start. The
     /// repository is disposed with the container, after the services that use it (dispose the container
     /// asynchronously, as the host does).
     /// </para>
@@ -45,9 +48,12 @@ public static class StorageServiceCollectionExtensions
         var options = services.AddOptions<StorageOptions>()
             .Configure<IServiceProvider>((o, sp) =>
             {
-                var configuration = sp.GetService<IConfiguration>();
-                configuration?.GetSection(StorageOptions.SectionName).Bind(o);
-                o.ConfigFile = configuration?[ConfigFileSetting] ?? o.ConfigFile;
+                // Durations also take the short forms (30s, 5m), as everywhere in Portal's settings.
+                if (sp.GetService<IConfiguration>() is { } configuration)
+                {
+                    SettingsBinding.Bind(configuration.GetSection(StorageOptions.SectionName), o);
+                    o.ConfigFile = configuration[ConfigFileSetting] ?? o.ConfigFile;
+                }
             });
         if (configure is not null)
         {
@@ -64,6 +70,27 @@ public static class StorageServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// Reads the configuration file a <see cref="StorageOptions.ConfigFile"/> setting names, else <c>./portal.json</c> when it
+    /// exists; <see langword="null"/> when there is none. A file that is named must exist: a typo must not go unnoticed.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The named file does not exist; the message names the setting and the path.</exception>
+    /// <exception cref="PortalConfigException">The file is invalid.</exception>
+    internal static PortalConfigFile? LoadConfigFile(string? configured)
+    {
+        if (configured is null)
+        {
+            return File.Exists(DefaultConfigFile) ? PortalConfigLoader.Load(DefaultConfigFile) : null;
+        }
+
+        return File.Exists(configured)
+            ? PortalConfigLoader.Load(configured)
+            : throw new FileNotFoundException(MissingConfigFile(configured), configured);
+    }
+
+    /// <summary>The message for a <c>Portal:ConfigFile</c> that names no file.</summary>
+    internal static string MissingConfigFile(string path) => $"{ConfigFileSetting} names {path}, which does not exist";
+
     /// <summary>Opens the repository once, for whichever comes first: the host's start or a resolution.</summary>
     private sealed class StorageOpener : IAsyncDisposable
     {
@@ -74,15 +101,15 @@ public static class StorageServiceCollectionExtensions
 
         private static async Task<EfPortalRepository> OpenAndImportAsync(StorageOptions options, ILoggerFactory? loggerFactory, TimeProvider? timeProvider)
         {
+            // Read before the database opens: a mistake in the file fails the start before anything is created or migrated.
+            var config = LoadConfigFile(options.ConfigFile);
             var repository = await EfPortalRepository.OpenAsync(options, loggerFactory, timeProvider, CancellationToken.None).ConfigureAwait(false);
             try
             {
-                // The default file is optional; a file named in the settings must exist (a typo must not go unnoticed).
-                var path = options.ConfigFile ?? (File.Exists(DefaultConfigFile) ? DefaultConfigFile : null);
-                if (path is not null)
+                if (config is not null)
                 {
                     // The import logs its own summary.
-                    await repository.ImportConfigAsync(PortalConfigLoader.Load(path), CancellationToken.None).ConfigureAwait(false);
+                    await repository.ImportConfigAsync(config, CancellationToken.None).ConfigureAwait(false);
                 }
 
                 return repository;

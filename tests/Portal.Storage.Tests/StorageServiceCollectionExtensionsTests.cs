@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Portal.Storage.Tests.Infrastructure;
 
 namespace Portal.Storage.Tests;
@@ -114,7 +115,8 @@ public sealed class StorageServiceCollectionExtensionsTests : IDisposable
 
         var error = await Assert.ThrowsAsync<FileNotFoundException>(() => Task.WhenAll(provider.GetServices<IHostedService>().Select(h => h.StartAsync(default))));
 
-        Assert.Contains("nope.json", error.Message, StringComparison.Ordinal);
+        Assert.Equal($"Portal:ConfigFile names {missing}, which does not exist", error.Message);
+        Assert.False(File.Exists(_database.FilePath));
     }
 
     [Fact]
@@ -134,5 +136,45 @@ public sealed class StorageServiceCollectionExtensionsTests : IDisposable
 
         Assert.Equal("$.platforms[0].format", error.JsonPath);
         Assert.EndsWith("bad.json", error.FilePath, StringComparison.Ordinal);
+
+        // The file is read first: nothing was created or migrated for a start that fails.
+        Assert.False(File.Exists(_database.FilePath));
+    }
+
+    [Fact]
+    public async Task AddPortalStorage_ShortDurations_AreBound()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Portal:Storage:ConnectionString"] = _database.ConnectionString,
+            ["Portal:Storage:CacheTtl"] = "250ms",
+            ["Portal:Storage:RetentionInterval"] = "2h",
+            ["Portal:Storage:RetentionDays"] = "7",
+        }).Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
+        services.AddPortalStorage();
+        await using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<IOptions<StorageOptions>>().Value;
+
+        Assert.Equal(TimeSpan.FromMilliseconds(250), options.CacheTtl);
+        Assert.Equal(TimeSpan.FromHours(2), options.RetentionInterval);
+        Assert.Equal(7, options.RetentionDays);
+    }
+
+    [Fact]
+    public async Task AddPortalStorage_BadDuration_FailsNamingTheSettingAndTheForms()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Portal:Storage:CacheTtl"] = "5x",
+        }).Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
+        services.AddPortalStorage();
+        await using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IOptions<StorageOptions>>().Value);
+
+        Assert.Equal("Portal:Storage:CacheTtl: '5x' is not a duration; use 250ms, 30s, 5m, 1h, 7d or hh:mm:ss", error.Message);
     }
 }

@@ -12,11 +12,11 @@ namespace Portal.Server.Auth;
 /// </summary>
 /// <remarks>
 /// The configured addresses (<c>--urls</c>, <c>ASPNETCORE_URLS</c>, <c>ASPNETCORE_HTTP_PORTS</c>/<c>HTTPS_PORTS</c>,
-/// <c>Kestrel:Endpoints:*:Url</c>) are checked before anything binds; the addresses actually bound are checked again once
-/// the server listens, which catches endpoints configured in code.
+/// <c>Kestrel:Endpoints:*:Url</c>) are checked by <see cref="CheckConfigured"/> when the server is built, before the host
+/// starts (starting it opens storage); the addresses actually bound are checked again once the server listens, which
+/// catches endpoints configured in code.
 /// </remarks>
 internal sealed class ListenGuard(
-    IConfiguration configuration,
     TokenAuthenticator auth,
     IServer server,
     IServiceProvider services,
@@ -24,15 +24,17 @@ internal sealed class ListenGuard(
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger(ServerLog.Category);
 
-    public Task StartingAsync(CancellationToken cancellationToken)
+    /// <summary>Refuses the configured addresses beyond loopback while the client API needs no token.</summary>
+    /// <exception cref="InvalidOperationException">An address is refused; the message says why and what to do.</exception>
+    public static void CheckConfigured(IConfiguration configuration, TokenAuthenticator auth)
     {
         if (!auth.ClientTokenRequired)
         {
             Check(ListenAddresses.Configured(configuration).ToList());
         }
-
-        return Task.CompletedTask;
     }
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StartedAsync(CancellationToken cancellationToken)
     {
@@ -68,17 +70,15 @@ internal sealed class ListenGuard(
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    private void Check(IReadOnlyList<(string Address, string Source)> addresses)
+    private static void Check(IReadOnlyList<(string Address, string Source)> addresses)
     {
         foreach (var (address, source) in addresses)
         {
             if (!ListenAddresses.IsLoopback(address))
             {
-                var reason = $"Refusing to start: Portal:Auth:ClientTokens is empty, so the client API would need no token, but '{address}' (from {source}) "
+                throw new InvalidOperationException($"Refusing to start: Portal:Auth:ClientTokens is empty, so the client API would need no token, but '{address}' (from {source}) "
                     + "listens beyond loopback. Set Portal:Auth:ClientTokens (environment variable Portal__Auth__ClientTokens__0=<token>) to require a token, "
-                    + "or listen on loopback only (--urls http://127.0.0.1:8080).";
-                ServerLog.RefusingToStart(_logger, reason);
-                throw new InvalidOperationException(reason);
+                    + "or listen on loopback only (--urls http://127.0.0.1:8080).");
             }
         }
     }

@@ -15,10 +15,7 @@ internal static class ConfigCommands
         };
         var validate = new Command("validate",
             "Checks a configuration file as the server would at start (JSON, properties, formats, URLs, duplicates, env: variables set) "
-            + "and prints 'OK: N platforms, N models, N keys' (exit code 0) or what is wrong and where (exit code 1).")
-        {
-            TreatUnmatchedTokensAsErrors = false,
-        };
+            + "and prints 'OK: N platforms, N models, N keys' (exit code 0) or what is wrong and where (exit code 1).");
         validate.Arguments.Add(file);
         validate.SetAction((parse, cancellationToken) => ValidateAsync(parse, file));
 
@@ -32,18 +29,12 @@ internal static class ConfigCommands
         var output = parse.InvocationConfiguration.Output;
         var error = parse.InvocationConfiguration.Error;
         var path = parse.GetValue(file);
-        var settingArgs = parse.UnmatchedTokens.ToList();
-        if (path is not null && path.StartsWith("--", StringComparison.Ordinal))
-        {
-            // A setting (--Portal:ConfigFile=...) lands in the optional argument when no file is given.
-            settingArgs.Insert(0, path);
-            path = null;
-        }
-
+        var named = false;
         if (string.IsNullOrEmpty(path))
         {
-            var settings = CliSettings.Build(settingArgs);
-            path = settings[StorageServiceCollectionExtensions.ConfigFileSetting] is { Length: > 0 } configured ? configured : "./portal.json";
+            var configured = CliSettings.Build(parse)[StorageServiceCollectionExtensions.ConfigFileSetting];
+            named = !string.IsNullOrEmpty(configured);
+            path = named ? configured! : "./portal.json";
         }
 
         try
@@ -60,7 +51,8 @@ internal static class ConfigCommands
         }
         catch (FileNotFoundException)
         {
-            await error.WriteLineAsync($"{path}: file not found");
+            // The same words as the server's start when the setting names the file.
+            await error.WriteLineAsync(named ? StorageServiceCollectionExtensions.MissingConfigFile(path) : $"{path}: file not found");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

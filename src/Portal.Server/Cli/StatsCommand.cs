@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Data.Common;
 using System.Globalization;
 using Portal.Storage;
+using Portal.Storage.Internal;
 
 namespace Portal.Server.Cli;
 
@@ -18,21 +19,18 @@ internal static class StatsCommand
             CustomParser = result =>
             {
                 var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
-                if (PortalCli.TryParseDuration(text, out var duration))
+                if (DurationText.TryParse(text, out var duration) && duration > TimeSpan.Zero)
                 {
                     return duration;
                 }
 
-                result.AddError($"'{text}' is not a duration: use 90s, 30m, 24h, 7d or 1.12:00:00.");
+                result.AddError($"--since: {DurationText.NotADuration(text)}");
                 return default;
             },
         };
         var stats = new Command("stats",
             "Prints requests, success rate, p50/p95 latency and tokens per model, from the storage the server uses "
-            + "(Portal:Storage:Provider and Portal:Storage:ConnectionString, from the same settings as serve).")
-        {
-            TreatUnmatchedTokensAsErrors = false,
-        };
+            + "(Portal:Storage:Provider and Portal:Storage:ConnectionString, from the same settings as serve).");
         stats.Options.Add(since);
         stats.SetAction((parse, cancellationToken) => RunAsync(parse, parse.GetValue(since), cancellationToken));
         return stats;
@@ -42,9 +40,9 @@ internal static class StatsCommand
     {
         var output = parse.InvocationConfiguration.Output;
         var error = parse.InvocationConfiguration.Error;
-        var settings = CliSettings.Build(parse.UnmatchedTokens);
+        var settings = CliSettings.Build(parse);
         var options = new StorageOptions();
-        settings.GetSection(StorageOptions.SectionName).Bind(options);
+        SettingsBinding.Bind(settings.GetSection(StorageOptions.SectionName), options);
 
         // Reading stats must not delete any: no retention job in this process.
         options.RetentionDays = 0;

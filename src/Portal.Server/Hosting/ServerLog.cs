@@ -32,13 +32,16 @@ internal static partial class ServerLog
     [LoggerMessage(2013, LogLevel.Information, "The admin API is disabled because Portal:Auth:AdminToken is not set")]
     public static partial void AdminApiDisabled(ILogger logger);
 
-    [LoggerMessage(2014, LogLevel.Critical, "{Reason}")]
-    public static partial void RefusingToStart(ILogger logger, string reason);
+    // 2014 was "refusing to start" (Critical); the refusal is now the start failure's one line, below.
 
-    [LoggerMessage(2015, LogLevel.Information, "Browsers may call the client API from {Origins} (Portal:Cors:AllowedOrigins)")]
+    /// <summary>The exception that failed the start, with its stack trace; the command line prints its message as one line.</summary>
+    [LoggerMessage(2015, LogLevel.Debug, "The server failed to start")]
+    public static partial void StartFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(2017, LogLevel.Information, "Browsers may call the client API from {Origins} (Portal:Cors:AllowedOrigins)")]
     public static partial void BrowsersAllowed(ILogger logger, string origins);
 
-    [LoggerMessage(2016, LogLevel.Warning,
+    [LoggerMessage(2018, LogLevel.Warning,
         "Portal:Cors:AllowedOrigins has no effect because Portal:Auth:ClientTokens is empty: without client tokens Portal answers only local requests and refuses those from other origins; set client tokens to serve browsers of the listed origins")]
     public static partial void CorsWithoutClientTokens(ILogger logger);
 

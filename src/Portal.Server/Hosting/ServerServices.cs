@@ -8,6 +8,8 @@ using Portal.Diagnostics;
 using Portal.Server.Auth;
 using Portal.Server.Cors;
 using Portal.Server.Operations;
+using Portal.Storage;
+using Portal.Storage.Internal;
 
 namespace Portal.Server.Hosting;
 
@@ -49,13 +51,7 @@ internal static class ServerServices
         services.PostConfigure<LoggerFilterOptions>(BadRequestLogFloor.Apply);
 
         services.TryAddSingleton(TimeProvider.System);
-        AddSettings<AuthOptions>(services, AuthOptions.SectionName, o => o.Validate());
-        AddSettings<GatewayOptions>(services, GatewayOptions.SectionName, o => o.Validate());
-        AddSettings<HealthOptions>(services, HealthOptions.SectionName, o => o.Validate());
-        AddSettings<LimitsOptions>(services, LimitsOptions.SectionName, o => o.Validate());
-        AddSettings<ShutdownOptions>(services, ShutdownOptions.SectionName, o => o.Validate());
-        AddSettings<ReadinessOptions>(services, ReadinessOptions.SectionName, o => o.Validate());
-        AddSettings<CorsOptions>(services, CorsOptions.SectionName, o => o.Validate());
+        services.AddPortalSettings();
 
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((kestrel, limits) =>
         {
@@ -91,6 +87,27 @@ internal static class ServerServices
             .AddRuntimeInstrumentation()
             .AddView(FrameworkMetricLimit)
             .AddPrometheusExporter());
+    }
+
+    /// <summary>
+    /// Every <c>Portal:*</c> setting the server reads, one line each: bound, validated at start, and known to
+    /// <see cref="SettingsCheck"/>, which fails on a key no options class has. A new section is one more AddSettings line.
+    /// </summary>
+    /// <remarks>The command line's maintenance commands check their settings against the same list.</remarks>
+    public static IServiceCollection AddPortalSettings(this IServiceCollection services)
+    {
+        AddSettings<AuthOptions>(services, AuthOptions.SectionName, o => o.Validate());
+        AddSettings<GatewayOptions>(services, GatewayOptions.SectionName, o => o.Validate());
+        AddSettings<HealthOptions>(services, HealthOptions.SectionName, o => o.Validate());
+        AddSettings<LimitsOptions>(services, LimitsOptions.SectionName, o => o.Validate());
+        AddSettings<ShutdownOptions>(services, ShutdownOptions.SectionName, o => o.Validate());
+        AddSettings<ReadinessOptions>(services, ReadinessOptions.SectionName, o => o.Validate());
+        AddSettings<CorsOptions>(services, CorsOptions.SectionName, o => o.Validate());
+
+        // Bound and validated by AddPortalStorage; declared so their keys are known.
+        services.AddSingleton(new SettingsSection(StorageOptions.SectionName, typeof(StorageOptions)));
+        services.AddSingleton(new SettingsSection(StorageServiceCollectionExtensions.ConfigFileSetting, typeof(string)));
+        return services;
     }
 
     /// <summary>Most tag combinations the ASP.NET Core and runtime instruments keep each.</summary>
@@ -129,10 +146,11 @@ internal static class ServerServices
     private static void AddSettings<TOptions>(IServiceCollection services, string section, Func<TOptions, IEnumerable<string>> validate)
         where TOptions : class
     {
-        // Unknown keys are errors, so a misspelt setting fails the start instead of being ignored.
+        // Bound as AddPortalStorage binds its section (durations also as 30s, 5m); unknown keys are SettingsCheck's.
         services.AddOptions<TOptions>()
-            .BindConfiguration(section, o => o.ErrorOnUnknownConfiguration = true)
+            .Configure<IConfiguration>((o, configuration) => SettingsBinding.Bind(configuration.GetSection(section), o))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<TOptions>>(new OptionsValidator<TOptions>(validate));
+        services.AddSingleton(new SettingsSection(section, typeof(TOptions)));
     }
 }

@@ -166,24 +166,125 @@ public sealed class CliTests : IDisposable
         Assert.Contains("--since", statsHelp, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Serve_StrayArgument_Exits1WithoutStarting()
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("serve", "--help")]
+    [InlineData("config", "--help")]
+    [InlineData("config", "validate", "--help")]
+    [InlineData("stats", "--help")]
+    public async Task Help_AnyCommand_NamesPortalWithoutAdditionalArgumentsNoise(params string[] args)
     {
-        var (code, _, error) = await RunAsync("sever");
-        Assert.Equal(1, code);
-        Assert.Contains("'sever'", error, StringComparison.Ordinal);
+        var (code, output, _) = await RunAsync(args);
+
+        Assert.Equal(0, code);
+        var usage = output[(output.IndexOf("Usage:", StringComparison.Ordinal) + "Usage:".Length)..].TrimStart().Split('\n')[0];
+        Assert.StartsWith("portal ", usage, StringComparison.Ordinal);
+        Assert.DoesNotContain("Additional Arguments", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("additional arguments", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Portal.Server", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Help_ConfigValidate_ShowsTheFileAsOptional()
+    {
+        var (_, output, _) = await RunAsync("config", "validate", "--help");
+        Assert.Contains("portal config validate [<file>] [options]", output, StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData("90s", 90)]
-    [InlineData("30m", 1800)]
-    [InlineData("24h", 86400)]
-    [InlineData("7d", 604800)]
-    [InlineData("01:00:00", 3600)]
-    public void TryParseDuration_ValidText_ReturnsDuration(string text, int seconds)
+    [InlineData("portal stats: unknown option '--sinse'; did you mean '--since'?", "stats", "--sinse", "1h")]
+    [InlineData("portal stats: unknown option '--Since'; did you mean '--since'?", "stats", "--Since=1h")]
+    [InlineData("portal serve: unknown option '--url'; did you mean '--urls'?", "serve", "--url", "http://127.0.0.1:0")]
+    [InlineData("portal: unknown option '--ulrs'; did you mean '--urls'?", "--ulrs", "http://127.0.0.1:0")]
+    [InlineData("portal config validate: unknown option '--hlep'; did you mean '--help'?", "config", "validate", "--hlep")]
+    [InlineData("portal: unknown command 'sever'; did you mean 'serve'?", "sever")]
+    [InlineData("portal config: unknown command 'valdate'; did you mean 'validate'?", "config", "valdate")]
+    public async Task UnknownOptionOrCommand_Exits1WithTheClosestName(string expected, params string[] args)
     {
-        Assert.True(PortalCli.TryParseDuration(text, out var duration));
-        Assert.Equal(TimeSpan.FromSeconds(seconds), duration);
+        var (code, output, error) = await RunAsync(args);
+
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.Equal(expected, error.TrimEnd());
+    }
+
+    [Fact]
+    public async Task UnknownOption_NothingClose_PointsToHelpAndSettings()
+    {
+        var (code, _, error) = await RunAsync("stats", "--MaxAttempts=5");
+
+        Assert.Equal(1, code);
+        Assert.Equal("portal stats: unknown option '--MaxAttempts' (a setting is --Section:Key=value); see 'portal stats --help'", error.TrimEnd());
+    }
+
+    [Fact]
+    public async Task Settings_InEveryForm_StillPassThrough()
+    {
+        var connection = $"Data Source={Path.Combine(_directory, "settings.db")}";
+
+        // --Key value, --Key=value, a host key without ':', and a short duration in a storage setting.
+        var (code, output, error) = await RunAsync(
+            "stats", "--Portal:Storage:ConnectionString", connection, "--environment", "Production", "--Portal:Storage:CacheTtl=5s",
+            "--Logging:LogLevel:Default=Warning", "--since", "1h");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("No requests.", output, StringComparison.Ordinal);
+        Assert.Contains("last 1h", output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(_directory, "settings.db")));
+    }
+
+    [Fact]
+    public async Task ConfigValidate_SettingWithSpace_IsUsedAsTheFile()
+    {
+        var file = Path.Combine(_directory, "spaced.json");
+        await File.WriteAllTextAsync(file, """{ "platforms": [ { "name": "a", "format": "mock", "baseUrl": "mock://local", "models": [ "m1" ], "keys": [ "k1" ] } ] }""");
+
+        var (code, output, error) = await RunAsync("config", "validate", "--Portal:ConfigFile", file);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("OK: 1 platforms", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ConfigValidate_SettingNamesMissingFile_SaysWhichSettingNamedIt()
+    {
+        var missing = Path.Combine(_directory, "missing.json");
+
+        var (code, _, error) = await RunAsync("config", "validate", $"--Portal:ConfigFile={missing}");
+
+        Assert.Equal(1, code);
+        Assert.Equal($"Portal:ConfigFile names {missing}, which does not exist", error.TrimEnd());
+    }
+
+    [Theory]
+    [InlineData("portal stats: unknown setting Portal:Storage:Provder; did you mean Portal:Storage:Provider?", "stats", "--Portal:Storage:Provder=postgres")]
+    [InlineData("portal stats: Portal:Storage:CacheTtl: '5x' is not a duration; use 250ms, 30s, 5m, 1h, 7d or hh:mm:ss", "stats", "--Portal:Storage:CacheTtl", "5x")]
+    [InlineData("portal config validate: unknown setting Portal:ConfigFil; did you mean Portal:ConfigFile?", "config", "validate", "--Portal:ConfigFil=x.json")]
+    public async Task MaintenanceCommand_BadSetting_Exits1WithOneLineAsServeWould(string expected, params string[] args)
+    {
+        var (code, output, error) = await RunAsync(args);
+
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.Equal(expected, error.TrimEnd());
+    }
+
+    [Fact]
+    public async Task Help_WithABadSetting_StillShowsHelp()
+    {
+        var (code, output, _) = await RunAsync("stats", "--help", "--Portal:Storage:Provder=postgres");
+        Assert.Equal(0, code);
+        Assert.Contains("--since", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Split_SettingsAndCommandLine_FollowOneRule()
+    {
+        var (commandLine, settings) = CliSettings.Split(
+            ["stats", "--since", "1h", "--Portal:A=1", "--Portal:B", "2", "--contentRoot", "/srv", "--APPLICATIONNAME=x", "--sinse", "1h", "--urls", "u"]);
+
+        Assert.Equal(new[] { "stats", "--since", "1h", "--sinse", "1h", "--urls", "u" }, commandLine);
+        Assert.Equal(new[] { "--Portal:A=1", "--Portal:B", "2", "--contentRoot", "/srv", "--APPLICATIONNAME=x" }, settings);
     }
 
     private static RequestStat Stat(string model, DateTimeOffset at, bool success, int durationMs, int prompt, int completion) => new()

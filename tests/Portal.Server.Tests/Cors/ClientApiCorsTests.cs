@@ -187,7 +187,7 @@ public sealed class ClientApiCorsTests
         await AssertErrorAsync(request, 403, "permission_error", "non_local_request");
         AssertNoCorsHeaders(preflight);
         AssertNoCorsHeaders(request);
-        Assert.Contains(host.Logs.GetSnapshot(), r => r.Id.Id == 2016 && r.Message.Contains("Portal:Cors:AllowedOrigins", StringComparison.Ordinal));
+        Assert.Contains(host.Logs.GetSnapshot(), r => r.Id.Id == 2018 && r.Message.Contains("Portal:Cors:AllowedOrigins", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -195,7 +195,7 @@ public sealed class ClientApiCorsTests
     {
         await using var host = await StartAsync(origins: [Allowed, "http://localhost:5173"]);
 
-        var record = Assert.Single(host.Logs.GetSnapshot(), r => r.Id.Id == 2015);
+        var record = Assert.Single(host.Logs.GetSnapshot(), r => r.Id.Id == 2017);
         Assert.Contains($"{Allowed}, http://localhost:5173", record.Message, StringComparison.Ordinal);
     }
 

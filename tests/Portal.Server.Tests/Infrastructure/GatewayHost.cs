@@ -103,7 +103,7 @@ public sealed class GatewayHost : IAsyncDisposable
             settings[key] = value;
         }
 
-        var app = PortalServer.Build(["--urls", "http://127.0.0.1:0"], builder =>
+        var app = DeleteOnFailure(directory, () => PortalServer.Build(["--urls", "http://127.0.0.1:0"], builder =>
         {
             // No appsettings.json: the one next to the test binaries is a copy of src/Portal.Server's, which a user may
             // have given tokens, a database or timeouts. A test starts from the server's defaults and its own settings.
@@ -123,7 +123,7 @@ public sealed class GatewayHost : IAsyncDisposable
             }
 
             options.ConfigureServices?.Invoke(builder.Services);
-        });
+        }));
         options.MapEndpoints?.Invoke(app);
         try
         {
@@ -180,6 +180,20 @@ public sealed class GatewayHost : IAsyncDisposable
             await _app.DisposeAsync();
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             TryDelete(Directory);
+        }
+    }
+
+    /// <summary>Builds the server, deleting its folder when building fails (settings and listen addresses are checked then).</summary>
+    private static WebApplication DeleteOnFailure(string directory, Func<WebApplication> build)
+    {
+        try
+        {
+            return build();
+        }
+        catch
+        {
+            TryDelete(directory);
+            throw;
         }
     }
 
