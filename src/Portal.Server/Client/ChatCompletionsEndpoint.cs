@@ -11,7 +11,7 @@ internal static class ChatCompletionsEndpoint
     /// <summary>The response header carrying <see cref="ChatRelayRequest.RequestId"/>.</summary>
     public const string RequestIdHeader = "X-Request-Id";
 
-    public static async Task HandleAsync(HttpContext context, PortalGateway gateway, IOptions<LimitsOptions> limits)
+    public static async Task HandleAsync(HttpContext context, PortalGateway gateway, IPortalRepository repository, IOptions<LimitsOptions> limits)
     {
         var log = context.Features.Get<RequestLogFeature>();
         using var body = await RequestBody.ReadAsync(context, limits.Value.MaxRequestBodyBytes);
@@ -65,7 +65,10 @@ internal static class ChatCompletionsEndpoint
         catch (PortalException ex)
         {
             log?.Outcome = ApiError.From(ex).Code;
-            await WriteErrorAsync(context, writer, ex);
+            var answer = ex.Code == PortalErrorCode.ModelNotFound
+                ? new PortalException(ex.Code, ex.Message + " " + await ModelsEndpoint.SuggestAsync(request.Model, repository, context.RequestAborted), ex.StatusCode, ex.RetryAfter, ex)
+                : ex;
+            await WriteErrorAsync(context, writer, answer);
         }
     }
 

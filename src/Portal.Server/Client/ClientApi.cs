@@ -12,8 +12,8 @@ internal static class ClientApi
     {
         var v1 = endpoints.MapGroup("/v1").WithTags("Client API");
 
-        v1.MapPost("/chat/completions", static (HttpContext context, PortalGateway gateway, IOptions<LimitsOptions> limits) =>
-                ChatCompletionsEndpoint.HandleAsync(context, gateway, limits))
+        v1.MapPost("/chat/completions", static (HttpContext context, PortalGateway gateway, IPortalRepository repository, IOptions<LimitsOptions> limits) =>
+                ChatCompletionsEndpoint.HandleAsync(context, gateway, repository, limits))
             .WithName("CreateChatCompletion")
             .WithSummary("Creates a chat completion")
             .WithDescription("OpenAI Chat Completions: routed to a channel of the model named by 'model' (a name or alias), with failover. "

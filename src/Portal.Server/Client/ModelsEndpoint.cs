@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Portal.Server.Errors;
+using Portal.Server.Hosting;
 using Portal.Storage;
 
 namespace Portal.Server.Client;
@@ -20,8 +21,37 @@ internal static class ModelsEndpoint
         var models = await ReadAsync(repository, cancellationToken);
         var model = models.FirstOrDefault(m => string.Equals(m.Id, id, StringComparison.Ordinal));
         return model is null
-            ? ApiErrors.Result(StatusCodes.Status404NotFound, $"The model '{ClientText.Echo(id)}' does not exist.", ApiErrors.Types.InvalidRequest, "model_not_found", "model")
+            ? ApiErrors.Result(StatusCodes.Status404NotFound, $"The model '{ClientText.Echo(id)}' does not exist. {Suggest(id, models)}", ApiErrors.Types.InvalidRequest, "model_not_found", "model")
             : Results.Json(model, ClientJsonContext.Default.ModelCard);
+    }
+
+    /// <summary>How many model names an unknown model's error lists.</summary>
+    public const int MaxSuggestions = 10;
+
+    /// <summary>
+    /// What a client asking for an unknown or disabled model can ask for instead: up to <see cref="MaxSuggestions"/>
+    /// available names, closest to <paramref name="asked"/> first, and where to find the rest.
+    /// </summary>
+    public static async Task<string> SuggestAsync(string asked, IPortalRepository repository, CancellationToken cancellationToken) =>
+        Suggest(asked, await ReadAsync(repository, cancellationToken));
+
+    private static string Suggest(string asked, List<ModelCard> models)
+    {
+        if (models.Count == 0)
+        {
+            return "No model is available: add platforms and models to the config file (Portal:ConfigFile) or through the admin API.";
+        }
+
+        // The first characters are enough to rank by; a 100 KB name must not cost 100 KB of work per candidate.
+        var typed = asked.Length <= ClientText.MaxEcho ? asked : asked[..ClientText.MaxEcho];
+        var names = models.Select(m => m.Id)
+            .OrderBy(name => Spelling.Distance(typed, name))
+            .ThenBy(name => name, StringComparer.Ordinal)
+            .Take(MaxSuggestions)
+            .ToList();
+        return models.Count <= MaxSuggestions
+            ? $"Available models: {string.Join(", ", names)}."
+            : $"Closest of the {models.Count} available models: {string.Join(", ", names)}; GET /v1/models lists them all.";
     }
 
     /// <summary>The names (and aliases) of enabled models on enabled platforms, each once, sorted.</summary>
