@@ -65,7 +65,7 @@ public sealed partial class PortalGateway
                 var channel = Select(channels, attempts) ?? throw attempts.Exhausted(this, channels, model);
                 var relay = CreateRelayAttempt(channel, request);
                 attempts.Add(channel);
-                request.LastAttempt = new ChatRelayResult(channel.Platform.Id, channel.Model.Id, channel.ApiKey.Id, attempts.Count, null, null);
+                request.AttemptStarted(channel, attempts.Count);
                 using var attempt = scope.StartAttempt(_options.AttemptTimeout);
                 using var attemptActivity = StartAttemptActivity(channel, attempts.Count);
                 var record = BeginAttempt(scope, channel, model, stream, attempts.Count);
@@ -119,7 +119,7 @@ public sealed partial class PortalGateway
 
                     RecordSuccess(record, firstByte, relay.PromptTokens, relay.CompletionTokens);
                     var result = new ChatRelayResult(channel.Platform.Id, channel.Model.Id, channel.ApiKey.Id, attempts.Count, relay.PromptTokens, relay.CompletionTokens);
-                    request.LastAttempt = result;
+                    request.Served(result);
                     return result;
                 }
             }

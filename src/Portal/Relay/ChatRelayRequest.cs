@@ -15,6 +15,11 @@ public sealed class ChatRelayRequest
 
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = MaxDepth };
 
+    // Set by the gateway as attempts start and end; LastAttempt is built only when read (failures), not per request.
+    private Channel? _lastChannel;
+    private int _attempts;
+    private ChatRelayResult? _lastResult;
+
     private ChatRelayRequest(ReadOnlyMemory<byte> body, string model, bool stream, bool includeUsage, in Edits edits)
     {
         Body = body;
@@ -34,7 +39,18 @@ public sealed class ChatRelayRequest
     /// midway, a client that left, a cancellation by shutdown) it says where the request was when it ended.
     /// </summary>
     /// <value><see langword="null"/> until the first attempt starts.</value>
-    public ChatRelayResult? LastAttempt { get; internal set; }
+    public ChatRelayResult? LastAttempt => _lastResult
+        ?? (_lastChannel is { } channel ? new ChatRelayResult(channel.Platform.Id, channel.Model.Id, channel.ApiKey.Id, _attempts, null, null) : null);
+
+    /// <summary>Records that attempt number <paramref name="attempt"/> starts on <paramref name="channel"/>.</summary>
+    internal void AttemptStarted(Channel channel, int attempt)
+    {
+        _lastChannel = channel;
+        _attempts = attempt;
+    }
+
+    /// <summary>Records what served the request.</summary>
+    internal void Served(ChatRelayResult result) => _lastResult = result;
 
     /// <summary>The request body as the client sent it.</summary>
     public ReadOnlyMemory<byte> Body { get; }
