@@ -233,7 +233,9 @@ public sealed class OpenAISdkTests
         await using var host = await GatewayHost.StartAsync(o =>
         {
             o.PortalJson = PortalJson(OpenAIPlatform("a", upstream.BaseUrl));
-            o.Settings["Portal:Gateway:AttemptTimeout"] = "00:00:00.300";
+            // Long enough for the request to reach the hanging upstream on a loaded machine (at 300 ms it sometimes did
+            // not, and the upstream counted no request); the others answer at once.
+            o.Settings["Portal:Gateway:AttemptTimeout"] = scenario == "timeout" ? "2s" : "00:00:00.300";
             o.Settings["Portal:Gateway:MaxAttempts"] = "1";
             if (scenario == "bad-token")
             {
