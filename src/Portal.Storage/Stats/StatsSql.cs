@@ -10,7 +10,7 @@ internal static class StatsSql
 {
     /// <summary>The request_stats columns in insert order.</summary>
     public const string Columns =
-        "id, \"timestamp\", is_stream, model_name, platform_id, api_key_id, model_id, duration_ms, first_byte_ms, success, error_message, status_code, prompt_tokens, completion_tokens";
+        "id, \"timestamp\", is_stream, model_name, platform_id, api_key_id, model_id, duration_ms, first_byte_ms, success, error_message, status_code, prompt_tokens, completion_tokens, request_id, attempt";
 
     /// <summary>Applies the filters of <paramref name="query"/> (times as Unix milliseconds, start inclusive, end exclusive).</summary>
     public static IQueryable<RequestStatEntity> Filter(IQueryable<RequestStatEntity> rows, StatsQuery query)
@@ -52,6 +52,11 @@ internal static class StatsSql
             rows = rows.Where(s => s.IsStream == isStream);
         }
 
+        if (query.RequestId is { } requestId)
+        {
+            rows = rows.Where(s => s.RequestId == requestId);
+        }
+
         return rows;
     }
 
@@ -59,6 +64,8 @@ internal static class StatsSql
     {
         Id = e.Id,
         Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(e.Timestamp),
+        RequestId = e.RequestId,
+        Attempt = e.Attempt,
         IsStream = e.IsStream,
         ModelName = e.ModelName,
         PlatformId = e.PlatformId,
@@ -93,6 +100,21 @@ internal static class StatsSql
         // "1 = 1" keeps the clause appendable; both planners drop it.
         return ("WHERE " + (conditions.Count == 0 ? "1 = 1" : string.Join(" AND ", conditions)), parameters);
     }
+
+    /// <summary>
+    /// A condition on the row aliased <c>r</c>: an earlier attempt of its request is among the rows that
+    /// <paramref name="where"/> and <paramref name="sameGroup"/> select. Counting the rows that fail it counts each
+    /// request once, without sorting or hashing request ids.
+    /// </summary>
+    /// <param name="where">A <c>WHERE</c> clause over unqualified columns (such as <see cref="TimeRange"/> builds): inside the subquery they name the earlier attempt.</param>
+    /// <param name="sameGroup">More conditions on the earlier attempt, which may refer to the row as <c>r</c>.</param>
+    /// <remarks>
+    /// Only a row whose attempt is above 1 can have an earlier one, so the subquery runs for failovers only (both
+    /// databases evaluate <c>AND</c> left to right here), each a seek on the (request_id, attempt) index. Rows
+    /// without request id never match.
+    /// </remarks>
+    public static string HasEarlierAttempt(string where, string sameGroup) =>
+        $"r.attempt > 1 AND EXISTS (SELECT 1 FROM request_stats p {where} AND {sameGroup} AND p.request_id = r.request_id AND p.attempt < r.attempt)";
 
     /// <summary>A command on <paramref name="connection"/> with named parameters.</summary>
     public static DbCommand CreateCommand(DbConnection connection, string sql, IEnumerable<(string Name, object Value)> parameters)
