@@ -127,7 +127,7 @@ public sealed partial class EfPortalRepository
             ErrorRate = Rate(g.Attempts - g.Repeats - g.Successes, g.Attempts - g.Repeats),
             Failovers = g.Failovers,
             Attempts = g.Attempts,
-            SuccessfulAttempts = g.Successes,
+            SuccessAttempts = g.Successes,
             AttemptErrorRate = Rate(g.Attempts - g.Successes, g.Attempts),
             P50DurationMs = g.P50DurationMs,
             P95DurationMs = g.P95DurationMs,

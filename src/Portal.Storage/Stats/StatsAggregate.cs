@@ -75,7 +75,7 @@ public sealed record StatsAggregate
     public long Attempts { get; init; }
 
     /// <summary>Attempts in the group that succeeded.</summary>
-    public long SuccessfulAttempts { get; init; }
+    public long SuccessAttempts { get; init; }
 
     /// <summary>The share of <see cref="Attempts"/> that failed, from 0 to 1: the upstreams' error rate.</summary>
     public double AttemptErrorRate { get; init; }

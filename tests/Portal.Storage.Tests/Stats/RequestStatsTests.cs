@@ -304,7 +304,7 @@ public abstract class RequestStatsTests : IAsyncLifetime
         var x = Assert.Single(await repository.AggregateStatsAsync(new StatsAggregateQuery { StartTime = T0, EndTime = T0.AddHours(1) }));
 
         // r1 (served on attempt 2), r2 (served on 1), r3 (3 failed attempts), one row without request id (served).
-        AssertRequests(x, requests: 4, served: 3, failovers: 1, attempts: 7, successfulAttempts: 3);
+        AssertRequests(x, requests: 4, served: 3, failovers: 1, attempts: 7, successAttempts: 3);
     }
 
     [SkippableFact]
@@ -316,8 +316,8 @@ public abstract class RequestStatsTests : IAsyncLifetime
         var result = await repository.AggregateStatsAsync(new StatsAggregateQuery { StartTime = T0, EndTime = T0.AddHours(1), GroupBy = StatsGroupBy.Platform });
 
         Assert.Equal([1L, 2L], result.Select(a => a.PlatformId));
-        AssertRequests(result[0], requests: 4, served: 2, failovers: 0, attempts: 5, successfulAttempts: 2); // r3 tried platform 1 twice: one request
-        AssertRequests(result[1], requests: 2, served: 1, failovers: 1, attempts: 2, successfulAttempts: 1);
+        AssertRequests(result[0], requests: 4, served: 2, failovers: 0, attempts: 5, successAttempts: 2); // r3 tried platform 1 twice: one request
+        AssertRequests(result[1], requests: 2, served: 1, failovers: 1, attempts: 2, successAttempts: 1);
     }
 
     [SkippableFact]
@@ -329,9 +329,9 @@ public abstract class RequestStatsTests : IAsyncLifetime
         var result = await repository.AggregateStatsAsync(new StatsAggregateQuery { StartTime = T0, EndTime = T0.AddHours(1), GroupBy = StatsGroupBy.ApiKey });
 
         Assert.Equal([1L, 2L, 3L], result.Select(a => a.ApiKeyId));
-        AssertRequests(result[0], requests: 4, served: 2, failovers: 0, attempts: 4, successfulAttempts: 2);
-        AssertRequests(result[1], requests: 2, served: 1, failovers: 1, attempts: 2, successfulAttempts: 1);
-        AssertRequests(result[2], requests: 1, served: 0, failovers: 0, attempts: 1, successfulAttempts: 0);
+        AssertRequests(result[0], requests: 4, served: 2, failovers: 0, attempts: 4, successAttempts: 2);
+        AssertRequests(result[1], requests: 2, served: 1, failovers: 1, attempts: 2, successAttempts: 1);
+        AssertRequests(result[2], requests: 1, served: 0, failovers: 0, attempts: 1, successAttempts: 0);
     }
 
     [SkippableFact]
@@ -343,7 +343,7 @@ public abstract class RequestStatsTests : IAsyncLifetime
         // From r1's second attempt on: r1 keeps one attempt in range, and is one request.
         var x = Assert.Single(await repository.AggregateStatsAsync(new StatsAggregateQuery { StartTime = T0.AddSeconds(61), EndTime = T0.AddHours(1) }));
 
-        AssertRequests(x, requests: 1, served: 1, failovers: 1, attempts: 1, successfulAttempts: 1);
+        AssertRequests(x, requests: 1, served: 1, failovers: 1, attempts: 1, successAttempts: 1);
     }
 
     // ---- Time series ----
@@ -561,12 +561,12 @@ public abstract class RequestStatsTests : IAsyncLifetime
             Attempt = attempt,
         };
 
-    private static void AssertRequests(StatsAggregate a, long requests, long served, long failovers, long attempts, long successfulAttempts)
+    private static void AssertRequests(StatsAggregate a, long requests, long served, long failovers, long attempts, long successAttempts)
     {
         Assert.Equal((requests, served, failovers), (a.Requests, a.Successes, a.Failovers));
-        Assert.Equal((attempts, successfulAttempts), (a.Attempts, a.SuccessfulAttempts));
+        Assert.Equal((attempts, successAttempts), (a.Attempts, a.SuccessAttempts));
         Assert.Equal((double)(requests - served) / requests, a.ErrorRate, 12);
-        Assert.Equal((double)(attempts - successfulAttempts) / attempts, a.AttemptErrorRate, 12);
+        Assert.Equal((double)(attempts - successAttempts) / attempts, a.AttemptErrorRate, 12);
     }
 
     /// <summary>Minute 0: three rows (one failed); minute 1: one; minute 2: two failed (model b, platform 2); 3:07: one; 5:00: one failed (b, 2).</summary>
