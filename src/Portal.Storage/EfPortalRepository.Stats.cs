@@ -70,13 +70,14 @@ public sealed partial class EfPortalRepository
 
         // One query: grouping by a constant yields one row with every count, or none when nothing matches.
         var rows = StatsSql.Filter(context.RequestStats, query);
+        var earlier = StatsSql.Filter(context.Database.IsSqlite() ? context.RequestStats.FromSqlRaw("SELECT * FROM " + StatsSql.SqliteRequestIndexed) : context.RequestStats, query);
         var counts = await rows
             .GroupBy(_ => 1)
             .Select(g => new
             {
                 Attempts = g.LongCount(),
                 Successes = g.Sum(s => s.Success ? 1L : 0L),
-                Repeats = g.Sum(s => s.Attempt > 1 && rows.Any(p => p.RequestId == s.RequestId && p.Attempt < s.Attempt) ? 1L : 0L),
+                Repeats = g.Sum(s => s.Attempt > 1 && earlier.Any(p => p.RequestId == s.RequestId && p.Attempt < s.Attempt) ? 1L : 0L),
             })
             .SingleOrDefaultAsync(cancellationToken) // one group at most; First without OrderBy makes EF Core warn on every call
             .ConfigureAwait(false);
@@ -91,14 +92,15 @@ public sealed partial class EfPortalRepository
             };
     }
 
-    /// <summary>Aggregates request stats per model, platform or key over a time range, in the database.</summary>
+    /// <summary>Aggregates request stats per model, platform or key over a time range, as client requests and as upstream attempts, in the database.</summary>
     /// <param name="query">The time range and grouping.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>One aggregate per model name (in ordinal order), per platform id or per key id (ascending) with rows in the range.</returns>
     /// <remarks>
     /// No row is loaded into memory: PostgreSQL answers with one grouped statement; SQLite, which has no percentile
     /// function and sorts slowly, runs a few index-driven statements per group (see <see cref="StatsAggregator"/>).
-    /// Both return the nearest-rank percentiles described on <see cref="StatsAggregate"/>, so they agree.
+    /// Both return the nearest-rank percentiles described on <see cref="StatsAggregate"/>, so they agree, and count
+    /// requests as it describes: once per group they had an attempt in, served in the group of their successful attempt.
     /// </remarks>
     /// <exception cref="ArgumentException"><see cref="StatsAggregateQuery.EndTime"/> is before <see cref="StatsAggregateQuery.StartTime"/>.</exception>
     public async Task<IReadOnlyList<StatsAggregate>> AggregateStatsAsync(StatsAggregateQuery query, CancellationToken cancellationToken = default)
@@ -185,7 +187,9 @@ public sealed partial class EfPortalRepository
 
         // Stored times are positive Unix milliseconds, so integer division floors them to UTC minutes or hours. The
         // filters are unqualified: in the subquery they apply to the earlier attempt (p), outside it to the row (r).
-        var repeat = StatsSql.HasEarlierAttempt(where, $"\"timestamp\" / {bucketMs} = r.\"timestamp\" / {bucketMs}");
+        await using var context = CreateContext();
+        await using var connection = await StatsSql.OpenAsync(context, cancellationToken).ConfigureAwait(false);
+        var repeat = StatsSql.HasEarlierAttempt(where, $"\"timestamp\" / {bucketMs} = r.\"timestamp\" / {bucketMs}", connection.Connection is SqliteConnection);
         var sql = $"""
             SELECT "timestamp" / {bucketMs}, COUNT(*), SUM(CASE WHEN success THEN 1 ELSE 0 END), SUM(CASE WHEN {repeat} THEN 1 ELSE 0 END)
             FROM request_stats r
@@ -195,8 +199,6 @@ public sealed partial class EfPortalRepository
             """;
 
         var result = new List<StatsTimeBucket>();
-        await using var context = CreateContext();
-        await using var connection = await StatsSql.OpenAsync(context, cancellationToken).ConfigureAwait(false);
         await using var command = StatsSql.CreateCommand(connection.Connection, sql, parameters);
         await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleResult, cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

@@ -99,7 +99,7 @@ internal abstract class PortalDbContext : DbContext
         stats.HasIndex(s => s.Timestamp);
         stats.HasIndex(s => new { s.ModelName, s.Timestamp });
         stats.HasIndex(s => new { s.PlatformId, s.Timestamp });
-        stats.HasIndex(s => new { s.RequestId, s.Attempt });
+        stats.HasIndex(s => new { s.RequestId, s.Attempt }).HasDatabaseName(StatsSql.RequestIndex);
     }
 
     internal static string SnakeCase(string name)
@@ -150,7 +150,7 @@ internal sealed class SqlitePortalDbContext : PortalDbContext
             .HasDatabaseName("IX_request_stats_model_name_timestamp");
         stats.HasIndex(s => new { s.PlatformId, s.Timestamp, s.DurationMs, s.Success, s.IsStream, s.FirstByteMs, s.PromptTokens, s.CompletionTokens, s.Attempt })
             .HasDatabaseName("IX_request_stats_platform_id_timestamp");
-        stats.HasIndex(s => new { s.RequestId, s.Attempt });
+        stats.HasIndex(s => new { s.RequestId, s.Attempt }).HasDatabaseName(StatsSql.RequestIndex);
     }
 }
 

@@ -91,7 +91,7 @@ internal static class StatsAggregator
         // Grouping text by byte ("C") is faster than by the database's collation and, collations being deterministic,
         // puts the same names together; the caller orders the groups.
         var key = group == "model_name" ? "model_name COLLATE \"C\"" : group;
-        var repeat = StatsSql.HasEarlierAttempt(where, $"p.{group} = r.{group}");
+        var repeat = StatsSql.HasEarlierAttempt(where, $"p.{group} = r.{group}", sqlite: false);
         var sql = $"""
             SELECT {key}, COUNT(*), COUNT(*) FILTER (WHERE success), AVG(first_byte_ms) FILTER (WHERE is_stream),
                    SUM(prompt_tokens), SUM(completion_tokens),
@@ -173,7 +173,7 @@ internal static class StatsAggregator
             SELECT COUNT(*), SUM(success), AVG(first_byte_ms) FILTER (WHERE is_stream), SUM(prompt_tokens), SUM(completion_tokens),
                    group_concat(duration_ms) FILTER (WHERE rowid % {SampleEvery} = 0),
                    COUNT(*) FILTER (WHERE success AND attempt > 1),
-                   COUNT(*) FILTER (WHERE {StatsSql.HasEarlierAttempt(where, $"{group} = @group")})
+                   COUNT(*) FILTER (WHERE {StatsSql.HasEarlierAttempt(where, $"{group} = @group", sqlite: true)})
             FROM request_stats r {where} AND {group} = @group
             """,
             range);

@@ -8,6 +8,16 @@ namespace Portal.Storage;
 /// <summary>Shared pieces of the request-stats SQL: filters, mapping, parameters, connections.</summary>
 internal static class StatsSql
 {
+    /// <summary>The index on (request_id, attempt): a request's attempts in order.</summary>
+    public const string RequestIndex = "IX_request_stats_request_id_attempt";
+
+    /// <summary>
+    /// The table, read through <see cref="RequestIndex"/> on SQLite. Without statistics SQLite's planner rates an
+    /// equality on the model or platform with a time range above an equality on the request id, and would scan a
+    /// whole group's range for every attempt it checks.
+    /// </summary>
+    public const string SqliteRequestIndexed = "request_stats INDEXED BY \"" + RequestIndex + "\"";
+
     /// <summary>The request_stats columns in insert order.</summary>
     public const string Columns =
         "id, \"timestamp\", is_stream, model_name, platform_id, api_key_id, model_id, duration_ms, first_byte_ms, success, error_message, status_code, prompt_tokens, completion_tokens, request_id, attempt";
@@ -108,13 +118,14 @@ internal static class StatsSql
     /// </summary>
     /// <param name="where">A <c>WHERE</c> clause over unqualified columns (such as <see cref="TimeRange"/> builds): inside the subquery they name the earlier attempt.</param>
     /// <param name="sameGroup">More conditions on the earlier attempt, which may refer to the row as <c>r</c>.</param>
+    /// <param name="sqlite">Whether the statement runs on SQLite, which is told to look the earlier attempt up by request id (<see cref="SqliteRequestIndexed"/>).</param>
     /// <remarks>
     /// Only a row whose attempt is above 1 can have an earlier one, so the subquery runs for failovers only (both
     /// databases evaluate <c>AND</c> left to right here), each a seek on the (request_id, attempt) index. Rows
     /// without request id never match.
     /// </remarks>
-    public static string HasEarlierAttempt(string where, string sameGroup) =>
-        $"r.attempt > 1 AND EXISTS (SELECT 1 FROM request_stats p {where} AND {sameGroup} AND p.request_id = r.request_id AND p.attempt < r.attempt)";
+    public static string HasEarlierAttempt(string where, string sameGroup, bool sqlite) =>
+        $"r.attempt > 1 AND EXISTS (SELECT 1 FROM request_stats p{(sqlite ? $" INDEXED BY \"{RequestIndex}\"" : "")} {where} AND {sameGroup} AND p.request_id = r.request_id AND p.attempt < r.attempt)";
 
     /// <summary>A command on <paramref name="connection"/> with named parameters.</summary>
     public static DbCommand CreateCommand(DbConnection connection, string sql, IEnumerable<(string Name, object Value)> parameters)
