@@ -189,26 +189,53 @@ public sealed partial class EfPortalRepository
         // filters are unqualified: in the subquery they apply to the earlier attempt (p), outside it to the row (r).
         await using var context = CreateContext();
         await using var connection = await StatsSql.OpenAsync(context, cancellationToken).ConfigureAwait(false);
-        var repeat = StatsSql.HasEarlierAttempt(where, $"\"timestamp\" / {bucketMs} = r.\"timestamp\" / {bucketMs}", connection.Connection is SqliteConnection);
+        var sqlite = connection.Connection is SqliteConnection;
+        var repeat = StatsSql.HasEarlierAttempt(where, $"\"timestamp\" / {bucketMs} = r.\"timestamp\" / {bucketMs}", sqlite);
+
+        // PostgreSQL counts further attempts in the same scan. SQLite keeps that scan on its covering index and counts
+        // them in a second statement over its partial index of further attempts, so neither reads a table row.
         var sql = $"""
-            SELECT "timestamp" / {bucketMs}, COUNT(*), SUM(CASE WHEN success THEN 1 ELSE 0 END), SUM(CASE WHEN {repeat} THEN 1 ELSE 0 END)
+            SELECT "timestamp" / {bucketMs}, COUNT(*), SUM(CASE WHEN success THEN 1 ELSE 0 END){(sqlite ? "" : $", SUM(CASE WHEN {repeat} THEN 1 ELSE 0 END)")}
             FROM request_stats r
             {where}
             GROUP BY 1
             ORDER BY 1
             """;
+        var repeats = new Dictionary<long, long>();
+
+        // A deferred transaction only reads: in WAL mode it is one snapshot for both statements, and blocks no writer.
+        await using var transaction = (connection.Connection as SqliteConnection)?.BeginTransaction(deferred: true);
+        if (sqlite)
+        {
+            var index = StatsSql.FailoverIndex(query.ModelName is not null ? "model_name" : query.PlatformId is not null ? "platform_id" : "timestamp");
+            var repeatSql = $"""
+                SELECT "timestamp" / {bucketMs}, COUNT(*)
+                FROM request_stats r INDEXED BY "{index}"
+                {where} AND {repeat}
+                GROUP BY 1
+                """;
+            await using var repeatCommand = StatsSql.CreateCommand(connection.Connection, repeatSql, parameters);
+            repeatCommand.Transaction = transaction;
+            await using var repeatReader = await repeatCommand.ExecuteReaderAsync(CommandBehavior.SingleResult, cancellationToken).ConfigureAwait(false);
+            while (await repeatReader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                repeats[repeatReader.GetInt64(0)] = repeatReader.GetInt64(1);
+            }
+        }
 
         var result = new List<StatsTimeBucket>();
         await using var command = StatsSql.CreateCommand(connection.Connection, sql, parameters);
+        command.Transaction = transaction;
         await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleResult, cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
+            var bucket = StatsSql.ToInt64(reader.GetValue(0));
             var attempts = StatsSql.ToInt64(reader.GetValue(1));
             var successes = StatsSql.ToInt64(reader.GetValue(2));
-            var requests = attempts - StatsSql.ToInt64(reader.GetValue(3));
+            var requests = attempts - (sqlite ? repeats.GetValueOrDefault(bucket) : StatsSql.ToInt64(reader.GetValue(3)));
             result.Add(new StatsTimeBucket
             {
-                Start = DateTimeOffset.FromUnixTimeMilliseconds(StatsSql.ToInt64(reader.GetValue(0)) * bucketMs),
+                Start = DateTimeOffset.FromUnixTimeMilliseconds(bucket * bucketMs),
                 Requests = requests,
                 Errors = requests - successes,
                 Attempts = attempts,

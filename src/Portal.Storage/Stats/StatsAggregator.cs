@@ -30,8 +30,9 @@ namespace Portal.Storage;
 /// <para>
 /// Requests are counted on both without sorting request ids: the group's rows less those that follow an earlier
 /// attempt of their request in the group (<see cref="StatsSql.HasEarlierAttempt"/>). Only rows whose attempt is above 1
-/// (failovers) are checked, each with a seek on the request index; on SQLite such a row also reads its table row for
-/// its request id, which the covering indexes leave out to stay small.
+/// (failovers) are checked, each with a seek on the request index. SQLite counts them in one more statement per group,
+/// over its partial index of further attempts led by the group column, so neither side reads a table row (see
+/// <see cref="SqlitePortalDbContext"/>).
 /// </para>
 /// </remarks>
 internal static class StatsAggregator
@@ -166,18 +167,25 @@ internal static class StatsAggregator
         var (where, range) = StatsSql.TimeRange(start, end);
         var scope = $"FROM request_stats {where} AND {group} = @group";
 
-        // The request checks read a row's table row (for its request id) only when its attempt is above 1: SQLite
-        // defers the seek from the covering index to the table until a column outside the index is read.
         using var totals = Command(
             $"""
             SELECT COUNT(*), SUM(success), AVG(first_byte_ms) FILTER (WHERE is_stream), SUM(prompt_tokens), SUM(completion_tokens),
                    group_concat(duration_ms) FILTER (WHERE rowid % {SampleEvery} = 0),
-                   COUNT(*) FILTER (WHERE success AND attempt > 1),
-                   COUNT(*) FILTER (WHERE {StatsSql.HasEarlierAttempt(where, $"{group} = @group", sqlite: true)})
-            FROM request_stats r {where} AND {group} = @group
+                   COUNT(*) FILTER (WHERE success AND attempt > 1)
+            {scope}
             """,
             range);
         var totalsGroup = StatsSql.AddParameter(totals, "group", null);
+
+        // Further attempts of the group that follow an earlier attempt of their request in it, from the small partial
+        // index of further attempts, each checked on the request index: neither reads a table row.
+        using var repeats = Command(
+            $"""
+            SELECT COUNT(*) FROM request_stats r INDEXED BY "{StatsSql.FailoverIndex(group)}"
+            {where} AND {group} = @group AND {StatsSql.HasEarlierAttempt(where, $"{group} = @group", sqlite: true)}
+            """,
+            range);
+        var repeatsGroup = StatsSql.AddParameter(repeats, "group", null);
 
         using var counts = Command(
             $"""
@@ -221,7 +229,6 @@ internal static class StatsAggregator
                     PromptTokens = StatsSql.ToInt64(reader.GetValue(3)),
                     CompletionTokens = StatsSql.ToInt64(reader.GetValue(4)),
                     Failovers = reader.GetInt64(6),
-                    Repeats = reader.GetInt64(7),
                 };
                 sampled = reader.IsDBNull(5) ? null : reader.GetString(5);
             }
@@ -230,6 +237,9 @@ internal static class StatsAggregator
             {
                 continue; // the group has rows, but none in the range
             }
+
+            repeatsGroup.Value = key;
+            stats.Repeats = (long)(await repeats.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
 
             selector.Group.Value = key;
             var n = stats.Attempts;
@@ -350,7 +360,7 @@ internal sealed class GroupStats
     public long Failovers { get; init; }
 
     /// <summary>Rows that follow an earlier attempt of their request in the group: <see cref="Attempts"/> less these are the requests.</summary>
-    public long Repeats { get; init; }
+    public long Repeats { get; set; }
 
     public double? AverageFirstByteMs { get; init; }
 

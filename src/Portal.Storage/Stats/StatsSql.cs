@@ -18,6 +18,12 @@ internal static class StatsSql
     /// </summary>
     public const string SqliteRequestIndexed = "request_stats INDEXED BY \"" + RequestIndex + "\"";
 
+    /// <summary>The condition of SQLite's partial indexes of further attempts (<see cref="FailoverIndex"/>), as the queries that use them must state it.</summary>
+    public const string IsFailover = "attempt > 1";
+
+    /// <summary>The name of SQLite's partial index of further attempts led by <paramref name="column"/> (then timestamp, request_id, attempt).</summary>
+    public static string FailoverIndex(string column) => "IX_request_stats_failovers_" + column;
+
     /// <summary>The request_stats columns in insert order.</summary>
     public const string Columns =
         "id, \"timestamp\", is_stream, model_name, platform_id, api_key_id, model_id, duration_ms, first_byte_ms, success, error_message, status_code, prompt_tokens, completion_tokens, request_id, attempt";

@@ -37,6 +37,30 @@ namespace Portal.Storage.Migrations.Sqlite
                 nullable: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_request_stats_failovers_api_key_id",
+                table: "request_stats",
+                columns: new[] { "api_key_id", "timestamp", "request_id", "attempt" },
+                filter: "attempt > 1");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_request_stats_failovers_model_name",
+                table: "request_stats",
+                columns: new[] { "model_name", "timestamp", "request_id", "attempt" },
+                filter: "attempt > 1");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_request_stats_failovers_platform_id",
+                table: "request_stats",
+                columns: new[] { "platform_id", "timestamp", "request_id", "attempt" },
+                filter: "attempt > 1");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_request_stats_failovers_timestamp",
+                table: "request_stats",
+                columns: new[] { "timestamp", "request_id", "attempt" },
+                filter: "attempt > 1");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_request_stats_model_name_timestamp",
                 table: "request_stats",
                 columns: new[] { "model_name", "timestamp", "duration_ms", "success", "is_stream", "first_byte_ms", "prompt_tokens", "completion_tokens", "attempt" });
@@ -49,7 +73,7 @@ namespace Portal.Storage.Migrations.Sqlite
             migrationBuilder.CreateIndex(
                 name: "IX_request_stats_request_id_attempt",
                 table: "request_stats",
-                columns: new[] { "request_id", "attempt" });
+                columns: new[] { "request_id", "attempt", "timestamp", "model_name", "platform_id", "api_key_id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_request_stats_timestamp",
@@ -60,6 +84,22 @@ namespace Portal.Storage.Migrations.Sqlite
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropIndex(
+                name: "IX_request_stats_failovers_api_key_id",
+                table: "request_stats");
+
+            migrationBuilder.DropIndex(
+                name: "IX_request_stats_failovers_model_name",
+                table: "request_stats");
+
+            migrationBuilder.DropIndex(
+                name: "IX_request_stats_failovers_platform_id",
+                table: "request_stats");
+
+            migrationBuilder.DropIndex(
+                name: "IX_request_stats_failovers_timestamp",
+                table: "request_stats");
+
             migrationBuilder.DropIndex(
                 name: "IX_request_stats_model_name_timestamp",
                 table: "request_stats");
