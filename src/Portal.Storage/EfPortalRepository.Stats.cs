@@ -60,36 +60,53 @@ public sealed partial class EfPortalRepository
     /// <remarks>
     /// Requests are counted without sorting or hashing request ids: every matching row is an attempt, and a request is
     /// its matching attempts less those that follow an earlier matching attempt of the same request. Only rows whose
-    /// attempt is above 1 (failovers, rare) are checked, each with a seek on the request index. Served requests are the
-    /// successful attempts: the gateway stops at the first attempt that succeeds.
+    /// attempt is above 1 (failovers, rare) are checked, each with a seek on the request index; on SQLite they are read
+    /// from their partial index, so with no filter but time no table row is read. Served requests are the successful
+    /// attempts: the gateway stops at the first attempt that succeeds. Both statements read one snapshot.
     /// </remarks>
     public async Task<StatsSummary> CountRequestStatsAsync(StatsQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        await using var context = CreateContext();
+        var context = CreateContext();
+        await using (context.ConfigureAwait(false))
+        {
+            await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
 
-        // One query: grouping by a constant yields one row with every count, or none when nothing matches.
-        var rows = StatsSql.Filter(context.RequestStats, query);
-        var earlier = StatsSql.Filter(context.Database.IsSqlite() ? context.RequestStats.FromSqlRaw("SELECT * FROM " + StatsSql.SqliteRequestIndexed) : context.RequestStats, query);
-        var counts = await rows
-            .GroupBy(_ => 1)
-            .Select(g => new
+            // A read transaction; SQLite's default BEGIN IMMEDIATE would take the write lock, so it gets a deferred one.
+            var transaction = IsPostgres
+                ? await context.Database.GetDbConnection().BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false)
+                : ((SqliteConnection)context.Database.GetDbConnection()).BeginTransaction(deferred: true);
+            await using (transaction.ConfigureAwait(false))
             {
-                Attempts = g.LongCount(),
-                Successes = g.Sum(s => s.Success ? 1L : 0L),
-                Repeats = g.Sum(s => s.Attempt > 1 && earlier.Any(p => p.RequestId == s.RequestId && p.Attempt < s.Attempt) ? 1L : 0L),
-            })
-            .SingleOrDefaultAsync(cancellationToken) // one group at most; First without OrderBy makes EF Core warn on every call
-            .ConfigureAwait(false);
-        return counts is null
-            ? new StatsSummary()
-            : new StatsSummary
-            {
-                TotalRequests = counts.Attempts - counts.Repeats,
-                SuccessRequests = counts.Successes,
-                TotalAttempts = counts.Attempts,
-                SuccessAttempts = counts.Successes,
-            };
+                await context.Database.UseTransactionAsync(transaction, cancellationToken).ConfigureAwait(false);
+
+                // Grouping by a constant yields one row with both counts, or none when nothing matches.
+                var counts = await StatsSql.Filter(context.RequestStats, query)
+                    .GroupBy(_ => 1)
+                    .Select(g => new { Attempts = g.LongCount(), Successes = g.Sum(s => s.Success ? 1L : 0L) })
+                    .SingleOrDefaultAsync(cancellationToken) // one group at most; First without OrderBy makes EF Core warn on every call
+                    .ConfigureAwait(false);
+                if (counts is null)
+                {
+                    return new StatsSummary();
+                }
+
+                var further = IsPostgres ? context.RequestStats : context.RequestStats.FromSqlRaw("SELECT * FROM " + StatsSql.SqliteFailovers);
+                var earlier = StatsSql.Filter(IsPostgres ? context.RequestStats : context.RequestStats.FromSqlRaw("SELECT * FROM " + StatsSql.SqliteRequestIndexed), query);
+                var repeats = await StatsSql.Filter(further, query)
+                    .Where(s => s.Attempt > 1 && earlier.Any(p => p.RequestId == s.RequestId && p.Attempt < s.Attempt))
+                    .LongCountAsync(cancellationToken)
+                    .ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return new StatsSummary
+                {
+                    TotalRequests = counts.Attempts - repeats,
+                    SuccessRequests = counts.Successes,
+                    TotalAttempts = counts.Attempts,
+                    SuccessAttempts = counts.Successes,
+                };
+            }
+        }
     }
 
     /// <summary>Aggregates request stats per model, platform or key over a time range, as client requests and as upstream attempts, in the database.</summary>
@@ -207,7 +224,7 @@ public sealed partial class EfPortalRepository
         await using var transaction = (connection.Connection as SqliteConnection)?.BeginTransaction(deferred: true);
         if (sqlite)
         {
-            var index = StatsSql.FailoverIndex(query.ModelName is not null ? "model_name" : query.PlatformId is not null ? "platform_id" : "timestamp");
+            var index = StatsSql.FailoverIndex(query.ModelName is not null ? "model_name" : "timestamp");
             var repeatSql = $"""
                 SELECT "timestamp" / {bucketMs}, COUNT(*)
                 FROM request_stats r INDEXED BY "{index}"

@@ -21,7 +21,7 @@ internal static class StatsBenchStores
     public static readonly DateTimeOffset Day = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     // Bump when the fixture's data or schema changes, so a cached file is not reused.
-    private const string FixtureVersion = "v4";
+    private const string FixtureVersion = "v5";
 
     private static readonly string Folder = Path.Combine(Path.GetTempPath(), "portal-bench");
 

@@ -31,8 +31,7 @@ namespace Portal.Storage;
 /// Requests are counted on both without sorting request ids: the group's rows less those that follow an earlier
 /// attempt of their request in the group (<see cref="StatsSql.HasEarlierAttempt"/>). Only rows whose attempt is above 1
 /// (failovers) are checked, each with a seek on the request index. SQLite counts them in one more statement per group,
-/// over its partial index of further attempts led by the group column, so neither side reads a table row (see
-/// <see cref="SqlitePortalDbContext"/>).
+/// over a partial index of further attempts, so neither side reads a table row (see <see cref="SqlitePortalDbContext"/>).
 /// </para>
 /// </remarks>
 internal static class StatsAggregator
@@ -181,7 +180,7 @@ internal static class StatsAggregator
         // index of further attempts, each checked on the request index: neither reads a table row.
         using var repeats = Command(
             $"""
-            SELECT COUNT(*) FROM request_stats r INDEXED BY "{StatsSql.FailoverIndex(group)}"
+            SELECT COUNT(*) FROM request_stats r INDEXED BY "{StatsSql.FailoverIndexFor(group)}"
             {where} AND {group} = @group AND {StatsSql.HasEarlierAttempt(where, $"{group} = @group", sqlite: true)}
             """,
             range);

@@ -21,8 +21,16 @@ internal static class StatsSql
     /// <summary>The condition of SQLite's partial indexes of further attempts (<see cref="FailoverIndex"/>), as the queries that use them must state it.</summary>
     public const string IsFailover = "attempt > 1";
 
-    /// <summary>The name of SQLite's partial index of further attempts led by <paramref name="column"/> (then timestamp, request_id, attempt).</summary>
-    public static string FailoverIndex(string column) => "IX_request_stats_failovers_" + column;
+    /// <summary>The name of SQLite's partial index of further attempts led by <paramref name="column"/>: <c>model_name</c> or <c>timestamp</c> (which holds the platform and key too).</summary>
+    public static string FailoverIndex(string column) => FailoverIndexPrefix + column;
+
+    /// <summary>The partial index of further attempts that serves a group by <paramref name="group"/>: its own for the model, the one led by time for the others.</summary>
+    public static string FailoverIndexFor(string group) => FailoverIndex(group == "model_name" ? "model_name" : "timestamp");
+
+    /// <summary>SQLite's further attempts (attempt above 1), read from their partial index led by the timestamp.</summary>
+    public const string SqliteFailovers = "request_stats INDEXED BY \"" + FailoverIndexPrefix + "timestamp\" WHERE " + IsFailover;
+
+    private const string FailoverIndexPrefix = "IX_request_stats_failovers_";
 
     /// <summary>The request_stats columns in insert order.</summary>
     public const string Columns =

@@ -312,27 +312,19 @@ namespace Portal.Storage.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Timestamp", "RequestId", "Attempt")
-                        .HasDatabaseName("IX_request_stats_failovers_timestamp")
-                        .HasFilter("attempt > 1");
-
                     b.HasIndex("Timestamp", "Success", "Attempt")
                         .HasDatabaseName("IX_request_stats_timestamp");
-
-                    b.HasIndex("ApiKeyId", "Timestamp", "RequestId", "Attempt")
-                        .HasDatabaseName("IX_request_stats_failovers_api_key_id")
-                        .HasFilter("attempt > 1");
 
                     b.HasIndex("ModelName", "Timestamp", "RequestId", "Attempt")
                         .HasDatabaseName("IX_request_stats_failovers_model_name")
                         .HasFilter("attempt > 1");
 
-                    b.HasIndex("PlatformId", "Timestamp", "RequestId", "Attempt")
-                        .HasDatabaseName("IX_request_stats_failovers_platform_id")
-                        .HasFilter("attempt > 1");
-
                     b.HasIndex("RequestId", "Attempt", "Timestamp", "ModelName", "PlatformId", "ApiKeyId")
                         .HasDatabaseName("IX_request_stats_request_id_attempt");
+
+                    b.HasIndex("Timestamp", "RequestId", "Attempt", "ModelName", "PlatformId", "ApiKeyId")
+                        .HasDatabaseName("IX_request_stats_failovers_timestamp")
+                        .HasFilter("attempt > 1");
 
                     b.HasIndex("ModelName", "Timestamp", "DurationMs", "Success", "IsStream", "FirstByteMs", "PromptTokens", "CompletionTokens", "Attempt")
                         .HasDatabaseName("IX_request_stats_model_name_timestamp");

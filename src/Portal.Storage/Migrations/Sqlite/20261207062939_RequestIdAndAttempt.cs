@@ -37,27 +37,15 @@ namespace Portal.Storage.Migrations.Sqlite
                 nullable: true);
 
             migrationBuilder.CreateIndex(
-                name: "IX_request_stats_failovers_api_key_id",
-                table: "request_stats",
-                columns: new[] { "api_key_id", "timestamp", "request_id", "attempt" },
-                filter: "attempt > 1");
-
-            migrationBuilder.CreateIndex(
                 name: "IX_request_stats_failovers_model_name",
                 table: "request_stats",
                 columns: new[] { "model_name", "timestamp", "request_id", "attempt" },
                 filter: "attempt > 1");
 
             migrationBuilder.CreateIndex(
-                name: "IX_request_stats_failovers_platform_id",
-                table: "request_stats",
-                columns: new[] { "platform_id", "timestamp", "request_id", "attempt" },
-                filter: "attempt > 1");
-
-            migrationBuilder.CreateIndex(
                 name: "IX_request_stats_failovers_timestamp",
                 table: "request_stats",
-                columns: new[] { "timestamp", "request_id", "attempt" },
+                columns: new[] { "timestamp", "request_id", "attempt", "model_name", "platform_id", "api_key_id" },
                 filter: "attempt > 1");
 
             migrationBuilder.CreateIndex(
@@ -85,15 +73,7 @@ namespace Portal.Storage.Migrations.Sqlite
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropIndex(
-                name: "IX_request_stats_failovers_api_key_id",
-                table: "request_stats");
-
-            migrationBuilder.DropIndex(
                 name: "IX_request_stats_failovers_model_name",
-                table: "request_stats");
-
-            migrationBuilder.DropIndex(
-                name: "IX_request_stats_failovers_platform_id",
                 table: "request_stats");
 
             migrationBuilder.DropIndex(
