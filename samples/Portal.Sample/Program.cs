@@ -51,6 +51,6 @@ catch (PortalException e)
 }
 
 var summary = await gateway.CountStatsAsync(new StatsQuery());
-Console.WriteLine($"{summary.TotalRequests} upstream attempts, {summary.SuccessRequests} succeeded");
+Console.WriteLine($"{summary.TotalRequests} requests, {summary.SuccessRequests} served, in {summary.TotalAttempts} upstream attempts");
 await gateway.ShutdownAsync(TimeSpan.FromSeconds(10));
 return 0;

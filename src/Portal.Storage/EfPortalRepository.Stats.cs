@@ -44,9 +44,11 @@ public sealed partial class EfPortalRepository
         }
 
         await using var context = CreateContext();
-        var rows = await StatsSql.Filter(context.RequestStats.AsNoTracking(), query)
-            .OrderByDescending(s => s.Timestamp)
-            .ThenByDescending(s => s.Id)
+        var matching = StatsSql.Filter(context.RequestStats.AsNoTracking(), query);
+        var ordered = query.RequestId is null
+            ? matching.OrderByDescending(s => s.Timestamp).ThenByDescending(s => s.Id)
+            : matching.OrderBy(s => s.Attempt).ThenBy(s => s.Timestamp).ThenBy(s => s.Id);
+        var rows = await ordered
             .Skip(Math.Max(0, query.Offset))
             .Take(query.Limit)
             .ToListAsync(cancellationToken)
@@ -55,28 +57,67 @@ public sealed partial class EfPortalRepository
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Requests are counted without sorting or hashing request ids: every matching row is an attempt, and a request is
+    /// its matching attempts less those that follow an earlier matching attempt of the same request. Only rows whose
+    /// attempt is above 1 (failovers, rare) are checked, each with a seek on the request index; on SQLite they are read
+    /// from their partial index, so with no filter but time no table row is read. Served requests are the successful
+    /// attempts: the gateway stops at the first attempt that succeeds. Both statements read one snapshot.
+    /// </remarks>
     public async Task<StatsSummary> CountRequestStatsAsync(StatsQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        await using var context = CreateContext();
+        var context = CreateContext();
+        await using (context.ConfigureAwait(false))
+        {
+            await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
 
-        // One query: grouping by a constant yields one row with both counts, or none when nothing matches.
-        var counts = await StatsSql.Filter(context.RequestStats, query)
-            .GroupBy(_ => 1)
-            .Select(g => new { Total = g.LongCount(), Success = g.Sum(s => s.Success ? 1L : 0L) })
-            .SingleOrDefaultAsync(cancellationToken) // one group at most; First without OrderBy makes EF Core warn on every call
-            .ConfigureAwait(false);
-        return new StatsSummary { TotalRequests = counts?.Total ?? 0, SuccessRequests = counts?.Success ?? 0 };
+            // A read transaction; SQLite's default BEGIN IMMEDIATE would take the write lock, so it gets a deferred one.
+            var transaction = IsPostgres
+                ? await context.Database.GetDbConnection().BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false)
+                : ((SqliteConnection)context.Database.GetDbConnection()).BeginTransaction(deferred: true);
+            await using (transaction.ConfigureAwait(false))
+            {
+                await context.Database.UseTransactionAsync(transaction, cancellationToken).ConfigureAwait(false);
+
+                // Grouping by a constant yields one row with both counts, or none when nothing matches.
+                var counts = await StatsSql.Filter(context.RequestStats, query)
+                    .GroupBy(_ => 1)
+                    .Select(g => new { Attempts = g.LongCount(), Successes = g.Sum(s => s.Success ? 1L : 0L) })
+                    .SingleOrDefaultAsync(cancellationToken) // one group at most; First without OrderBy makes EF Core warn on every call
+                    .ConfigureAwait(false);
+                if (counts is null)
+                {
+                    return new StatsSummary();
+                }
+
+                var further = IsPostgres ? context.RequestStats : context.RequestStats.FromSqlRaw("SELECT * FROM " + StatsSql.SqliteFailovers);
+                var earlier = StatsSql.Filter(IsPostgres ? context.RequestStats : context.RequestStats.FromSqlRaw("SELECT * FROM " + StatsSql.SqliteRequestIndexed), query);
+                var repeats = await StatsSql.Filter(further, query)
+                    .Where(s => s.Attempt > 1 && earlier.Any(p => p.RequestId == s.RequestId && p.Attempt < s.Attempt))
+                    .LongCountAsync(cancellationToken)
+                    .ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return new StatsSummary
+                {
+                    TotalRequests = counts.Attempts - repeats,
+                    SuccessRequests = counts.Successes,
+                    TotalAttempts = counts.Attempts,
+                    SuccessAttempts = counts.Successes,
+                };
+            }
+        }
     }
 
-    /// <summary>Aggregates request stats per model, platform or key over a time range, in the database.</summary>
+    /// <summary>Aggregates request stats per model, platform or key over a time range, as client requests and as upstream attempts, in the database.</summary>
     /// <param name="query">The time range and grouping.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>One aggregate per model name (in ordinal order), per platform id or per key id (ascending) with rows in the range.</returns>
     /// <remarks>
     /// No row is loaded into memory: PostgreSQL answers with one grouped statement; SQLite, which has no percentile
     /// function and sorts slowly, runs a few index-driven statements per group (see <see cref="StatsAggregator"/>).
-    /// Both return the nearest-rank percentiles described on <see cref="StatsAggregate"/>, so they agree.
+    /// Both return the nearest-rank percentiles described on <see cref="StatsAggregate"/>, so they agree, and count
+    /// requests as it describes: once per group they had an attempt in, served in the group of their successful attempt.
     /// </remarks>
     /// <exception cref="ArgumentException"><see cref="StatsAggregateQuery.EndTime"/> is before <see cref="StatsAggregateQuery.StartTime"/>.</exception>
     public async Task<IReadOnlyList<StatsAggregate>> AggregateStatsAsync(StatsAggregateQuery query, CancellationToken cancellationToken = default)
@@ -100,9 +141,13 @@ public sealed partial class EfPortalRepository
             ModelName = query.GroupBy == StatsGroupBy.Model ? (string)g.Key : null,
             PlatformId = query.GroupBy == StatsGroupBy.Platform ? StatsSql.ToInt64(g.Key) : null,
             ApiKeyId = query.GroupBy == StatsGroupBy.ApiKey ? StatsSql.ToInt64(g.Key) : null,
-            Requests = g.Requests,
+            Requests = g.Attempts - g.Repeats,
             Successes = g.Successes,
-            ErrorRate = g.Requests == 0 ? 0 : (double)(g.Requests - g.Successes) / g.Requests,
+            ErrorRate = Rate(g.Attempts - g.Repeats - g.Successes, g.Attempts - g.Repeats),
+            Failovers = g.Failovers,
+            Attempts = g.Attempts,
+            SuccessAttempts = g.Successes,
+            AttemptErrorRate = Rate(g.Attempts - g.Successes, g.Attempts),
             P50DurationMs = g.P50DurationMs,
             P95DurationMs = g.P95DurationMs,
             AverageFirstByteMs = g.AverageFirstByteMs,
@@ -118,15 +163,22 @@ public sealed partial class EfPortalRepository
             _ => (a, b) => string.CompareOrdinal(a.ModelName, b.ModelName),
         });
         return result;
+
+        static double Rate(long part, long whole) => whole == 0 ? 0 : (double)part / whole;
     }
 
-    /// <summary>Counts requests and errors per minute or per hour over a time range, in the database.</summary>
+    /// <summary>Counts requests and attempts, with their failures, per minute or per hour over a time range, in the database.</summary>
     /// <param name="query">The range, bucket size and filters.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>
     /// The non-empty buckets, oldest first: a bucket without requests is left out, not returned with zeros.
     /// Buckets are aligned to UTC minutes or hours, so the first and the last may be cut by the range.
     /// </returns>
+    /// <remarks>
+    /// A request counts in every bucket it had a matching attempt in (once per bucket, however many), and is served in
+    /// the bucket of its successful attempt, as <see cref="StatsTimeBucket"/> describes; rows without request id are
+    /// requests of their own. Further attempts are told from first ones as by <see cref="CountRequestStatsAsync"/>.
+    /// </remarks>
     /// <exception cref="ArgumentException"><see cref="StatsTimeSeriesQuery.EndTime"/> is not after <see cref="StatsTimeSeriesQuery.StartTime"/>.</exception>
     public async Task<IReadOnlyList<StatsTimeBucket>> GetStatsTimeSeriesAsync(StatsTimeSeriesQuery query, CancellationToken cancellationToken = default)
     {
@@ -150,27 +202,61 @@ public sealed partial class EfPortalRepository
             parameters.Add(("platform", platformId));
         }
 
-        // Stored times are positive Unix milliseconds, so integer division floors them to UTC minutes or hours.
+        // Stored times are positive Unix milliseconds, so integer division floors them to UTC minutes or hours. The
+        // filters are unqualified: in the subquery they apply to the earlier attempt (p), outside it to the row (r).
+        await using var context = CreateContext();
+        await using var connection = await StatsSql.OpenAsync(context, cancellationToken).ConfigureAwait(false);
+        var sqlite = connection.Connection is SqliteConnection;
+        var repeat = StatsSql.HasEarlierAttempt(where, $"\"timestamp\" / {bucketMs} = r.\"timestamp\" / {bucketMs}", sqlite);
+
+        // PostgreSQL counts further attempts in the same scan. SQLite keeps that scan on its covering index and counts
+        // them in a second statement over its partial index of further attempts, so neither reads a table row.
         var sql = $"""
-            SELECT "timestamp" / {bucketMs}, COUNT(*), SUM(CASE WHEN success THEN 0 ELSE 1 END)
-            FROM request_stats
+            SELECT "timestamp" / {bucketMs}, COUNT(*), SUM(CASE WHEN success THEN 1 ELSE 0 END){(sqlite ? "" : $", SUM(CASE WHEN {repeat} THEN 1 ELSE 0 END)")}
+            FROM request_stats r
             {where}
             GROUP BY 1
             ORDER BY 1
             """;
+        var repeats = new Dictionary<long, long>();
+
+        // A deferred transaction only reads: in WAL mode it is one snapshot for both statements, and blocks no writer.
+        await using var transaction = (connection.Connection as SqliteConnection)?.BeginTransaction(deferred: true);
+        if (sqlite)
+        {
+            var index = StatsSql.FailoverIndex(query.ModelName is not null ? "model_name" : "timestamp");
+            var repeatSql = $"""
+                SELECT "timestamp" / {bucketMs}, COUNT(*)
+                FROM request_stats r INDEXED BY "{index}"
+                {where} AND {repeat}
+                GROUP BY 1
+                """;
+            await using var repeatCommand = StatsSql.CreateCommand(connection.Connection, repeatSql, parameters);
+            repeatCommand.Transaction = transaction;
+            await using var repeatReader = await repeatCommand.ExecuteReaderAsync(CommandBehavior.SingleResult, cancellationToken).ConfigureAwait(false);
+            while (await repeatReader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                repeats[repeatReader.GetInt64(0)] = repeatReader.GetInt64(1);
+            }
+        }
 
         var result = new List<StatsTimeBucket>();
-        await using var context = CreateContext();
-        await using var connection = await StatsSql.OpenAsync(context, cancellationToken).ConfigureAwait(false);
         await using var command = StatsSql.CreateCommand(connection.Connection, sql, parameters);
+        command.Transaction = transaction;
         await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleResult, cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
+            var bucket = StatsSql.ToInt64(reader.GetValue(0));
+            var attempts = StatsSql.ToInt64(reader.GetValue(1));
+            var successes = StatsSql.ToInt64(reader.GetValue(2));
+            var requests = attempts - (sqlite ? repeats.GetValueOrDefault(bucket) : StatsSql.ToInt64(reader.GetValue(3)));
             result.Add(new StatsTimeBucket
             {
-                Start = DateTimeOffset.FromUnixTimeMilliseconds(StatsSql.ToInt64(reader.GetValue(0)) * bucketMs),
-                Requests = StatsSql.ToInt64(reader.GetValue(1)),
-                Errors = StatsSql.ToInt64(reader.GetValue(2)),
+                Start = DateTimeOffset.FromUnixTimeMilliseconds(bucket * bucketMs),
+                Requests = requests,
+                Errors = requests - successes,
+                Attempts = attempts,
+                FailedAttempts = attempts - successes,
             });
         }
 

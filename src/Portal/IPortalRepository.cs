@@ -44,15 +44,15 @@ public interface IPortalRepository
     /// <returns>A task that completes when the batch is saved.</returns>
     Task SaveRequestStatsAsync(IReadOnlyCollection<RequestStat> stats, CancellationToken cancellationToken);
 
-    /// <summary>Queries request stats, newest first, honouring <see cref="StatsQuery.Limit"/> and <see cref="StatsQuery.Offset"/>.</summary>
+    /// <summary>Queries request stats, newest first (in attempt order with <see cref="StatsQuery.RequestId"/>), honouring <see cref="StatsQuery.Limit"/> and <see cref="StatsQuery.Offset"/>.</summary>
     /// <param name="query">The filters.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The matching rows.</returns>
     Task<IReadOnlyList<RequestStat>> QueryRequestStatsAsync(StatsQuery query, CancellationToken cancellationToken);
 
-    /// <summary>Counts request stats matching the filters (limit and offset are ignored).</summary>
+    /// <summary>Counts the client requests and the upstream attempts matching the filters (limit and offset are ignored), as <see cref="StatsSummary"/> defines them.</summary>
     /// <param name="query">The filters.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
-    /// <returns>The total and the successful count.</returns>
+    /// <returns>Requests and served requests; attempts and successful attempts.</returns>
     Task<StatsSummary> CountRequestStatsAsync(StatsQuery query, CancellationToken cancellationToken);
 }

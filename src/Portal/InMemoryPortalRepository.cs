@@ -236,10 +236,13 @@ public sealed class InMemoryPortalRepository : IPortalRepository
         ArgumentNullException.ThrowIfNull(query);
         lock (_statsLock)
         {
+            var matching = Filter(_stats, query);
+            var ordered = query.RequestId is null
+                ? matching.OrderByDescending(s => s.Timestamp)
+                : matching.OrderBy(s => s.Attempt).ThenBy(s => s.Timestamp);
             IReadOnlyList<RequestStat> rows =
             [
-                .. Filter(_stats, query)
-                    .OrderByDescending(s => s.Timestamp)
+                .. ordered
                     .Skip(Math.Max(0, query.Offset))
                     .Take(Math.Max(0, query.Limit)),
             ];
@@ -253,14 +256,26 @@ public sealed class InMemoryPortalRepository : IPortalRepository
         ArgumentNullException.ThrowIfNull(query);
         lock (_statsLock)
         {
-            long total = 0, success = 0;
+            long attempts = 0, successes = 0, requests = 0, served = 0;
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var servedIds = new HashSet<string>(StringComparer.Ordinal);
             foreach (var stat in Filter(_stats, query))
             {
-                total++;
-                success += stat.Success ? 1 : 0;
+                attempts++;
+                successes += stat.Success ? 1 : 0;
+
+                // A row without request id is a request of its own.
+                requests += stat.RequestId is null || seen.Add(stat.RequestId) ? 1 : 0;
+                served += stat.Success && (stat.RequestId is null || servedIds.Add(stat.RequestId)) ? 1 : 0;
             }
 
-            return Task.FromResult(new StatsSummary { TotalRequests = total, SuccessRequests = success });
+            return Task.FromResult(new StatsSummary
+            {
+                TotalRequests = requests,
+                SuccessRequests = served,
+                TotalAttempts = attempts,
+                SuccessAttempts = successes,
+            });
         }
     }
 
@@ -271,7 +286,8 @@ public sealed class InMemoryPortalRepository : IPortalRepository
         (q.Success is null || s.Success == q.Success) &&
         (q.PlatformId is null || s.PlatformId == q.PlatformId) &&
         (q.ApiKeyId is null || s.ApiKeyId == q.ApiKeyId) &&
-        (q.IsStream is null || s.IsStream == q.IsStream));
+        (q.IsStream is null || s.IsStream == q.IsStream) &&
+        (q.RequestId is null || string.Equals(s.RequestId, q.RequestId, StringComparison.Ordinal)));
 
     private bool Change(Func<Snapshot, Snapshot?> change)
     {

@@ -143,10 +143,10 @@ public sealed partial class PortalGateway : IAsyncDisposable
         return await _repository.QueryRequestStatsAsync(query, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Counts the stats matching <paramref name="query"/>, after writing every stat still queued.</summary>
+    /// <summary>Counts the client requests and upstream attempts matching <paramref name="query"/>, after writing every stat still queued.</summary>
     /// <param name="query">The filters.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
-    /// <returns>The total and successful counts.</returns>
+    /// <returns>Requests and served requests; attempts and successful attempts (see <see cref="StatsSummary"/>).</returns>
     public async Task<StatsSummary> CountStatsAsync(StatsQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);

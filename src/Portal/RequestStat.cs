@@ -57,7 +57,7 @@ public sealed record RequestStat
     public int? CompletionTokens { get; init; }
 }
 
-/// <summary>Filters for querying and counting <see cref="RequestStat"/> rows.</summary>
+/// <summary>Filters for querying and counting <see cref="RequestStat"/> rows (upstream attempts).</summary>
 public sealed record StatsQuery
 {
     /// <summary>Only rows at or after this time.</summary>
@@ -81,6 +81,9 @@ public sealed record StatsQuery
     /// <summary>Only streaming (<see langword="true"/>) or non-streaming (<see langword="false"/>) rows.</summary>
     public bool? IsStream { get; init; }
 
+    /// <summary>Only the attempts of this client request (<see cref="RequestStat.RequestId"/>); queries then return them in attempt order, first attempt first.</summary>
+    public string? RequestId { get; init; }
+
     /// <summary>At most this many rows (newest first); ignored by counts.</summary>
     /// <value>The default is 100.</value>
     public int Limit { get; init; } = 100;
@@ -89,12 +92,24 @@ public sealed record StatsQuery
     public int Offset { get; init; }
 }
 
-/// <summary>Counts of requests matching a <see cref="StatsQuery"/>.</summary>
+/// <summary>Counts of the stats matching a <see cref="StatsQuery"/>, as client requests and as upstream attempts.</summary>
+/// <remarks>
+/// Every row is one upstream attempt. A client request is counted once however many of its attempts match: rows that
+/// share a <see cref="RequestStat.RequestId"/> are one request, and a row without one (written before request ids were
+/// recorded) is a request of its own. A request counts when any of its attempts matches the filters, and is served when
+/// a matching attempt succeeded; the gateway stops at the first attempt that succeeds, so a request has at most one.
+/// </remarks>
 public sealed record StatsSummary
 {
-    /// <summary>All matching rows.</summary>
+    /// <summary>Client requests with at least one matching attempt.</summary>
     public long TotalRequests { get; init; }
 
-    /// <summary>Matching rows that succeeded.</summary>
+    /// <summary>Client requests served: one of their matching attempts succeeded.</summary>
     public long SuccessRequests { get; init; }
+
+    /// <summary>Matching rows: upstream attempts, one per channel tried.</summary>
+    public long TotalAttempts { get; init; }
+
+    /// <summary>Matching attempts that succeeded.</summary>
+    public long SuccessAttempts { get; init; }
 }

@@ -394,6 +394,41 @@ public abstract class EfPortalRepositoryTests : IAsyncLifetime
         Assert.Equal(2, (await repository.ListPlatformsAsync()).Count);
     }
 
+    [SkippableFact]
+    public async Task Migrate_StatsWrittenBeforeRequestIds_ReadBackWithoutThemAndCountAsRequestsOfTheirOwn()
+    {
+        const string OldColumns = "id, timestamp, is_stream, model_name, platform_id, api_key_id, model_id, duration_ms, success";
+        await using (var context = await CreateBareContextAsync())
+        {
+            var migrations = context.Database.GetMigrations().ToList();
+            var added = migrations.FindIndex(m => m.EndsWith("_RequestIdAndAttempt", StringComparison.Ordinal));
+            Assert.True(added > 0);
+            await context.GetService<IMigrator>().MigrateAsync(migrations[added - 1]);
+            await ExecuteAsync(context,
+                $"INSERT INTO request_stats ({OldColumns}) VALUES ('00000000000000000000000000000001', 5, FALSE, 'm', 3, 9, 5, 12.5, FALSE)",
+                $"INSERT INTO request_stats ({OldColumns}) VALUES ('00000000000000000000000000000002', 6, FALSE, 'm', 3, 9, 5, 10, TRUE)");
+        }
+
+        var repository = await OpenAsync();
+
+        // A replica still on the previous version keeps inserting without the new columns during a rolling upgrade.
+        await ExecuteAsync(repository, $"INSERT INTO request_stats ({OldColumns}) VALUES ('00000000000000000000000000000003', 7, FALSE, 'm', 3, 9, 5, 10, TRUE)");
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(8);
+        await repository.SaveRequestStatsAsync(
+        [
+            new RequestStat { Id = "00000000000000000000000000000004", Timestamp = at, RequestId = "0190000000000000000000000000000a", Attempt = 1, ModelName = "m" },
+            new RequestStat { Id = "00000000000000000000000000000005", Timestamp = at, RequestId = "0190000000000000000000000000000a", Attempt = 2, ModelName = "m", Success = true },
+        ], default);
+
+        var rows = await repository.QueryRequestStatsAsync(new StatsQuery(), default);
+        Assert.Equal(
+            new (string?, int)[] { (null, 0), (null, 0), (null, 0), ("0190000000000000000000000000000a", 1), ("0190000000000000000000000000000a", 2) },
+            rows.OrderBy(r => r.Id, StringComparer.Ordinal).Select(r => (r.RequestId, r.Attempt)));
+        var counts = await repository.CountRequestStatsAsync(new StatsQuery(), default);
+        Assert.Equal((4, 3), (counts.TotalRequests, counts.SuccessRequests));
+        Assert.Equal((5, 3), (counts.TotalAttempts, counts.SuccessAttempts));
+    }
+
     // ---- Helpers ----
 
     protected async Task<EfPortalRepository> OpenAsync(

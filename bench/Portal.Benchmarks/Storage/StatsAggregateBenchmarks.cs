@@ -4,7 +4,7 @@ using Portal.Storage;
 namespace Portal.Benchmarks.Storage;
 
 /// <summary>
-/// The dashboard queries over one day of 1M request stats (20 models, 5 platforms): per-model and per-platform
+/// The dashboard queries over one day of 1M request stats (20 models, 5 platforms, about 5% failovers): per-model and per-platform
 /// aggregates with p50/p95, and the requests/errors time series. The fixture is built once per store and kept in the
 /// temp folder (<c>portal-bench</c>) for later runs. Target: under a second each on SQLite.
 /// </summary>

@@ -21,7 +21,7 @@ internal static class StatsBenchStores
     public static readonly DateTimeOffset Day = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     // Bump when the fixture's data or schema changes, so a cached file is not reused.
-    private const string FixtureVersion = "v2";
+    private const string FixtureVersion = "v5";
 
     private static readonly string Folder = Path.Combine(Path.GetTempPath(), "portal-bench");
 
@@ -101,25 +101,39 @@ internal static class StatsBenchStores
     }
 
     /// <summary>
-    /// <paramref name="count"/> requests of the day starting at row <paramref name="first"/>, evenly spread: 20 models
-    /// over 5 platforms and 30 keys, half streaming, 5% failed, durations skewed towards short ones.
+    /// <paramref name="count"/> attempts of the day starting at row <paramref name="first"/>, evenly spread: 20 models
+    /// over 5 platforms and 30 keys, half streaming, 5% failed, durations skewed towards short ones. As in the gateway,
+    /// a failed attempt is followed by the next attempt of its request (same request id and model, another platform),
+    /// up to 3 attempts: about 5% of the rows are failovers. Request ids sort by time, as the gateway's do.
     /// </summary>
     public static List<RequestStat> DayBatch(Random random, long first, int count)
     {
         var rows = new List<RequestStat>(count);
+        RequestStat? previous = null;
         for (var i = 0; i < count; i++)
         {
             var timestamp = Day.AddMilliseconds((first + i) * (86_400_000.0 / DayRows));
             var stream = random.Next(2) == 0;
             var success = random.Next(20) != 0;
-            rows.Add(new RequestStat
+            var platformId = random.Next(1, 6);
+
+            // The previous attempt failed: this row is its request's next attempt, on another platform.
+            var failover = previous is { Success: false, Attempt: < 3 };
+            if (failover && platformId == previous!.PlatformId)
+            {
+                platformId = (platformId % 5) + 1;
+            }
+
+            var row = new RequestStat
             {
                 Id = Guid.CreateVersion7(timestamp).ToString("N"),
                 Timestamp = timestamp,
-                IsStream = stream,
-                ModelName = "model-" + random.Next(20),
-                PlatformId = random.Next(1, 6),
-                ApiKeyId = random.Next(1, 31),
+                RequestId = failover ? previous!.RequestId : Guid.CreateVersion7(timestamp).ToString("N"),
+                Attempt = failover ? previous!.Attempt + 1 : 1,
+                IsStream = failover ? previous!.IsStream : stream,
+                ModelName = failover ? previous!.ModelName : "model-" + random.Next(20),
+                PlatformId = platformId,
+                ApiKeyId = ((platformId - 1) * 6) + random.Next(1, 7),
                 ModelId = random.Next(1, 51),
                 Duration = TimeSpan.FromMilliseconds(50 + (random.NextDouble() * random.NextDouble() * 5000)),
                 FirstByteTime = stream ? TimeSpan.FromMilliseconds(20 + (random.NextDouble() * 500)) : null,
@@ -128,7 +142,9 @@ internal static class StatsBenchStores
                 StatusCode = success ? 200 : 500,
                 PromptTokens = random.Next(10, 2000),
                 CompletionTokens = random.Next(1, 1000),
-            });
+            };
+            rows.Add(row);
+            previous = row;
         }
 
         return rows;

@@ -3,7 +3,7 @@ using Portal.Storage;
 
 namespace Portal.Server.Admin;
 
-/// <summary><c>/admin/stats</c>: request stats (one row per upstream attempt), counts, aggregates and a time series.</summary>
+/// <summary><c>/admin/stats</c>: request stats (one row per upstream attempt), counts, aggregates and a time series, counting client requests and upstream attempts apart.</summary>
 /// <remarks>Stats hold key ids, never key values; error messages were scrubbed of anything shaped like a key when recorded.</remarks>
 internal static class StatsEndpoints
 {
@@ -15,31 +15,31 @@ internal static class StatsEndpoints
     /// <summary>The range of summary and series when the query gives no start.</summary>
     private static readonly TimeSpan DefaultRange = TimeSpan.FromHours(24);
 
-    private static readonly string[] Filters = ["startTime", "endTime", "modelName", "success", "platformId", "apiKeyId", "isStream"];
+    private static readonly string[] Filters = ["startTime", "endTime", "modelName", "success", "platformId", "apiKeyId", "isStream", "requestId"];
 
     public static void MapStats(this RouteGroupBuilder admin)
     {
         admin.MapGet("/stats", QueryAsync)
             .WithName("AdminQueryStats")
-            .WithSummary("Lists request stats, newest first: filters startTime, endTime, modelName, success, platformId, apiKeyId, isStream; limit (1–1000, default 100) and offset.")
+            .WithSummary("Lists request stats (one row per upstream attempt), newest first: filters startTime, endTime, modelName, success, platformId, apiKeyId, isStream, requestId (one request's attempts, in attempt order); limit (1–1000, default 100) and offset.")
             .Produces<StatsPageResponse>()
             .ProducesAdminErrors(StatusCodes.Status400BadRequest);
 
         admin.MapGet("/stats/count", CountAsync)
             .WithName("AdminCountStats")
-            .WithSummary("Counts the request stats matching the same filters as /admin/stats.")
+            .WithSummary("Counts the client requests (each once, served when an attempt succeeded) and the upstream attempts matching the same filters as /admin/stats.")
             .Produces<StatsCountResponse>()
             .ProducesAdminErrors(StatusCodes.Status400BadRequest);
 
         admin.MapGet("/stats/summary", SummaryAsync)
             .WithName("AdminStatsSummary")
-            .WithSummary("Aggregates request stats per model, platform or key (groupBy, default model) over startTime–endTime (default the last 24 hours): requests, error rate, p50/p95 duration, tokens.")
+            .WithSummary("Aggregates request stats per model, platform or key (groupBy, default model) over startTime–endTime (default the last 24 hours): requests, served, failovers and error rate per request; attempts and their error rate; p50/p95 duration, time to first byte and tokens per attempt.")
             .Produces<StatsSummaryResponse>()
             .ProducesAdminErrors(StatusCodes.Status400BadRequest);
 
         admin.MapGet("/stats/series", SeriesAsync)
             .WithName("AdminStatsSeries")
-            .WithSummary("Counts requests and errors per minute or hour (bucket, default hour) over startTime–endTime (default the last 24 hours), optionally of one modelName or platformId.")
+            .WithSummary("Counts requests and unserved requests, attempts and failed attempts per minute or hour (bucket, default hour) over startTime–endTime (default the last 24 hours), optionally of one modelName or platformId.")
             .Produces<StatsSeriesResponse>()
             .ProducesAdminErrors(StatusCodes.Status400BadRequest);
     }
@@ -98,6 +98,9 @@ internal static class StatsEndpoints
                 TotalRequests = counts.TotalRequests,
                 SuccessRequests = counts.SuccessRequests,
                 FailedRequests = counts.TotalRequests - counts.SuccessRequests,
+                TotalAttempts = counts.TotalAttempts,
+                SuccessAttempts = counts.SuccessAttempts,
+                FailedAttempts = counts.TotalAttempts - counts.SuccessAttempts,
             },
             AdminJsonContext.Api.StatsCountResponse);
     }
@@ -109,30 +112,20 @@ internal static class StatsEndpoints
         var groupBy = AdminQuery.OptionalChoice(http.Request, "groupBy", "model", "platform", "key") ?? "model";
 
         await FlushBrieflyAsync(gateway, http.RequestAborted);
-        var platforms = (await repository.ListPlatformRowsAsync(http.RequestAborted)).ToDictionary(p => p.Item.Id);
         var query = new StatsAggregateQuery
         {
             StartTime = start,
             EndTime = end,
             GroupBy = groupBy switch { "platform" => StatsGroupBy.Platform, "key" => StatsGroupBy.ApiKey, _ => StatsGroupBy.Model },
         };
-        var groups = await repository.AggregateStatsAsync(query, http.RequestAborted);
-        var keys = query.GroupBy == StatsGroupBy.ApiKey
-            ? (await repository.ListApiKeyRowsAsync(null, http.RequestAborted)).ToDictionary(k => k.Item.Id)
-            : null;
-        List<StatsGroupResponse> data = [.. groups.Select(g =>
+        var groups = await StatsGroups.AggregateAsync(repository, query, http.RequestAborted);
+        List<StatsGroupResponse> data = [.. groups.Select(g => ToResponse(g.Stats) with
         {
-            // A key's group has no platform of its own: it is the key's.
-            var key = g.ApiKeyId is { } keyId ? keys?.GetValueOrDefault(keyId) : null;
-            var platformId = g.PlatformId ?? key?.Item.PlatformId;
-            return ToResponse(g) with
-            {
-                ModelName = g.ModelName,
-                ApiKeyId = g.ApiKeyId,
-                ApiKeyName = key?.Label(),
-                PlatformId = platformId,
-                PlatformName = platformId is { } id ? platforms.GetValueOrDefault(id)?.Item.Name : null,
-            };
+            ModelName = g.Stats.ModelName,
+            ApiKeyId = g.Stats.ApiKeyId,
+            ApiKeyName = g.ApiKeyName,
+            PlatformId = g.PlatformId,
+            PlatformName = g.PlatformName,
         })];
 
         return TypedResults.Json(
@@ -167,7 +160,7 @@ internal static class StatsEndpoints
                 StartTime = start,
                 EndTime = end,
                 Bucket = bucket,
-                Data = [.. buckets.Select(b => new StatsBucketResponse { Start = b.Start, Requests = b.Requests, Errors = b.Errors })],
+                Data = [.. buckets.Select(b => new StatsBucketResponse { Start = b.Start, Requests = b.Requests, Errors = b.Errors, Attempts = b.Attempts, FailedAttempts = b.FailedAttempts })],
             },
             AdminJsonContext.Api.StatsSeriesResponse);
     }
@@ -190,6 +183,9 @@ internal static class StatsEndpoints
             PlatformId = AdminQuery.OptionalId(request, "platformId"),
             ApiKeyId = AdminQuery.OptionalId(request, "apiKeyId"),
             IsStream = AdminQuery.OptionalBool(request, "isStream"),
+            RequestId = AdminQuery.Text(request, "requestId") is { } requestId
+                ? requestId.Length > 0 ? requestId : throw AdminException.BadRequest("requestId", "'requestId' must not be empty.")
+                : null,
         };
     }
 
@@ -208,6 +204,8 @@ internal static class StatsEndpoints
     {
         Id = stat.Id,
         Timestamp = stat.Timestamp,
+        RequestId = stat.RequestId,
+        Attempt = stat.Attempt,
         IsStream = stat.IsStream,
         ModelName = stat.ModelName,
         PlatformId = stat.PlatformId,
@@ -227,6 +225,10 @@ internal static class StatsEndpoints
         Requests = g.Requests,
         Successes = g.Successes,
         ErrorRate = g.ErrorRate,
+        Failovers = g.Failovers,
+        Attempts = g.Attempts,
+        SuccessAttempts = g.SuccessAttempts,
+        AttemptErrorRate = g.AttemptErrorRate,
         P50DurationMs = g.P50DurationMs,
         P95DurationMs = g.P95DurationMs,
         AverageFirstByteMs = g.AverageFirstByteMs,

@@ -1,14 +1,21 @@
 using System.CommandLine;
 using System.Data.Common;
 using System.Globalization;
+using Portal.Server.Admin;
 using Portal.Storage;
 using Portal.Storage.Internal;
 
 namespace Portal.Server.Cli;
 
-/// <summary><c>portal stats [--since 24h]</c>: a table of request stats per model, read from the server's storage.</summary>
+/// <summary>
+/// <c>portal stats [--since 24h] [--group-by model|platform|key]</c>: a table of client requests and upstream attempts per
+/// model, platform or key, read from the server's storage.
+/// </summary>
 internal static class StatsCommand
 {
+    /// <summary>What the table's rows are, as <c>--group-by</c> takes them.</summary>
+    private static readonly string[] Groupings = ["model", "platform", "key"];
+
     public static Command Create()
     {
         var since = new Option<TimeSpan>("--since")
@@ -28,15 +35,25 @@ internal static class StatsCommand
                 return default;
             },
         };
+        var groupBy = new Option<string>("--group-by")
+        {
+            Description = "One row per model (the name clients asked for), per platform or per key tried. "
+                + "A request that tried several platforms or keys counts under each, served only where it was served.",
+            HelpName = string.Join('|', Groupings),
+            DefaultValueFactory = _ => "model",
+        };
+        groupBy.AcceptOnlyFromAmong(Groupings);
         var stats = new Command("stats",
-            "Prints requests, success rate, p50/p95 latency and tokens per model, from the storage the server uses "
-            + "(Portal:Storage:Provider and Portal:Storage:ConnectionString, from the same settings as serve).");
+            "Prints client requests (each once, however many upstream attempts it took), the share served, failovers, "
+            + "upstream attempts and failed attempts, p50/p95 attempt latency and tokens per model, platform or key, from the "
+            + "storage the server uses (Portal:Storage:Provider and Portal:Storage:ConnectionString, from the same settings as serve).");
         stats.Options.Add(since);
-        stats.SetAction((parse, cancellationToken) => RunAsync(parse, parse.GetValue(since), cancellationToken));
+        stats.Options.Add(groupBy);
+        stats.SetAction((parse, cancellationToken) => RunAsync(parse, parse.GetValue(since), parse.GetValue(groupBy)!, cancellationToken));
         return stats;
     }
 
-    private static async Task<int> RunAsync(ParseResult parse, TimeSpan since, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(ParseResult parse, TimeSpan since, string groupBy, CancellationToken cancellationToken)
     {
         var output = parse.InvocationConfiguration.Output;
         var error = parse.InvocationConfiguration.Error;
@@ -47,14 +64,23 @@ internal static class StatsCommand
         // Reading stats must not delete any: no retention job in this process.
         options.RetentionDays = 0;
 
-        IReadOnlyList<StatsAggregate> rows;
+        IReadOnlyList<NamedStatsAggregate> rows;
+        StatsSummary total;
         var from = DateTimeOffset.UtcNow - since;
+        var query = new StatsAggregateQuery
+        {
+            StartTime = from,
+            GroupBy = groupBy switch { "platform" => StatsGroupBy.Platform, "key" => StatsGroupBy.ApiKey, _ => StatsGroupBy.Model },
+        };
         try
         {
             var repository = await EfPortalRepository.OpenAsync(options, cancellationToken: cancellationToken);
             await using (repository)
             {
-                rows = await repository.AggregateStatsAsync(new StatsAggregateQuery { StartTime = from, GroupBy = StatsGroupBy.Model }, cancellationToken);
+                rows = await StatsGroups.AggregateAsync(repository, query, cancellationToken);
+
+                // Counted apart: a request that tried several platforms or keys is in several groups, but once in the total.
+                total = await repository.CountRequestStatsAsync(new StatsQuery { StartTime = from }, cancellationToken);
             }
         }
         catch (Exception ex) when (ex is DbException or ArgumentException or InvalidOperationException or IOException)
@@ -63,7 +89,7 @@ internal static class StatsCommand
             return 1;
         }
 
-        await output.WriteLineAsync($"Requests since {from.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC ({Describe(since)}), per model:");
+        await output.WriteLineAsync($"Requests since {from.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC ({Describe(since)}), per {groupBy}:");
         await output.WriteLineAsync();
         if (rows.Count == 0)
         {
@@ -71,18 +97,34 @@ internal static class StatsCommand
             return 0;
         }
 
-        var table = new TextTable("MODEL", "REQUESTS", "SUCCESS", "P50", "P95", "PROMPT TOKENS", "COMPLETION TOKENS");
-        foreach (var row in rows.OrderByDescending(r => r.Requests).ThenBy(r => r.ModelName, StringComparer.Ordinal))
+        var table = new TextTable(groupBy.ToUpperInvariant(), "REQUESTS", "SERVED", "FAILOVERS", "ATTEMPTS", "FAILED ATTEMPTS", "P50", "P95", "PROMPT TOKENS", "COMPLETION TOKENS");
+        foreach (var (row, name) in rows.Select(r => (r.Stats, Name(r))).OrderByDescending(r => r.Stats.Requests).ThenBy(r => r.Item2, StringComparer.Ordinal))
         {
-            table.Add(row.ModelName ?? "?", Number(row.Requests), Percent(row.Successes, row.Requests), Millis(row.P50DurationMs), Millis(row.P95DurationMs),
-                Number(row.PromptTokens), Number(row.CompletionTokens));
+            table.Add(name, Number(row.Requests), Percent(row.Successes, row.Requests), Number(row.Failovers), Number(row.Attempts),
+                Number(row.Attempts - row.SuccessAttempts), Millis(row.P50DurationMs), Millis(row.P95DurationMs), Number(row.PromptTokens), Number(row.CompletionTokens));
         }
 
-        var requests = rows.Sum(r => r.Requests);
-        table.Add("TOTAL", Number(requests), Percent(rows.Sum(r => r.Successes), requests), "", "", Number(rows.Sum(r => r.PromptTokens)), Number(rows.Sum(r => r.CompletionTokens)));
+        table.Add("TOTAL", Number(total.TotalRequests), Percent(total.SuccessRequests, total.TotalRequests), Number(rows.Sum(r => r.Stats.Failovers)),
+            Number(total.TotalAttempts), Number(total.TotalAttempts - total.SuccessAttempts), "", "",
+            Number(rows.Sum(r => r.Stats.PromptTokens)), Number(rows.Sum(r => r.Stats.CompletionTokens)));
         await output.WriteAsync(table.ToString());
+        await output.WriteLineAsync();
+        await output.WriteLineAsync("Requests are what clients sent, each counted once; served: one of its attempts succeeded.");
+        await output.WriteLineAsync("Attempts are upstream calls, one per channel tried; failovers: requests served after a failed attempt.");
+        await output.WriteLineAsync(query.GroupBy == StatsGroupBy.Model
+            ? "P50, P95 and tokens are per attempt."
+            : $"P50, P95 and tokens are per attempt. A request that tried several {groupBy}s counts under each, served only where it was served; TOTAL counts it once.");
         return 0;
     }
+
+    /// <summary>The row's model name, platform name, or key name with its platform; an id with "(deleted)" for a platform or key that no longer exists.</summary>
+    private static string Name(NamedStatsAggregate row) => row.Stats switch
+    {
+        { ModelName: { } model } => model,
+        { ApiKeyId: { } keyId } => row.ApiKeyName is { } key ? $"{key} ({row.PlatformName ?? "?"})" : $"key {keyId} (deleted)",
+        { PlatformId: { } platformId } => row.PlatformName ?? $"platform {platformId} (deleted)",
+        _ => "?",
+    };
 
     private static string Number(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 

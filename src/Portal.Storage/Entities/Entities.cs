@@ -119,6 +119,12 @@ internal sealed class RequestStatEntity
 
     public long Timestamp { get; set; }
 
+    /// <summary>The client request's id, shared by its attempts; null on rows written before it was recorded.</summary>
+    public string? RequestId { get; set; }
+
+    /// <summary>The attempt's number within its request, from 1; 0 on rows written before it was recorded.</summary>
+    public int Attempt { get; set; }
+
     public bool IsStream { get; set; }
 
     public string ModelName { get; set; } = "";

@@ -27,6 +27,12 @@ namespace Portal.Storage;
 /// connection per core (up to four), each in a read transaction, so concurrent inserts do not shift a group's ranks
 /// between its statements. Everything scales with the rows in the range, not with the table.
 /// </para>
+/// <para>
+/// Requests are counted on both without sorting request ids: the group's rows less those that follow an earlier
+/// attempt of their request in the group (<see cref="StatsSql.HasEarlierAttempt"/>). Only rows whose attempt is above 1
+/// (failovers) are checked, each with a seek on the request index. SQLite counts them in one more statement per group,
+/// over a partial index of further attempts, so neither side reads a table row (see <see cref="SqlitePortalDbContext"/>).
+/// </para>
 /// </remarks>
 internal static class StatsAggregator
 {
@@ -85,12 +91,15 @@ internal static class StatsAggregator
         // Grouping text by byte ("C") is faster than by the database's collation and, collations being deterministic,
         // puts the same names together; the caller orders the groups.
         var key = group == "model_name" ? "model_name COLLATE \"C\"" : group;
+        var repeat = StatsSql.HasEarlierAttempt(where, $"p.{group} = r.{group}", sqlite: false);
         var sql = $"""
             SELECT {key}, COUNT(*), COUNT(*) FILTER (WHERE success), AVG(first_byte_ms) FILTER (WHERE is_stream),
                    SUM(prompt_tokens), SUM(completion_tokens),
                    percentile_disc(0.5) WITHIN GROUP (ORDER BY duration_ms),
-                   percentile_disc(0.95) WITHIN GROUP (ORDER BY duration_ms)
-            FROM request_stats
+                   percentile_disc(0.95) WITHIN GROUP (ORDER BY duration_ms),
+                   COUNT(*) FILTER (WHERE success AND attempt > 1),
+                   SUM(CASE WHEN {repeat} THEN 1 ELSE 0 END)
+            FROM request_stats r
             {where}
             GROUP BY 1
             """;
@@ -114,13 +123,15 @@ internal static class StatsAggregator
                 result.Add(new GroupStats
                 {
                     Key = reader.GetValue(0),
-                    Requests = StatsSql.ToInt64(reader.GetValue(1)),
+                    Attempts = StatsSql.ToInt64(reader.GetValue(1)),
                     Successes = StatsSql.ToInt64(reader.GetValue(2)),
                     AverageFirstByteMs = reader.IsDBNull(3) ? null : reader.GetDouble(3),
                     PromptTokens = StatsSql.ToInt64(reader.GetValue(4)),
                     CompletionTokens = StatsSql.ToInt64(reader.GetValue(5)),
                     P50DurationMs = reader.GetDouble(6),
                     P95DurationMs = reader.GetDouble(7),
+                    Failovers = StatsSql.ToInt64(reader.GetValue(8)),
+                    Repeats = StatsSql.ToInt64(reader.GetValue(9)),
                 });
             }
         }
@@ -158,11 +169,22 @@ internal static class StatsAggregator
         using var totals = Command(
             $"""
             SELECT COUNT(*), SUM(success), AVG(first_byte_ms) FILTER (WHERE is_stream), SUM(prompt_tokens), SUM(completion_tokens),
-                   group_concat(duration_ms) FILTER (WHERE rowid % {SampleEvery} = 0)
+                   group_concat(duration_ms) FILTER (WHERE rowid % {SampleEvery} = 0),
+                   COUNT(*) FILTER (WHERE success AND attempt > 1)
             {scope}
             """,
             range);
         var totalsGroup = StatsSql.AddParameter(totals, "group", null);
+
+        // Further attempts of the group that follow an earlier attempt of their request in it, from the small partial
+        // index of further attempts, each checked on the request index: neither reads a table row.
+        using var repeats = Command(
+            $"""
+            SELECT COUNT(*) FROM request_stats r INDEXED BY "{StatsSql.FailoverIndexFor(group)}"
+            {where} AND {group} = @group AND {StatsSql.HasEarlierAttempt(where, $"{group} = @group", sqlite: true)}
+            """,
+            range);
+        var repeatsGroup = StatsSql.AddParameter(repeats, "group", null);
 
         using var counts = Command(
             $"""
@@ -200,22 +222,26 @@ internal static class StatsAggregator
                 stats = new GroupStats
                 {
                     Key = key,
-                    Requests = reader.GetInt64(0),
+                    Attempts = reader.GetInt64(0),
                     Successes = StatsSql.ToInt64(reader.GetValue(1)),
                     AverageFirstByteMs = reader.IsDBNull(2) ? null : reader.GetDouble(2),
                     PromptTokens = StatsSql.ToInt64(reader.GetValue(3)),
                     CompletionTokens = StatsSql.ToInt64(reader.GetValue(4)),
+                    Failovers = reader.GetInt64(6),
                 };
                 sampled = reader.IsDBNull(5) ? null : reader.GetString(5);
             }
 
-            if (stats.Requests == 0)
+            if (stats.Attempts == 0)
             {
                 continue; // the group has rows, but none in the range
             }
 
+            repeatsGroup.Value = key;
+            stats.Repeats = (long)(await repeats.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+
             selector.Group.Value = key;
-            var n = stats.Requests;
+            var n = stats.Attempts;
             long k50 = NearestRank(n, 50), k95 = NearestRank(n, 95);
             if (n <= DirectSelectMaxRows || sampled is null)
             {
@@ -323,9 +349,17 @@ internal sealed class GroupStats
     /// <summary>The group's value: a model name (string) or a platform id (long).</summary>
     public required object Key { get; init; }
 
-    public long Requests { get; init; }
+    /// <summary>Rows in the group.</summary>
+    public long Attempts { get; init; }
 
+    /// <summary>Rows that succeeded: attempts, and (one per request) served requests.</summary>
     public long Successes { get; init; }
+
+    /// <summary>Rows that succeeded on an attempt above 1.</summary>
+    public long Failovers { get; init; }
+
+    /// <summary>Rows that follow an earlier attempt of their request in the group: <see cref="Attempts"/> less these are the requests.</summary>
+    public long Repeats { get; set; }
 
     public double? AverageFirstByteMs { get; init; }
 

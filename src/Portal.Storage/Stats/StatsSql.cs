@@ -8,9 +8,33 @@ namespace Portal.Storage;
 /// <summary>Shared pieces of the request-stats SQL: filters, mapping, parameters, connections.</summary>
 internal static class StatsSql
 {
+    /// <summary>The index on (request_id, attempt): a request's attempts in order.</summary>
+    public const string RequestIndex = "IX_request_stats_request_id_attempt";
+
+    /// <summary>
+    /// The table, read through <see cref="RequestIndex"/> on SQLite. Without statistics SQLite's planner rates an
+    /// equality on the model or platform with a time range above an equality on the request id, and would scan a
+    /// whole group's range for every attempt it checks.
+    /// </summary>
+    public const string SqliteRequestIndexed = "request_stats INDEXED BY \"" + RequestIndex + "\"";
+
+    /// <summary>The condition of SQLite's partial indexes of further attempts (<see cref="FailoverIndex"/>), as the queries that use them must state it.</summary>
+    public const string IsFailover = "attempt > 1";
+
+    /// <summary>The name of SQLite's partial index of further attempts led by <paramref name="column"/>: <c>model_name</c> or <c>timestamp</c> (which holds the platform and key too).</summary>
+    public static string FailoverIndex(string column) => FailoverIndexPrefix + column;
+
+    /// <summary>The partial index of further attempts that serves a group by <paramref name="group"/>: its own for the model, the one led by time for the others.</summary>
+    public static string FailoverIndexFor(string group) => FailoverIndex(group == "model_name" ? "model_name" : "timestamp");
+
+    /// <summary>SQLite's further attempts (attempt above 1), read from their partial index led by the timestamp.</summary>
+    public const string SqliteFailovers = "request_stats INDEXED BY \"" + FailoverIndexPrefix + "timestamp\" WHERE " + IsFailover;
+
+    private const string FailoverIndexPrefix = "IX_request_stats_failovers_";
+
     /// <summary>The request_stats columns in insert order.</summary>
     public const string Columns =
-        "id, \"timestamp\", is_stream, model_name, platform_id, api_key_id, model_id, duration_ms, first_byte_ms, success, error_message, status_code, prompt_tokens, completion_tokens";
+        "id, \"timestamp\", is_stream, model_name, platform_id, api_key_id, model_id, duration_ms, first_byte_ms, success, error_message, status_code, prompt_tokens, completion_tokens, request_id, attempt";
 
     /// <summary>Applies the filters of <paramref name="query"/> (times as Unix milliseconds, start inclusive, end exclusive).</summary>
     public static IQueryable<RequestStatEntity> Filter(IQueryable<RequestStatEntity> rows, StatsQuery query)
@@ -52,6 +76,11 @@ internal static class StatsSql
             rows = rows.Where(s => s.IsStream == isStream);
         }
 
+        if (query.RequestId is { } requestId)
+        {
+            rows = rows.Where(s => s.RequestId == requestId);
+        }
+
         return rows;
     }
 
@@ -59,6 +88,8 @@ internal static class StatsSql
     {
         Id = e.Id,
         Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(e.Timestamp),
+        RequestId = e.RequestId,
+        Attempt = e.Attempt,
         IsStream = e.IsStream,
         ModelName = e.ModelName,
         PlatformId = e.PlatformId,
@@ -93,6 +124,22 @@ internal static class StatsSql
         // "1 = 1" keeps the clause appendable; both planners drop it.
         return ("WHERE " + (conditions.Count == 0 ? "1 = 1" : string.Join(" AND ", conditions)), parameters);
     }
+
+    /// <summary>
+    /// A condition on the row aliased <c>r</c>: an earlier attempt of its request is among the rows that
+    /// <paramref name="where"/> and <paramref name="sameGroup"/> select. Counting the rows that fail it counts each
+    /// request once, without sorting or hashing request ids.
+    /// </summary>
+    /// <param name="where">A <c>WHERE</c> clause over unqualified columns (such as <see cref="TimeRange"/> builds): inside the subquery they name the earlier attempt.</param>
+    /// <param name="sameGroup">More conditions on the earlier attempt, which may refer to the row as <c>r</c>.</param>
+    /// <param name="sqlite">Whether the statement runs on SQLite, which is told to look the earlier attempt up by request id (<see cref="SqliteRequestIndexed"/>).</param>
+    /// <remarks>
+    /// Only a row whose attempt is above 1 can have an earlier one, so the subquery runs for failovers only (both
+    /// databases evaluate <c>AND</c> left to right here), each a seek on the (request_id, attempt) index. Rows
+    /// without request id never match.
+    /// </remarks>
+    public static string HasEarlierAttempt(string where, string sameGroup, bool sqlite) =>
+        $"r.attempt > 1 AND EXISTS (SELECT 1 FROM request_stats p{(sqlite ? $" INDEXED BY \"{RequestIndex}\"" : "")} {where} AND {sameGroup} AND p.request_id = r.request_id AND p.attempt < r.attempt)";
 
     /// <summary>A command on <paramref name="connection"/> with named parameters.</summary>
     public static DbCommand CreateCommand(DbConnection connection, string sql, IEnumerable<(string Name, object Value)> parameters)

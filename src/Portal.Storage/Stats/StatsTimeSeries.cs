@@ -30,15 +30,26 @@ public sealed record StatsTimeSeriesQuery
     public long? PlatformId { get; init; }
 }
 
-/// <summary>The requests and errors of one time bucket.</summary>
+/// <summary>The client requests and upstream attempts of one time bucket, with their failures.</summary>
+/// <remarks>
+/// A request counts in every bucket it had an attempt in, once per bucket however many attempts it made there, and is
+/// served in the bucket of its successful attempt: a request whose failover crossed into the next bucket counts in both,
+/// as an error in the first. A row without request id (written before they were recorded) is a request of its own.
+/// </remarks>
 public sealed record StatsTimeBucket
 {
     /// <summary>The start of the bucket (UTC, aligned to the minute or hour); the bucket ends where the next one would start.</summary>
     public DateTimeOffset Start { get; init; }
 
-    /// <summary>Requests (upstream attempts) that started in the bucket.</summary>
+    /// <summary>Client requests with an attempt that started in the bucket.</summary>
     public long Requests { get; init; }
 
-    /// <summary>Requests in the bucket that failed.</summary>
+    /// <summary>Requests of the bucket that no attempt in the bucket served.</summary>
     public long Errors { get; init; }
+
+    /// <summary>Upstream attempts (rows) that started in the bucket.</summary>
+    public long Attempts { get; init; }
+
+    /// <summary>Attempts of the bucket that failed.</summary>
+    public long FailedAttempts { get; init; }
 }

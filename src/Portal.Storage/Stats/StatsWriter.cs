@@ -10,13 +10,16 @@ namespace Portal.Storage;
 /// <summary>Inserts batches of request stats, skipping ids already stored (a retried batch neither fails nor duplicates).</summary>
 internal static class StatsWriter
 {
-    // Column length of request_stats.model_name (PortalDbContext): longer values are cut, so one odd row cannot fail a batch.
+    /// <summary>The column length of request_stats.request_id: twice the gateway's 32 digits, so a longer id from elsewhere still fits.</summary>
+    public const int MaxRequestIdLength = 64;
+
+    // Column lengths (PortalDbContext): longer values are cut, so one odd row cannot fail a batch.
     private const int MaxModelNameLength = 200;
 
-    // SQLite numbers the parameters in the order they first appear (@id is 1, @completion_tokens 14); Insert binds them by number.
+    // SQLite numbers the parameters in the order they first appear (@id is 1, @attempt 16); Insert binds them by number.
     private static readonly string InsertSql = $"""
         INSERT INTO request_stats ({StatsSql.Columns})
-        VALUES (@id, @timestamp, @is_stream, @model_name, @platform_id, @api_key_id, @model_id, @duration_ms, @first_byte_ms, @success, @error_message, @status_code, @prompt_tokens, @completion_tokens)
+        VALUES (@id, @timestamp, @is_stream, @model_name, @platform_id, @api_key_id, @model_id, @duration_ms, @first_byte_ms, @success, @error_message, @status_code, @prompt_tokens, @completion_tokens, @request_id, @attempt)
         ON CONFLICT (id) DO NOTHING
         """;
 
@@ -53,6 +56,8 @@ internal static class StatsWriter
                 Check(BindInt(statement, 12, stat.StatusCode), db);
                 Check(BindInt(statement, 13, stat.PromptTokens), db);
                 Check(BindInt(statement, 14, stat.CompletionTokens), db);
+                Check(BindText(statement, 15, EntityMapping.Truncate(stat.RequestId, MaxRequestIdLength), text), db);
+                Check(raw.sqlite3_bind_int(statement, 16, stat.Attempt), db);
                 Check(raw.sqlite3_step(statement), db);
                 raw.sqlite3_reset(statement); // returns the step's error again, already thrown above
 
@@ -106,6 +111,8 @@ internal static class StatsWriter
         var statusCode = new int?[n];
         var promptTokens = new int?[n];
         var completionTokens = new int?[n];
+        var requestId = new string?[n];
+        var attempt = new int[n];
         var i = 0;
         foreach (var stat in stats)
         {
@@ -123,6 +130,8 @@ internal static class StatsWriter
             statusCode[i] = stat.StatusCode;
             promptTokens[i] = stat.PromptTokens;
             completionTokens[i] = stat.CompletionTokens;
+            requestId[i] = EntityMapping.Truncate(stat.RequestId, MaxRequestIdLength);
+            attempt[i] = stat.Attempt;
             i++;
         }
 
@@ -130,7 +139,7 @@ internal static class StatsWriter
         await using var command = new NpgsqlCommand(
             $"""
             INSERT INTO request_stats ({StatsSql.Columns})
-            SELECT * FROM unnest(@id, @timestamp, @is_stream, @model_name, @platform_id, @api_key_id, @model_id, @duration_ms, @first_byte_ms, @success, @error_message, @status_code, @prompt_tokens, @completion_tokens)
+            SELECT * FROM unnest(@id, @timestamp, @is_stream, @model_name, @platform_id, @api_key_id, @model_id, @duration_ms, @first_byte_ms, @success, @error_message, @status_code, @prompt_tokens, @completion_tokens, @request_id, @attempt)
             ON CONFLICT (id) DO NOTHING
             """,
             connection);
@@ -148,6 +157,8 @@ internal static class StatsWriter
         command.Parameters.Add(Array("status_code", NpgsqlDbType.Integer, statusCode));
         command.Parameters.Add(Array("prompt_tokens", NpgsqlDbType.Integer, promptTokens));
         command.Parameters.Add(Array("completion_tokens", NpgsqlDbType.Integer, completionTokens));
+        command.Parameters.Add(Array("request_id", NpgsqlDbType.Text, requestId));
+        command.Parameters.Add(Array("attempt", NpgsqlDbType.Integer, attempt));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
 
         static NpgsqlParameter<T[]> Array<T>(string name, NpgsqlDbType elementType, T[] values) =>

@@ -31,7 +31,7 @@ public sealed class ChatRelayRequest
     }
 
     /// <summary>The id of this request, recorded on the stat row of each of its attempts (<see cref="RequestStat.RequestId"/>).</summary>
-    /// <value>32 hexadecimal digits, random, assigned by <see cref="Parse"/>.</value>
+    /// <value>32 hexadecimal digits that sort by time (a version 7 GUID), assigned by <see cref="Parse"/>.</value>
     public string RequestId { get; }
 
     /// <summary>

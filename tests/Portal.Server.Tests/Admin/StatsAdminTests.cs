@@ -203,6 +203,79 @@ public sealed class StatsAdminTests
 
         Assert.Equal((4, 3, 1), ((long)all["totalRequests"]!, (long)all["successRequests"]!, (long)all["failedRequests"]!));
         Assert.Equal((3, 2, 1), ((long)modelA["totalRequests"]!, (long)modelA["successRequests"]!, (long)modelA["failedRequests"]!));
+
+        // The rows have no request id (written before it was recorded): each is a request of its own.
+        Assert.Equal((4, 3, 1), ((long)all["totalAttempts"]!, (long)all["successAttempts"]!, (long)all["failedAttempts"]!));
+    }
+
+    [Fact]
+    public async Task Count_FailoverServedOnSecondAttempt_CountsOneServedRequestAndTwoAttempts()
+    {
+        var (host, admin) = await StartFailoverAsync();
+        await using var _ = host;
+
+        var body = await admin.SendAsync(HttpMethod.Get, "admin/stats/count?modelName=c", null, HttpStatusCode.OK);
+
+        Assert.Equal((1, 1, 0), ((long)body["totalRequests"]!, (long)body["successRequests"]!, (long)body["failedRequests"]!));
+        Assert.Equal((2, 1, 1), ((long)body["totalAttempts"]!, (long)body["successAttempts"]!, (long)body["failedAttempts"]!));
+    }
+
+    [Fact]
+    public async Task Query_RequestId_ReturnsItsAttemptsInOrderWithIdAndNumber()
+    {
+        var (host, admin) = await StartFailoverAsync();
+        await using var _ = host;
+
+        var body = await admin.SendAsync(HttpMethod.Get, $"admin/stats?requestId={FailoverRequestId}", null, HttpStatusCode.OK);
+        var old = await admin.SendAsync(HttpMethod.Get, "admin/stats?modelName=b", null, HttpStatusCode.OK);
+
+        Assert.Equal(["f1", "f2"], Ids(body));
+        Assert.All(body["data"]!.AsArray(), r => Assert.Equal(FailoverRequestId, (string?)r!["requestId"]));
+        Assert.Equal([1, 2], body["data"]!.AsArray().Select(r => (int)r!["attempt"]!));
+        Assert.Null(old["data"]![0]!["requestId"]);
+        Assert.Equal(0, (int)old["data"]![0]!["attempt"]!);
+    }
+
+    [Fact]
+    public async Task Query_EmptyRequestId_Returns400NamingIt()
+    {
+        var (host, admin) = await AdminTestKit.StartAsync();
+        await using var _ = host;
+
+        await admin.SendErrorAsync(HttpMethod.Get, "admin/stats?requestId=", null, HttpStatusCode.BadRequest, "invalid_value", "requestId");
+    }
+
+    [Fact]
+    public async Task Summary_FailoverServedOnSecondAttempt_CountsOneServedRequestAndTwoAttempts()
+    {
+        var (host, admin) = await StartFailoverAsync();
+        await using var _ = host;
+
+        var byModel = await admin.SendAsync(HttpMethod.Get, "admin/stats/summary", null, HttpStatusCode.OK);
+        var byPlatform = await admin.SendAsync(HttpMethod.Get, "admin/stats/summary?groupBy=platform", null, HttpStatusCode.OK);
+
+        var c = byModel["data"]!.AsArray().Single(d => (string?)d!["modelName"] == "c")!;
+        Assert.Equal((1, 1, 0.0, 1), ((long)c["requests"]!, (long)c["successes"]!, (double)c["errorRate"]!, (long)c["failovers"]!));
+        Assert.Equal((2, 1, 0.5), ((long)c["attempts"]!, (long)c["successAttempts"]!, (double)c["attemptErrorRate"]!));
+
+        // The request tried both platforms: a request on each, served (after a failover) only on the second.
+        var platforms = byPlatform["data"]!.AsArray().ToDictionary(d => (long)d!["platformId"]!);
+        Assert.Equal((3, 1, 0), ((long)platforms[1]!["requests"]!, (long)platforms[1]!["successes"]!, (long)platforms[1]!["failovers"]!));
+        Assert.Equal((3, 1), ((long)platforms[1]!["attempts"]!, (long)platforms[1]!["successAttempts"]!));
+        Assert.Equal((2, 2, 1), ((long)platforms[2]!["requests"]!, (long)platforms[2]!["successes"]!, (long)platforms[2]!["failovers"]!));
+    }
+
+    [Fact]
+    public async Task Series_FailoverServedOnSecondAttempt_CountsOneRequestAndTwoAttempts()
+    {
+        var (host, admin) = await StartFailoverAsync();
+        await using var _ = host;
+
+        var body = await admin.SendAsync(HttpMethod.Get, "admin/stats/series?bucket=minute&modelName=c", null, HttpStatusCode.OK);
+
+        var bucket = Assert.Single(body["data"]!.AsArray())!;
+        Assert.Equal((1, 0), ((long)bucket["requests"]!, (long)bucket["errors"]!));
+        Assert.Equal((2, 1), ((long)bucket["attempts"]!, (long)bucket["failedAttempts"]!));
     }
 
     [Theory]
@@ -309,6 +382,21 @@ public sealed class StatsAdminTests
         await using var _ = host;
 
         await admin.SendErrorAsync(HttpMethod.Get, $"admin/stats/series?{query}", null, HttpStatusCode.BadRequest, "invalid_value", param);
+    }
+
+    private const string FailoverRequestId = "0190f00000000000000000000000000f";
+
+    /// <summary>The seeded rows, with one request in the last hour that failed on platform 1 and was served by platform 2 (model c).</summary>
+    private static async Task<(Infrastructure.GatewayHost Host, HttpClient Admin)> StartFailoverAsync()
+    {
+        var (host, admin) = await StartSeededAsync();
+        var at = Now.AddMinutes(-5);
+        await host.Repository().SaveRequestStatsAsync(
+        [
+            Stat("f2", at, "c", platformId: 2, apiKeyId: 21, success: true, stream: false, durationMs: 50) with { RequestId = FailoverRequestId, Attempt = 2 },
+            Stat("f1", at, "c", platformId: 1, apiKeyId: 11, success: false, stream: false, durationMs: 20) with { RequestId = FailoverRequestId, Attempt = 1 },
+        ], CancellationToken.None);
+        return (host, admin);
     }
 
     private static async Task<(Infrastructure.GatewayHost Host, HttpClient Admin)> StartSeededAsync()

@@ -58,8 +58,11 @@ public sealed class FailoverTests(ITestOutputHelper output)
         Assert.Equal(Requests, liveRows.Count);
         Assert.All(liveRows, row => Assert.True(row.Success));
         var all = await host.Gateway.CountStatsAsync(new StatsQuery { ModelName = Alias });
-        Assert.Equal(Requests + deadRows.Count, all.TotalRequests);
-        Assert.Equal(Requests, all.SuccessRequests);
+        Assert.Equal((Requests, Requests), (all.TotalRequests, all.SuccessRequests)); // every client request was served
+        Assert.Equal((Requests + deadRows.Count, Requests), (all.TotalAttempts, all.SuccessAttempts)); // some after failed attempts
+
+        // Every failed attempt was followed, in its request, by the one that served it.
+        Assert.All(deadRows, row => Assert.Contains(liveRows, live => live.RequestId == row.RequestId && live.Attempt > row.Attempt));
 
         // A refused connection blames the platform, not its keys or its model.
         Assert.Equal(HealthStatus.Warning, host.Gateway.GetHealth(ResourceKind.Platform, deadId).Status);

@@ -419,8 +419,10 @@ public abstract class PortalRepositoryContractTests : IAsyncLifetime
         var counts = await repository.CountRequestStatsAsync(query, default);
 
         Assert.Equal(expected, rows.Select(Number));
-        Assert.Equal(expected.Length, counts.TotalRequests);
-        Assert.Equal(succeeded, counts.SuccessRequests);
+
+        // No row has a request id: each is a request of its own, so both views agree.
+        Assert.Equal((expected.Length, succeeded), (counts.TotalRequests, counts.SuccessRequests));
+        Assert.Equal((expected.Length, succeeded), (counts.TotalAttempts, counts.SuccessAttempts));
     }
 
     [SkippableFact]
@@ -469,6 +471,8 @@ public abstract class PortalRepositoryContractTests : IAsyncLifetime
         {
             Id = StatId(1),
             Timestamp = T0,
+            RequestId = "0190aaaabbbbccccddddeeeeffff0001",
+            Attempt = 3,
             IsStream = true,
             ModelName = "modèle/日本-ü \"quoted\"",
             PlatformId = 9_000_000_001,
@@ -501,7 +505,87 @@ public abstract class PortalRepositoryContractTests : IAsyncLifetime
         Assert.Null(rows[1].StatusCode);
         Assert.Null(rows[1].PromptTokens);
         Assert.Null(rows[1].CompletionTokens);
+        Assert.Null(rows[1].RequestId);
+        Assert.Equal(0, rows[1].Attempt);
         Assert.Equal(TimeSpan.Zero, rows[1].Duration);
+    }
+
+    // ---- Requests and attempts ----
+
+    [SkippableFact]
+    public async Task CountRequestStats_FailoverServedOnSecondAttempt_CountsOneServedRequestAndTwoAttempts()
+    {
+        var repository = await OpenAsync();
+        await repository.SaveRequestStatsAsync(
+        [
+            Attempt(1, "a", 1, success: false, platform: 1),
+            Attempt(2, "a", 2, success: true, platform: 2),
+        ], default);
+
+        var counts = await repository.CountRequestStatsAsync(new StatsQuery(), default);
+
+        Assert.Equal((1, 1), (counts.TotalRequests, counts.SuccessRequests));
+        Assert.Equal((2, 1), (counts.TotalAttempts, counts.SuccessAttempts));
+    }
+
+    [SkippableFact]
+    public async Task CountRequestStats_MixOfRequestsAndOldRows_CountsEachRequestOnceAndEachOldRowAsARequest()
+    {
+        var repository = await OpenAsync();
+        await repository.SaveRequestStatsAsync(RequestSet(), default);
+
+        var counts = await repository.CountRequestStatsAsync(new StatsQuery(), default);
+
+        // a (3 attempts, served), b (1, served), c (2, failed), old rows 8 and 9 (one served).
+        Assert.Equal((5, 3), (counts.TotalRequests, counts.SuccessRequests));
+        Assert.Equal((8, 3), (counts.TotalAttempts, counts.SuccessAttempts));
+    }
+
+    public static TheoryData<string> RequestFilters() => [.. RequestFilterCases.Keys];
+
+    /// <summary>A filter keeps attempts; a request counts when one of its attempts matches, and is served when a matching attempt succeeded.</summary>
+    [SkippableTheory]
+    [MemberData(nameof(RequestFilters))]
+    public async Task CountRequestStats_Filter_CountsRequestsWithAMatchingAttempt(string filter)
+    {
+        var repository = await OpenAsync();
+        await repository.SaveRequestStatsAsync(Shuffled(RequestSet()), default);
+        var (query, requests, served, attempts, successes) = RequestFilterCases[filter];
+
+        var counts = await repository.CountRequestStatsAsync(query, default);
+
+        Assert.Equal((requests, served), (counts.TotalRequests, counts.SuccessRequests));
+        Assert.Equal((attempts, successes), (counts.TotalAttempts, counts.SuccessAttempts));
+    }
+
+    [SkippableFact]
+    public async Task QueryRequestStats_RequestId_ReturnsItsAttemptsInAttemptOrder()
+    {
+        var repository = await OpenAsync();
+        await repository.SaveRequestStatsAsync(Shuffled(RequestSet()), default);
+
+        var a = await repository.QueryRequestStatsAsync(new StatsQuery { RequestId = RequestId("a") }, default);
+        var c = await repository.QueryRequestStatsAsync(new StatsQuery { RequestId = RequestId("c"), Limit = 1, Offset = 1 }, default);
+        var failedOfA = await repository.QueryRequestStatsAsync(new StatsQuery { RequestId = RequestId("a"), Success = false }, default);
+
+        Assert.Equal([1, 2, 3], a.Select(Number));
+        Assert.Equal([1, 2, 3], a.Select(s => s.Attempt));
+        Assert.All(a, s => Assert.Equal(RequestId("a"), s.RequestId));
+        Assert.Equal([6], c.Select(Number));
+        Assert.Equal([1, 2], failedOfA.Select(Number));
+        Assert.Empty(await repository.QueryRequestStatsAsync(new StatsQuery { RequestId = RequestId("z") }, default));
+    }
+
+    [SkippableFact]
+    public async Task CountRequestStats_RequestId_CountsOneRequestAndItsAttempts()
+    {
+        var repository = await OpenAsync();
+        await repository.SaveRequestStatsAsync(RequestSet(), default);
+
+        var counts = await repository.CountRequestStatsAsync(new StatsQuery { RequestId = RequestId("a") }, default);
+
+        Assert.Equal((1, 1), (counts.TotalRequests, counts.SuccessRequests));
+        Assert.Equal((3, 1), (counts.TotalAttempts, counts.SuccessAttempts));
     }
 
     [SkippableFact]
@@ -591,6 +675,48 @@ public abstract class PortalRepositoryContractTests : IAsyncLifetime
         }, [6], 1),
     };
 
+    /// <summary>Three client requests and two rows written before request ids; row n has id <see cref="StatId"/>(n), one every 10 s from <see cref="T0"/>.</summary>
+    /// <remarks>
+    /// <code>
+    ///  n  request  attempt  success  platform  key
+    ///  1  a        1        no       1         11
+    ///  2  a        2        no       1         12
+    ///  3  a        3        yes      2         21
+    ///  4  b        1        yes      1         11
+    ///  5  c        1        no       2         21
+    ///  6  c        2        no       1         11
+    ///  7  -        0        no       1         11
+    ///  8  -        0        yes      2         21
+    /// </code>
+    /// </remarks>
+    protected static RequestStat[] RequestSet() =>
+    [
+        Attempt(1, "a", 1, success: false, platform: 1, key: 11),
+        Attempt(2, "a", 2, success: false, platform: 1, key: 12),
+        Attempt(3, "a", 3, success: true, platform: 2, key: 21),
+        Attempt(4, "b", 1, success: true, platform: 1, key: 11),
+        Attempt(5, "c", 1, success: false, platform: 2, key: 21),
+        Attempt(6, "c", 2, success: false, platform: 1, key: 11),
+        Stat(7, "gpt", success: false, platform: 1, key: 11, stream: false),
+        Stat(8, "gpt", success: true, platform: 2, key: 21, stream: false),
+    ];
+
+    /// <summary>Filters over <see cref="RequestSet"/>: requests and served requests, attempts and successful attempts.</summary>
+    private static readonly Dictionary<string, (StatsQuery Query, int Requests, int Served, int Attempts, int Successes)> RequestFilterCases = new()
+    {
+        ["none"] = (new StatsQuery(), 5, 3, 8, 3),
+        ["platform 1: a tried it twice and was served elsewhere"] = (new StatsQuery { PlatformId = 1 }, 4, 1, 5, 1),
+        ["platform 2: a was served there"] = (new StatsQuery { PlatformId = 2 }, 3, 2, 3, 2),
+        ["key 11"] = (new StatsQuery { ApiKeyId = 11 }, 4, 1, 4, 1),
+        ["failed attempts: the requests that had one"] = (new StatsQuery { Success = false }, 3, 0, 5, 0),
+        ["succeeded attempts"] = (new StatsQuery { Success = true }, 3, 3, 3, 3),
+        ["time range cuts a's first attempt"] = (new StatsQuery { StartTime = T0.AddSeconds(10), EndTime = T0.AddSeconds(50) }, 3, 2, 4, 2),
+        ["request id"] = (new StatsQuery { RequestId = RequestId("c") }, 1, 0, 2, 0),
+        ["request id and platform"] = (new StatsQuery { RequestId = RequestId("a"), PlatformId = 1 }, 1, 0, 2, 0),
+    };
+
+    protected static string RequestId(string name) => "0190" + new string(name[0], 28);
+
     protected static string StatId(int n) => n.ToString("D32", System.Globalization.CultureInfo.InvariantCulture);
 
     protected static Platform NewPlatform(string name) =>
@@ -617,9 +743,12 @@ public abstract class PortalRepositoryContractTests : IAsyncLifetime
         CompletionTokens = success ? 2 * n : null,
     };
 
+    private static RequestStat Attempt(int n, string request, int attempt, bool success, long platform, long key = 11) =>
+        Stat(n, "gpt", success, platform, key, stream: false) with { RequestId = RequestId(request), Attempt = attempt };
+
     private static int Number(RequestStat stat) => int.Parse(stat.Id, System.Globalization.CultureInfo.InvariantCulture);
 
-    private static RequestStat[] Shuffled(RequestStat[] stats) => [stats[3], stats[0], stats[5], stats[2], stats[4], stats[1]];
+    private static RequestStat[] Shuffled(RequestStat[] stats) => [.. stats.Select((s, i) => (s, Key: (i * 5) % stats.Length)).OrderBy(x => x.Key).Select(x => x.s)];
 
     private static HealthState Health(ResourceKind kind, long id, HealthStatus status) => new()
     {

@@ -295,7 +295,76 @@ public abstract class RequestStatsTests : IAsyncLifetime
         }
     }
 
+    [SkippableFact]
+    public async Task Aggregate_ByModel_CountsRequestsOnceAndAttemptsEach()
+    {
+        var repository = await OpenAsync();
+        await repository.SaveRequestStatsAsync(FailoverSet(), default);
+
+        var x = Assert.Single(await repository.AggregateStatsAsync(new StatsAggregateQuery { StartTime = T0, EndTime = T0.AddHours(1) }));
+
+        // r1 (served on attempt 2), r2 (served on 1), r3 (3 failed attempts), one row without request id (served).
+        AssertRequests(x, requests: 4, served: 3, failovers: 1, attempts: 7, successAttempts: 3);
+    }
+
+    [SkippableFact]
+    public async Task Aggregate_ByPlatform_CountsARequestWhereItHadAttemptsAndServedOnlyWhereServed()
+    {
+        var repository = await OpenAsync();
+        await repository.SaveRequestStatsAsync(FailoverSet(), default);
+
+        var result = await repository.AggregateStatsAsync(new StatsAggregateQuery { StartTime = T0, EndTime = T0.AddHours(1), GroupBy = StatsGroupBy.Platform });
+
+        Assert.Equal([1L, 2L], result.Select(a => a.PlatformId));
+        AssertRequests(result[0], requests: 4, served: 2, failovers: 0, attempts: 5, successAttempts: 2); // r3 tried platform 1 twice: one request
+        AssertRequests(result[1], requests: 2, served: 1, failovers: 1, attempts: 2, successAttempts: 1);
+    }
+
+    [SkippableFact]
+    public async Task Aggregate_ByApiKey_CountsRequestsPerKey()
+    {
+        var repository = await OpenAsync();
+        await repository.SaveRequestStatsAsync(FailoverSet(), default);
+
+        var result = await repository.AggregateStatsAsync(new StatsAggregateQuery { StartTime = T0, EndTime = T0.AddHours(1), GroupBy = StatsGroupBy.ApiKey });
+
+        Assert.Equal([1L, 2L, 3L], result.Select(a => a.ApiKeyId));
+        AssertRequests(result[0], requests: 4, served: 2, failovers: 0, attempts: 4, successAttempts: 2);
+        AssertRequests(result[1], requests: 2, served: 1, failovers: 1, attempts: 2, successAttempts: 1);
+        AssertRequests(result[2], requests: 1, served: 0, failovers: 0, attempts: 1, successAttempts: 0);
+    }
+
+    [SkippableFact]
+    public async Task Aggregate_RangeCutsARequestsFirstAttempt_StillCountsTheRequestOnce()
+    {
+        var repository = await OpenAsync();
+        await repository.SaveRequestStatsAsync(FailoverSet(), default);
+
+        // From r1's second attempt on: r1 keeps one attempt in range, and is one request.
+        var x = Assert.Single(await repository.AggregateStatsAsync(new StatsAggregateQuery { StartTime = T0.AddSeconds(61), EndTime = T0.AddHours(1) }));
+
+        AssertRequests(x, requests: 1, served: 1, failovers: 1, attempts: 1, successAttempts: 1);
+    }
+
     // ---- Time series ----
+
+    [SkippableFact]
+    public async Task TimeSeries_Failovers_CountRequestsOncePerBucketAndAttemptsEach()
+    {
+        var repository = await OpenAsync();
+        await repository.SaveRequestStatsAsync(FailoverSet(), default);
+
+        var minutes = await repository.GetStatsTimeSeriesAsync(new StatsTimeSeriesQuery { StartTime = T0, EndTime = T0.AddHours(1) });
+        var hours = await repository.GetStatsTimeSeriesAsync(new StatsTimeSeriesQuery { StartTime = T0, EndTime = T0.AddHours(1), BucketSize = StatsBucketSize.Hour });
+        var platform1 = await repository.GetStatsTimeSeriesAsync(new StatsTimeSeriesQuery { StartTime = T0, EndTime = T0.AddHours(1), PlatformId = 1, BucketSize = StatsBucketSize.Hour });
+
+        // r1 failed at 0:59 and was served at 1:01: a request in both minutes, an error only in the first.
+        Assert.Equal([(T0, 4L, 2L, 6L, 4L), (T0.AddMinutes(1), 1L, 0L, 1L, 0L)], minutes.Select(Counts));
+        Assert.Equal([(T0, 4L, 1L, 7L, 4L)], hours.Select(Counts));
+        Assert.Equal([(T0, 4L, 2L, 5L, 3L)], platform1.Select(Counts));
+
+        static (DateTimeOffset, long, long, long, long) Counts(StatsTimeBucket b) => (b.Start, b.Requests, b.Errors, b.Attempts, b.FailedAttempts);
+    }
 
     [SkippableFact]
     public async Task TimeSeries_Minutes_CountsRequestsAndErrorsPerNonEmptyBucket()
@@ -467,6 +536,37 @@ public abstract class RequestStatsTests : IAsyncLifetime
 
         Assert.Equal(prompt, a.PromptTokens);
         Assert.Equal(completion, a.CompletionTokens);
+    }
+
+    /// <summary>
+    /// Model x, all in the first minute but r1's second attempt: r1 fails on platform 1 (key 1) at 0:59 and is served by
+    /// platform 2 (key 2) at 1:01; r2 is served by platform 1 (key 1); r3 fails on platform 1 (keys 1 and 3), then on
+    /// platform 2 (key 2); one row without request id is served by platform 1 (key 1).
+    /// </summary>
+    private static RequestStat[] FailoverSet() =>
+    [
+        Attempt(1, T0.AddSeconds(59), "r1", 1, platformId: 1, apiKeyId: 1, success: false),
+        Attempt(2, T0.AddSeconds(61), "r1", 2, platformId: 2, apiKeyId: 2, success: true),
+        Attempt(3, T0.AddSeconds(1), "r2", 1, platformId: 1, apiKeyId: 1, success: true),
+        Attempt(4, T0.AddSeconds(2), "r3", 1, platformId: 1, apiKeyId: 1, success: false),
+        Attempt(5, T0.AddSeconds(3), "r3", 2, platformId: 1, apiKeyId: 3, success: false),
+        Attempt(6, T0.AddSeconds(4), "r3", 3, platformId: 2, apiKeyId: 2, success: false),
+        Stat(7, T0.AddSeconds(5), model: "x", platformId: 1, apiKeyId: 1),
+    ];
+
+    private static RequestStat Attempt(int n, DateTimeOffset timestamp, string request, int attempt, long platformId, long apiKeyId, bool success) =>
+        Stat(n, timestamp, model: "x", platformId: platformId, apiKeyId: apiKeyId, success: success) with
+        {
+            RequestId = "0190" + request.PadLeft(28, '0'),
+            Attempt = attempt,
+        };
+
+    private static void AssertRequests(StatsAggregate a, long requests, long served, long failovers, long attempts, long successAttempts)
+    {
+        Assert.Equal((requests, served, failovers), (a.Requests, a.Successes, a.Failovers));
+        Assert.Equal((attempts, successAttempts), (a.Attempts, a.SuccessAttempts));
+        Assert.Equal((double)(requests - served) / requests, a.ErrorRate, 12);
+        Assert.Equal((double)(attempts - successAttempts) / attempts, a.AttemptErrorRate, 12);
     }
 
     /// <summary>Minute 0: three rows (one failed); minute 1: one; minute 2: two failed (model b, platform 2); 3:07: one; 5:00: one failed (b, 2).</summary>

@@ -353,7 +353,7 @@ public sealed class TelemetryTests
             }
 
             // The scenario happened as intended: three failed attempts, blamed on the key, then on two platforms.
-            Assert.Equal(3, (await gateway.CountStatsAsync(new StatsQuery { Success = false })).TotalRequests);
+            Assert.Equal(3, (await gateway.CountStatsAsync(new StatsQuery { Success = false })).TotalAttempts);
             Assert.Equal(HealthStatus.Warning, gateway.GetHealth(ResourceKind.ApiKey, 101).Status);
             Assert.Equal(HealthStatus.Warning, gateway.GetHealth(ResourceKind.Platform, 2).Status);
             Assert.Equal(HealthStatus.Warning, gateway.GetHealth(ResourceKind.Platform, 3).Status);

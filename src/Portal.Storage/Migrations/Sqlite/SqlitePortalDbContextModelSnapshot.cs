@@ -250,6 +250,10 @@ namespace Portal.Storage.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("api_key_id");
 
+                    b.Property<int>("Attempt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("attempt");
+
                     b.Property<int?>("CompletionTokens")
                         .HasColumnType("INTEGER")
                         .HasColumnName("completion_tokens");
@@ -289,6 +293,11 @@ namespace Portal.Storage.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("prompt_tokens");
 
+                    b.Property<string>("RequestId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("request_id");
+
                     b.Property<int?>("StatusCode")
                         .HasColumnType("INTEGER")
                         .HasColumnName("status_code");
@@ -303,13 +312,24 @@ namespace Portal.Storage.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Timestamp", "Success")
+                    b.HasIndex("Timestamp", "Success", "Attempt")
                         .HasDatabaseName("IX_request_stats_timestamp");
 
-                    b.HasIndex("ModelName", "Timestamp", "DurationMs", "Success", "IsStream", "FirstByteMs", "PromptTokens", "CompletionTokens")
+                    b.HasIndex("ModelName", "Timestamp", "RequestId", "Attempt")
+                        .HasDatabaseName("IX_request_stats_failovers_model_name")
+                        .HasFilter("attempt > 1");
+
+                    b.HasIndex("RequestId", "Attempt", "Timestamp", "ModelName", "PlatformId", "ApiKeyId")
+                        .HasDatabaseName("IX_request_stats_request_id_attempt");
+
+                    b.HasIndex("Timestamp", "RequestId", "Attempt", "ModelName", "PlatformId", "ApiKeyId")
+                        .HasDatabaseName("IX_request_stats_failovers_timestamp")
+                        .HasFilter("attempt > 1");
+
+                    b.HasIndex("ModelName", "Timestamp", "DurationMs", "Success", "IsStream", "FirstByteMs", "PromptTokens", "CompletionTokens", "Attempt")
                         .HasDatabaseName("IX_request_stats_model_name_timestamp");
 
-                    b.HasIndex("PlatformId", "Timestamp", "DurationMs", "Success", "IsStream", "FirstByteMs", "PromptTokens", "CompletionTokens")
+                    b.HasIndex("PlatformId", "Timestamp", "DurationMs", "Success", "IsStream", "FirstByteMs", "PromptTokens", "CompletionTokens", "Attempt")
                         .HasDatabaseName("IX_request_stats_platform_id_timestamp");
 
                     b.ToTable("request_stats", (string)null);
