@@ -70,15 +70,9 @@ public sealed partial class EfPortalRepository
         var context = CreateContext();
         await using (context.ConfigureAwait(false))
         {
-            await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-
-            // A read transaction; SQLite's default BEGIN IMMEDIATE would take the write lock, so it gets a deferred one.
-            var transaction = IsPostgres
-                ? await context.Database.GetDbConnection().BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false)
-                : ((SqliteConnection)context.Database.GetDbConnection()).BeginTransaction(deferred: true);
+            var transaction = await BeginReadTransactionAsync(context, cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                await context.Database.UseTransactionAsync(transaction, cancellationToken).ConfigureAwait(false);
 
                 // Grouping by a constant yields one row with both counts, or none when nothing matches.
                 var counts = await StatsSql.Filter(context.RequestStats, query)

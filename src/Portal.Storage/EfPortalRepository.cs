@@ -130,6 +130,26 @@ public sealed partial class EfPortalRepository : IPortalRepository, IAsyncDispos
     }
 
     /// <summary>A new short-lived context of the configured provider.</summary>
+    /// <summary>Opens the context's connection in a read transaction, so every read through it sees one committed state.</summary>
+    /// <remarks>SQLite's default BEGIN IMMEDIATE would take the write lock, so it gets a deferred (read) transaction instead.</remarks>
+    internal async Task<DbTransaction> BeginReadTransactionAsync(PortalDbContext context, CancellationToken cancellationToken)
+    {
+        await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var transaction = IsPostgres
+            ? await context.Database.GetDbConnection().BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false)
+            : ((SqliteConnection)context.Database.GetDbConnection()).BeginTransaction(deferred: true);
+        try
+        {
+            await context.Database.UseTransactionAsync(transaction, cancellationToken).ConfigureAwait(false);
+            return transaction;
+        }
+        catch
+        {
+            await transaction.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     internal PortalDbContext CreateContext() => IsPostgres
         ? new PostgresPortalDbContext((DbContextOptions<PostgresPortalDbContext>)_contextOptions)
         : new SqlitePortalDbContext((DbContextOptions<SqlitePortalDbContext>)_contextOptions);
@@ -315,16 +335,10 @@ public sealed partial class EfPortalRepository : IPortalRepository, IAsyncDispos
         var context = CreateContext();
         await using (context.ConfigureAwait(false))
         {
-            await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-
-            // A read transaction: all three reads see the same committed state. SQLite's default BEGIN IMMEDIATE would
-            // take the write lock, so it gets a deferred (read) transaction instead.
-            var transaction = IsPostgres
-                ? await context.Database.GetDbConnection().BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false)
-                : ((SqliteConnection)context.Database.GetDbConnection()).BeginTransaction(deferred: true);
+            // All three reads see the same committed state.
+            var transaction = await BeginReadTransactionAsync(context, cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                await context.Database.UseTransactionAsync(transaction, cancellationToken).ConfigureAwait(false);
                 var platforms = await context.Platforms.AsNoTracking().OrderBy(p => p.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
                 var models = await context.Models.AsNoTracking().OrderBy(m => m.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
                 var keys = await context.ApiKeys.AsNoTracking().OrderBy(k => k.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
