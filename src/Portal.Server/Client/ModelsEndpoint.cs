@@ -32,8 +32,18 @@ internal static class ModelsEndpoint
     /// What a client asking for an unknown or disabled model can ask for instead: up to <see cref="MaxSuggestions"/>
     /// available names, closest to <paramref name="asked"/> first, and where to find the rest.
     /// </summary>
-    public static async Task<string> SuggestAsync(string asked, IPortalRepository repository, CancellationToken cancellationToken) =>
-        Suggest(asked, await ReadAsync(repository, cancellationToken));
+    /// <remarks>A storage failure here must not turn a 404 into a 500: the answer then only points to <c>GET /v1/models</c>.</remarks>
+    public static async Task<string> SuggestAsync(string asked, IPortalRepository repository, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return Suggest(asked, await ReadAsync(repository, cancellationToken));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return "GET /v1/models lists the available models.";
+        }
+    }
 
     private static string Suggest(string asked, List<ModelCard> models)
     {
