@@ -37,6 +37,14 @@ public sealed class PortalOptions
     /// <value>The default is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>The source of randomness for channel selection and backoff jitter.</summary>
+    /// <remarks>
+    /// Tests pass a seeded <c>new Random(seed)</c> to make the gateway's choices reproducible. The gateway serializes its
+    /// calls to any instance other than <see cref="System.Random.Shared"/>, so a seeded one is safe under concurrency too.
+    /// </remarks>
+    /// <value>The default is <see cref="System.Random.Shared"/>.</value>
+    public Random Random { get; init; } = Random.Shared;
+
     /// <summary>The most channels one request tries (the first attempt included).</summary>
     /// <value>The default is 3.</value>
     public int MaxAttempts { get; init; } = 3;
@@ -101,6 +109,7 @@ public sealed class PortalOptions
     {
         ArgumentNullException.ThrowIfNull(Repository, nameof(Repository));
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        ArgumentNullException.ThrowIfNull(Random, nameof(Random));
         ArgumentException.ThrowIfNullOrWhiteSpace(SelectorStrategy, nameof(SelectorStrategy));
         Positive(HealthSyncInterval, nameof(HealthSyncInterval));
         Positive(RequestTimeout, nameof(RequestTimeout));
