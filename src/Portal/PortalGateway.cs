@@ -1,14 +1,14 @@
-using System.Collections.Concurrent;
-using System.Collections.Frozen;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Portal.Diagnostics;
+using Portal.Engine;
 using Portal.Health;
 using Portal.Internal;
 using Portal.Providers;
 using Portal.Providers.Mock;
 using Portal.Providers.OpenAI;
+using Portal.Routing;
 using Portal.Selection;
 using Portal.Stats;
 
@@ -30,16 +30,9 @@ public sealed partial class PortalGateway : IAsyncDisposable
     private readonly HealthTracker _health;
     private readonly HealthSynchronizer _healthSync;
     private readonly StatsRecorder _stats;
-    private readonly ChannelResolver _resolver;
-    private readonly IChannelSelector _selector;
-    private readonly FrozenDictionary<string, IProviderAdapter> _adapters;
+    private readonly RequestEngine _engine;
     private readonly HttpClient? _ownedHttpClient;
-    private readonly CancellationTokenSource _shutdown = new();
-    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _lifecycleLock = new();
-    private readonly ConcurrentDictionary<OpenStream, byte> _openStreams = new(ReferenceEqualityComparer.Instance);
-    private int _inFlight;
-    private volatile bool _shuttingDown;
     private Task? _shutdownTask;
     private bool _disposed;
 
@@ -59,7 +52,7 @@ public sealed partial class PortalGateway : IAsyncDisposable
             selectors[selector.Name] = selector;
         }
 
-        _selector = selectors.TryGetValue(options.SelectorStrategy, out var chosen)
+        var strategy = selectors.TryGetValue(options.SelectorStrategy, out var chosen)
             ? chosen
             : throw new ArgumentException(
                 $"SelectorStrategy '{options.SelectorStrategy}' is unknown; known strategies: {string.Join(", ", selectors.Keys.Order(StringComparer.Ordinal))}.",
@@ -91,19 +84,11 @@ public sealed partial class PortalGateway : IAsyncDisposable
             httpClient = () => client;
         }
 
-        var adapters = new Dictionary<string, IProviderAdapter>(StringComparer.OrdinalIgnoreCase)
-        {
-            [PlatformFormats.OpenAI] = new OpenAIAdapter(httpClient, new RetryAfterReader(_time, _logger), options.RequestStreamUsage),
-            [PlatformFormats.Mock] = new MockAdapter(_time),
-        };
-        foreach (var adapter in ResolveAll<IProviderAdapter>(services).Concat(options.Adapters))
-        {
-            adapters[adapter.Format] = adapter;
-        }
+        IProviderAdapter[] builtIn = [new OpenAIAdapter(httpClient, new RetryAfterReader(_time, _logger), options.RequestStreamUsage), new MockAdapter(_time)];
+        Providers = new ProviderCatalog(builtIn.Concat(ResolveAll<IProviderAdapter>(services)).Concat(options.Adapters));
 
-        _adapters = adapters.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
-
-        _resolver = new ChannelResolver(_repository, _health, _adapters.ContainsKey, _logger);
+        var resolver = new ChannelResolver(_repository, _health, new RoutingTable(), format => Providers.TryGet(format, out _), _logger);
+        _engine = new RequestEngine(options, Providers, resolver, strategy, new RandomSource(options.Random), _health, _healthSync, _stats, _metrics, _logger);
         _healthSync.Start();
     }
 
@@ -124,10 +109,13 @@ public sealed partial class PortalGateway : IAsyncDisposable
     public TimeSpan ShutdownTimeout => _options.ShutdownTimeout;
 
     /// <summary>Whether <see cref="ShutdownAsync"/> has been called.</summary>
-    public bool IsShuttingDown => _shuttingDown;
+    public bool IsShuttingDown => _engine.ShuttingDown;
 
     /// <summary>Requests and streams running now.</summary>
-    public int InFlightRequests => Volatile.Read(ref _inFlight);
+    public int InFlightRequests => _engine.InFlight;
+
+    /// <summary>The platform formats this gateway speaks: the built-in ones and those added as adapters.</summary>
+    public ProviderCatalog Providers { get; }
 
     /// <summary>Request stats dropped since start because the stats queue was full.</summary>
     public long DroppedStats => _stats.Dropped;
@@ -219,31 +207,26 @@ public sealed partial class PortalGateway : IAsyncDisposable
         await _stats.DisposeAsync().ConfigureAwait(false);
         _ownedHttpClient?.Dispose();
         _metrics.Dispose();
-        _shutdown.Dispose();
+        _engine.Dispose();
     }
 
     private async Task ShutdownCoreAsync(TimeSpan timeout)
     {
-        _shuttingDown = true;
-        if (Volatile.Read(ref _inFlight) == 0)
-        {
-            _drained.TrySetResult();
-        }
-
+        _engine.BeginShutdown();
         Log.ShuttingDown(_logger, timeout, InFlightRequests);
-        if (!await WaitAsync(_drained.Task, timeout).ConfigureAwait(false))
+        if (!await WaitAsync(_engine.Drained, timeout).ConfigureAwait(false))
         {
             Log.CancellingInFlight(_logger, InFlightRequests);
-            await _shutdown.CancelAsync().ConfigureAwait(false);
+            await _engine.CancelAllAsync().ConfigureAwait(false);
 
             // Cancelled requests record their stats as they unwind; give them a moment to do so. A stream whose
             // caller stopped reading cannot unwind: its stat is written here instead.
-            if (!await WaitAsync(_drained.Task, CancelGrace).ConfigureAwait(false))
+            if (!await WaitAsync(_engine.Drained, CancelGrace).ConfigureAwait(false))
             {
                 Log.InFlightAbandoned(_logger, InFlightRequests);
             }
 
-            RecordAbandonedStreams();
+            _engine.RecordAbandonedStreams();
         }
 
         await _healthSync.StopAsync(CancellationToken.None).ConfigureAwait(false);
@@ -261,25 +244,6 @@ public sealed partial class PortalGateway : IAsyncDisposable
         catch (TimeoutException)
         {
             return false;
-        }
-    }
-
-    /// <summary>Counts a request in flight, or refuses it when shutting down.</summary>
-    private void Enter()
-    {
-        Interlocked.Increment(ref _inFlight);
-        if (_shuttingDown)
-        {
-            Exit();
-            throw new PortalException(PortalErrorCode.ShuttingDown, "The gateway is shutting down and accepts no new requests.");
-        }
-    }
-
-    private void Exit()
-    {
-        if (Interlocked.Decrement(ref _inFlight) == 0 && _shuttingDown)
-        {
-            _drained.TrySetResult();
         }
     }
 

@@ -39,6 +39,25 @@ internal sealed class MockAdapter : IProviderAdapter
 
     public string Format => PlatformFormats.Mock;
 
+    /// <summary>A mock, http or https URL whose settings parse (<c>mock://local?latency=200ms</c>).</summary>
+    public string? CheckBaseUrl(string baseUrl)
+    {
+        if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("mock" or "http" or "https"))
+        {
+            return "must be an absolute mock, http or https URL";
+        }
+
+        try
+        {
+            MockSettings.Parse(baseUrl);
+            return null;
+        }
+        catch (UpstreamException ex)
+        {
+            return "has invalid mock settings: " + ex.Message;
+        }
+    }
+
     public async Task<ChatCompletionResponse> ChatCompletionAsync(Channel channel, ChatCompletionRequest request, CancellationToken cancellationToken)
     {
         var created = _timeProvider.GetUtcNow().ToUnixTimeSeconds();
