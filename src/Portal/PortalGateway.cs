@@ -1,13 +1,11 @@
-using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
+using Portal.DependencyInjection;
 using Portal.Diagnostics;
 using Portal.Engine;
 using Portal.Health;
 using Portal.Internal;
 using Portal.Providers;
-using Portal.Providers.Mock;
-using Portal.Providers.OpenAI;
 using Portal.Routing;
 using Portal.Selection;
 using Portal.Stats;
@@ -31,64 +29,40 @@ public sealed partial class PortalGateway : IAsyncDisposable
     private readonly HealthSynchronizer _healthSync;
     private readonly StatsRecorder _stats;
     private readonly RequestEngine _engine;
-    private readonly HttpClient? _ownedHttpClient;
+    private ServiceProvider? _ownedServices;
     private readonly Lock _lifecycleLock = new();
     private Task? _shutdownTask;
     private bool _disposed;
 
     private static readonly TimeSpan CancelGrace = TimeSpan.FromSeconds(2);
 
-    private PortalGateway(PortalOptions options, IServiceProvider? services)
+    /// <summary>Builds a gateway from its setup; <see cref="Microsoft.Extensions.DependencyInjection.PortalServiceCollectionExtensions.AddPortal(Microsoft.Extensions.DependencyInjection.IServiceCollection, Func{IServiceProvider, PortalOptions})"/> is the one place that composes it.</summary>
+    internal PortalGateway(PortalSetup setup, ProviderCatalog providers, IEnumerable<IChannelSelector> selectors)
     {
-        options.Validate();
+        var options = setup.Options;
         _options = options;
-        var selectors = new Dictionary<string, IChannelSelector>(StringComparer.OrdinalIgnoreCase)
+        var strategies = new Dictionary<string, IChannelSelector>(StringComparer.OrdinalIgnoreCase);
+        foreach (var selector in selectors.Concat(options.Selectors))
         {
-            [SelectorStrategies.Random] = new RandomChannelSelector(),
-            [SelectorStrategies.Lru] = new LruChannelSelector(),
-        };
-        foreach (var selector in ResolveAll<IChannelSelector>(services).Concat(options.Selectors))
-        {
-            selectors[selector.Name] = selector;
+            strategies[selector.Name] = selector;
         }
 
-        var strategy = selectors.TryGetValue(options.SelectorStrategy, out var chosen)
+        var strategy = strategies.TryGetValue(options.SelectorStrategy, out var chosen)
             ? chosen
             : throw new ArgumentException(
-                $"SelectorStrategy '{options.SelectorStrategy}' is unknown; known strategies: {string.Join(", ", selectors.Keys.Order(StringComparer.Ordinal))}.",
-                nameof(options));
+                $"SelectorStrategy '{options.SelectorStrategy}' is unknown; known strategies: {string.Join(", ", strategies.Keys.Order(StringComparer.Ordinal))}.",
+                nameof(setup));
 
         _repository = options.Repository;
         _time = options.TimeProvider;
-        var loggerFactory = options.LoggerFactory ?? Resolve<ILoggerFactory>(services) ?? NullLoggerFactory.Instance;
-        _logger = loggerFactory.CreateLogger("Portal");
-        _metrics = new PortalMetrics(options.MeterFactory ?? Resolve<IMeterFactory>(services));
+        _logger = setup.Logger;
+        _metrics = new PortalMetrics(setup.MeterFactory);
         _health = new HealthTracker(options.Backoff, _time);
         _healthSync = new HealthSynchronizer(_health, _repository, options.HealthSyncInterval, _time, _logger);
         _stats = new StatsRecorder(_repository, options.Stats, _time, _metrics, _logger);
-
-        // The container's IHttpClientFactory is not picked up implicitly: its default logging writes the raw
-        // Authorization header into structured log state at Trace level. Users opt in through the options.
-        Func<HttpClient> httpClient;
-        if (options.HttpClientFactory is { } factory && options.HttpMessageHandler is null)
-        {
-            httpClient = () => factory.CreateClient(PortalOptions.HttpClientName);
-        }
-        else
-        {
-            _ownedHttpClient = options.HttpMessageHandler is { } handler
-                ? new HttpClient(handler, disposeHandler: false)
-                : new HttpClient(CreateDefaultHandler(options), disposeHandler: true);
-            _ownedHttpClient.Timeout = Timeout.InfiniteTimeSpan; // The gateway enforces its own deadlines.
-            var client = _ownedHttpClient;
-            httpClient = () => client;
-        }
-
-        IProviderAdapter[] builtIn = [new OpenAIAdapter(httpClient, new RetryAfterReader(_time, _logger), options.RequestStreamUsage), new MockAdapter(_time)];
-        Providers = new ProviderCatalog(builtIn.Concat(ResolveAll<IProviderAdapter>(services)).Concat(options.Adapters));
-
-        var resolver = new ChannelResolver(_repository, _health, new RoutingTable(), format => Providers.TryGet(format, out _), _logger);
-        _engine = new RequestEngine(options, Providers, resolver, strategy, new RandomSource(options.Random), _health, _healthSync, _stats, _metrics, _logger);
+        Providers = providers;
+        var resolver = new ChannelResolver(_repository, _health, new RoutingTable(), format => providers.TryGet(format, out _), _logger);
+        _engine = new RequestEngine(options, providers, resolver, strategy, new RandomSource(options.Random), _health, _healthSync, _stats, _metrics, _logger);
         _healthSync.Start();
     }
 
@@ -96,14 +70,23 @@ public sealed partial class PortalGateway : IAsyncDisposable
     /// <param name="options">The settings; <see cref="PortalOptions.Repository"/> is required.</param>
     /// <returns>A running gateway. Dispose it (or call <see cref="ShutdownAsync"/>) to stop it.</returns>
     /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
+    /// <remarks>Composed exactly as <c>services.AddPortal(options)</c> composes it, in a private container the gateway disposes with itself.</remarks>
     public static PortalGateway Create(PortalOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new PortalGateway(options, services: null);
+        var services = new ServiceCollection().AddPortal(options).Services.BuildServiceProvider();
+        try
+        {
+            var gateway = services.GetRequiredService<PortalGateway>();
+            gateway._ownedServices = services;
+            return gateway;
+        }
+        catch
+        {
+            services.Dispose();
+            throw;
+        }
     }
-
-    /// <summary>Creates a gateway that takes what <paramref name="options"/> leaves unset (logging, metrics, HTTP, extra selectors and adapters) from <paramref name="services"/>.</summary>
-    internal static PortalGateway Create(PortalOptions options, IServiceProvider services) => new(options, services);
 
     /// <summary>The drain timeout used by <see cref="DisposeAsync"/> and by the host's stop.</summary>
     public TimeSpan ShutdownTimeout => _options.ShutdownTimeout;
@@ -205,9 +188,14 @@ public sealed partial class PortalGateway : IAsyncDisposable
 
         await _healthSync.DisposeAsync().ConfigureAwait(false);
         await _stats.DisposeAsync().ConfigureAwait(false);
-        _ownedHttpClient?.Dispose();
         _metrics.Dispose();
         _engine.Dispose();
+        if (_ownedServices is { } services)
+        {
+            // Disposes what the private container built for this gateway (the upstream HTTP client); its disposal of
+            // this gateway finds it disposed already.
+            await services.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private async Task ShutdownCoreAsync(TimeSpan timeout)
@@ -246,30 +234,4 @@ public sealed partial class PortalGateway : IAsyncDisposable
             return false;
         }
     }
-
-    private static SocketsHttpHandler CreateDefaultHandler(PortalOptions options) => new()
-    {
-        PooledConnectionLifetime = TimeSpan.FromMinutes(5), // Re-resolve DNS now and then.
-        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
-        ConnectTimeout = options.ConnectTimeout,
-        AutomaticDecompression = System.Net.DecompressionMethods.All,
-        EnableMultipleHttp2Connections = true,
-        UseCookies = false,
-        AllowAutoRedirect = false,
-
-        // A cancelled or abandoned stream must close its connection at once so the upstream stops generating;
-        // draining the rest of the response to reuse the connection would keep it going for seconds.
-        MaxResponseDrainSize = 0,
-
-        // Upstreams are third parties: the caller's trace context and baggage (ASP.NET Core makes them the current
-        // activity's) are not theirs to see. Without a propagator HttpClient also skips its tracing stage, which cost
-        // about 3% of the server's CPU per request (an activity, tags and headers per upstream call).
-        ActivityHeadersPropagator = null,
-    };
-
-    private static T? Resolve<T>(IServiceProvider? services)
-        where T : class => services?.GetService(typeof(T)) as T;
-
-    private static IEnumerable<T> ResolveAll<T>(IServiceProvider? services)
-        where T : class => services?.GetService(typeof(IEnumerable<T>)) as IEnumerable<T> ?? [];
 }

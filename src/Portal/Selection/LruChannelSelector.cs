@@ -9,7 +9,7 @@ namespace Portal.Selection;
 /// the chosen channel: two requests racing for the same least-recently-used channel end up on different channels.
 /// Without the routing state (the candidates-only overload) it degrades to the first candidate.
 /// </remarks>
-internal sealed class LruChannelSelector : IChannelSelector
+internal sealed class LruChannelSelector : IChannelSelector, DependencyInjection.IBuiltIn
 {
     private const int MaxClaimAttempts = 4;
     private long _sequence;

@@ -2,7 +2,7 @@ namespace Portal.Selection;
 
 /// <summary>Picks uniformly at random, among the channels whose key is untried when there are any.</summary>
 /// <remarks>Two passes over the span, no allocation; randomness from the gateway's source (<see cref="PortalOptions.Random"/>).</remarks>
-internal sealed class RandomChannelSelector : IChannelSelector
+internal sealed class RandomChannelSelector : IChannelSelector, DependencyInjection.IBuiltIn
 {
     public string Name => SelectorStrategies.Random;
 

@@ -24,7 +24,7 @@ namespace Portal.Providers.Mock;
 /// <para>The model name <c>mock-error-&lt;status&gt;</c> (for example <c>mock-error-429</c>) fails with that HTTP status.</para>
 /// <para>Delays use the gateway's <see cref="TimeProvider"/> and honour cancellation.</para>
 /// </remarks>
-internal sealed class MockAdapter : IProviderAdapter
+internal sealed class MockAdapter : IProviderAdapter, DependencyInjection.IBuiltIn
 {
     private const string ErrorModelPrefix = "mock-error-";
     private const int SnippetLength = 60;

@@ -16,7 +16,7 @@ namespace Portal.Providers.OpenAI;
 /// scrubbed of keys. An error body sent with status 200 is an error; so is a stream that ends without <c>[DONE]</c> or
 /// a finish reason.
 /// </remarks>
-internal sealed class OpenAIAdapter : IProviderAdapter, IByteRelayProvider
+internal sealed class OpenAIAdapter : IProviderAdapter, IByteRelayProvider, DependencyInjection.IBuiltIn
 {
     private const int MaxErrorBodyBytes = 64 * 1024;
     private const int MaxResponseBodyBytes = 64 * 1024 * 1024;
