@@ -11,13 +11,19 @@ namespace Portal;
 /// </remarks>
 public sealed class PortalRequestContext
 {
+    private string? _requestId;
     private Channel[] _tried = [];
     private int _attempt;
     private int _started;
 
     /// <summary>The id every attempt of the request records (<see cref="RequestStat.RequestId"/>).</summary>
     /// <value>A new version 7 GUID in "N" format (32 hexadecimal digits that sort by time) unless set.</value>
-    public string RequestId { get; init; } = RequestScope.NewRequestId();
+    public string RequestId
+    {
+        // Made on first read, not at construction: a caller that sets it saves making one.
+        get => _requestId ?? Interlocked.CompareExchange(ref _requestId, RequestScope.NewRequestId(), null) ?? _requestId!;
+        init => _requestId = value;
+    }
 
     /// <summary>The protocol the request came in as, one of <see cref="InboundProtocols"/> or another name.</summary>
     /// <value>The default is <see cref="InboundProtocols.OpenAIChat"/>.</value>
