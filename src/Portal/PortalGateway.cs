@@ -47,7 +47,7 @@ public sealed partial class PortalGateway : IAsyncDisposable
 
     private PortalGateway(PortalOptions options, IServiceProvider? services)
     {
-        options.Validate();
+        PortalOptionsValidator.ThrowIfInvalid(options);
         _options = options;
         var selectors = new Dictionary<string, IChannelSelector>(StringComparer.OrdinalIgnoreCase)
         {
@@ -70,7 +70,7 @@ public sealed partial class PortalGateway : IAsyncDisposable
         var loggerFactory = options.LoggerFactory ?? Resolve<ILoggerFactory>(services) ?? NullLoggerFactory.Instance;
         _logger = loggerFactory.CreateLogger("Portal");
         _metrics = new PortalMetrics(options.MeterFactory ?? Resolve<IMeterFactory>(services));
-        _health = new HealthTracker(options.Backoff, _time);
+        _health = new HealthTracker(options.Backoff, new RandomSource(options.Random), _time);
         _healthSync = new HealthSynchronizer(_health, _repository, options.HealthSyncInterval, _time, _logger);
         _stats = new StatsRecorder(_repository, options.Stats, _time, _metrics, _logger);
 
