@@ -57,12 +57,12 @@ public sealed partial class PortalGateway : IAsyncDisposable
         _time = options.TimeProvider;
         _logger = setup.Logger;
         _metrics = new PortalMetrics(setup.MeterFactory);
-        _health = new HealthTracker(options.Backoff, _time);
+        _health = new HealthTracker(options.Backoff, setup.Random, _time);
         _healthSync = new HealthSynchronizer(_health, _repository, options.HealthSyncInterval, _time, _logger);
         _stats = new StatsRecorder(_repository, options.Stats, _time, _metrics, _logger);
         Providers = providers;
         var resolver = new ChannelResolver(_repository, _health, new RoutingTable(), format => providers.TryGet(format, out _), _logger);
-        _engine = new RequestEngine(options, providers, resolver, strategy, new RandomSource(options.Random), _health, _healthSync, _stats, _metrics, _logger);
+        _engine = new RequestEngine(options, providers, resolver, strategy, setup.Random, _health, _healthSync, _stats, _metrics, _logger);
         _healthSync.Start();
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Portal.Internal;
 
 namespace Portal.DependencyInjection;
 
@@ -10,8 +11,9 @@ internal sealed class PortalSetup
 {
     public PortalSetup(PortalOptions options, IServiceProvider services)
     {
-        options.Validate();
+        PortalOptionsValidator.ThrowIfInvalid(options);
         Options = options;
+        Random = new RandomSource(options.Random);
         LoggerFactory = options.LoggerFactory ?? services.GetService(typeof(ILoggerFactory)) as ILoggerFactory ?? NullLoggerFactory.Instance;
         Logger = LoggerFactory.CreateLogger("Portal");
         MeterFactory = options.MeterFactory ?? services.GetService(typeof(IMeterFactory)) as IMeterFactory;
@@ -27,4 +29,7 @@ internal sealed class PortalSetup
     public IMeterFactory? MeterFactory { get; }
 
     public TimeProvider Time => Options.TimeProvider;
+
+    /// <summary>The one source of randomness of the gateway (selection, backoff jitter): one lock around a seeded <see cref="System.Random"/>.</summary>
+    public RandomSource Random { get; }
 }

@@ -89,8 +89,8 @@ public sealed class FailureStageTests
         var repository = new InMemoryPortalRepository();
         repository.AddOpenAIChannel(1, hanging.BaseUrl, 10, UpstreamName, Alias);
         repository.AddOpenAIChannel(2, healthy.BaseUrl, 20, UpstreamName, Alias);
-        // Long enough for the request to reach the hanging platform on a loaded machine.
-        await using var gateway = CreateGateway(repository, attemptTimeout: TimeSpan.FromSeconds(30), requestTimeout: TimeSpan.FromSeconds(2));
+        // Long enough for the request to reach the hanging platform on a loaded machine; the attempt has no limit of its own.
+        await using var gateway = CreateGateway(repository, attemptTimeout: Timeout.InfiniteTimeSpan, requestTimeout: TimeSpan.FromSeconds(2));
         var before = DateTimeOffset.UtcNow;
 
         var exception = await SendFailingAsync(gateway, Alias, stream, PortalErrorCode.Timeout);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 using Portal.Health;
+using Portal.Internal;
 
 namespace Portal.Tests.Health;
 
@@ -17,7 +18,7 @@ public sealed class HealthSynchronizerTests
 
     public HealthSynchronizerTests()
     {
-        _tracker = new HealthTracker(new BackoffOptions(), _time);
+        _tracker = new HealthTracker(new BackoffOptions(), new RandomSource(new Random(1)), _time);
     }
 
     [Fact]

@@ -338,25 +338,6 @@ public sealed class StatsRecorderTests : IDisposable
         Assert.Equal(7, _repository.Saved);
     }
 
-    [Theory]
-    [InlineData(0, 1, 1, 0, "Stats.QueueCapacity")]
-    [InlineData(1, 0, 1, 0, "Stats.BatchSize")]
-    [InlineData(1, 1, 0, 0, "Stats.MaxRetryDelay")]
-    [InlineData(1, 1, 1, -1, "Stats.FlushTimeout")]
-    public void Validate_InvalidSetting_ThrowsNamingIt(int capacity, int batchSize, int maxRetryMs, int flushTimeoutMs, string setting)
-    {
-        var options = new StatsOptions
-        {
-            QueueCapacity = capacity,
-            BatchSize = batchSize,
-            MaxRetryDelay = TimeSpan.FromMilliseconds(maxRetryMs),
-            FlushTimeout = TimeSpan.FromMilliseconds(flushTimeoutMs),
-        };
-
-        var e = Assert.Throws<ArgumentOutOfRangeException>(options.Validate);
-        Assert.Equal(setting, e.ParamName);
-    }
-
     [Fact]
     public async Task Record_SynchronousRepository_WritesOutsideTheThreadPool()
     {
@@ -438,13 +419,6 @@ public sealed class StatsRecorderTests : IDisposable
 
         Assert.Equal(1, _repository.Saved);
         await recorder.DisposeAsync();
-    }
-
-    [Fact]
-    public void Options_BatchDelayNegative_Throws()
-    {
-        var exception = Assert.Throws<ArgumentOutOfRangeException>(() => new StatsOptions { BatchDelay = TimeSpan.FromMilliseconds(-1) }.Validate());
-        Assert.Contains("Stats.BatchDelay", exception.Message);
     }
 
     private StatsRecorder CreateRecorder(StatsOptions options) => new(_repository, options, _time, _metrics, _logger);
