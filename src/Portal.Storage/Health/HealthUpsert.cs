@@ -3,7 +3,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Text;
 
-namespace Portal.Storage.Internal;
+namespace Portal.Storage.Health;
 
 /// <summary>Inserts or replaces health rows with one multi-row <c>INSERT … ON CONFLICT DO UPDATE</c> (same SQL on SQLite and PostgreSQL).</summary>
 internal static class HealthUpsert

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
+using Portal.Storage.Internal;
 
-namespace Portal.Storage.Internal;
+namespace Portal.Storage.Configuration.Internal;
 
 /// <summary>
 /// Serves the configuration from memory: loaded at open, reloaded every TTL by a background loop and at once after an

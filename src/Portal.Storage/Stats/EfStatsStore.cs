@@ -2,12 +2,35 @@ using System.Data;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using Portal.Storage.Internal;
 
 namespace Portal.Storage;
 
-// Request stats: batched idempotent inserts, filtered reads, aggregates computed in the database, retention deletes.
-public sealed partial class EfPortalRepository
+/// <summary>
+/// <see cref="IRequestStatsStore"/> on EF Core: batched idempotent inserts, filtered reads, aggregates computed in the
+/// database, and the retention job's deletes (<see cref="StatsRetention"/>, which it owns).
+/// </summary>
+/// <remarks>Thread-safe. Each operation uses its own short-lived context (and connection).</remarks>
+internal sealed class EfStatsStore : IRequestStatsStore, IAsyncDisposable
 {
+    private readonly StorageDatabase _database;
+    private StatsRetention? _retention;
+
+    public EfStatsStore(StorageDatabase database) => _database = database;
+
+    /// <summary>The database the stats are in.</summary>
+    public StorageDatabase Database => _database;
+
+    /// <summary>Starts deleting stats older than <see cref="StorageOptions.RetentionDays"/> in the background.</summary>
+    public void StartRetention()
+    {
+        _retention = new StatsRetention(this);
+        _retention.Start();
+    }
+
+    /// <summary>Stops the retention job, cancelling a batch in flight.</summary>
+    public ValueTask DisposeAsync() => _retention?.DisposeAsync() ?? ValueTask.CompletedTask;
+
     /// <inheritdoc />
     /// <remarks>
     /// Idempotent: rows whose id is already stored are skipped, so a batch retried after a timeout neither fails nor
@@ -22,7 +45,7 @@ public sealed partial class EfPortalRepository
             return;
         }
 
-        await using var context = CreateContext();
+        await using var context = _database.CreateContext();
         await using var connection = await StatsSql.OpenAsync(context, cancellationToken).ConfigureAwait(false);
         if (connection.Connection is NpgsqlConnection postgres)
         {
@@ -43,7 +66,7 @@ public sealed partial class EfPortalRepository
             return [];
         }
 
-        await using var context = CreateContext();
+        await using var context = _database.CreateContext();
         var matching = StatsSql.Filter(context.RequestStats.AsNoTracking(), query);
         var ordered = query.RequestId is null
             ? matching.OrderByDescending(s => s.Timestamp).ThenByDescending(s => s.Id)
@@ -67,10 +90,10 @@ public sealed partial class EfPortalRepository
     public async Task<StatsSummary> CountRequestStatsAsync(StatsQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var context = CreateContext();
+        var context = _database.CreateContext();
         await using (context.ConfigureAwait(false))
         {
-            var transaction = await BeginReadTransactionAsync(context, cancellationToken).ConfigureAwait(false);
+            var transaction = await _database.BeginReadTransactionAsync(context, cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
 
@@ -85,8 +108,8 @@ public sealed partial class EfPortalRepository
                     return new StatsSummary();
                 }
 
-                var further = IsPostgres ? context.RequestStats : context.RequestStats.FromSqlRaw("SELECT * FROM " + StatsSql.SqliteFailovers);
-                var earlier = StatsSql.Filter(IsPostgres ? context.RequestStats : context.RequestStats.FromSqlRaw("SELECT * FROM " + StatsSql.SqliteRequestIndexed), query);
+                var further = _database.IsPostgres ? context.RequestStats : context.RequestStats.FromSqlRaw("SELECT * FROM " + StatsSql.SqliteFailovers);
+                var earlier = StatsSql.Filter(_database.IsPostgres ? context.RequestStats : context.RequestStats.FromSqlRaw("SELECT * FROM " + StatsSql.SqliteRequestIndexed), query);
                 var repeats = await StatsSql.Filter(further, query)
                     .Where(s => s.Attempt > 1 && earlier.Any(p => p.RequestId == s.RequestId && p.Attempt < s.Attempt))
                     .LongCountAsync(cancellationToken)
@@ -103,17 +126,12 @@ public sealed partial class EfPortalRepository
         }
     }
 
-    /// <summary>Aggregates request stats per model, platform or key over a time range, as client requests and as upstream attempts, in the database.</summary>
-    /// <param name="query">The time range and grouping.</param>
-    /// <param name="cancellationToken">Cancels the read.</param>
-    /// <returns>One aggregate per model name (in ordinal order), per platform id or per key id (ascending) with rows in the range.</returns>
+    /// <inheritdoc />
     /// <remarks>
     /// No row is loaded into memory: PostgreSQL answers with one grouped statement; SQLite, which has no percentile
     /// function and sorts slowly, runs a few index-driven statements per group (see <see cref="StatsAggregator"/>).
-    /// Both return the nearest-rank percentiles described on <see cref="StatsAggregate"/>, so they agree, and count
-    /// requests as it describes: once per group they had an attempt in, served in the group of their successful attempt.
+    /// Both return the same nearest-rank percentiles and request counts.
     /// </remarks>
-    /// <exception cref="ArgumentException"><see cref="StatsAggregateQuery.EndTime"/> is before <see cref="StatsAggregateQuery.StartTime"/>.</exception>
     public async Task<IReadOnlyList<StatsAggregate>> AggregateStatsAsync(StatsAggregateQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -128,7 +146,7 @@ public sealed partial class EfPortalRepository
             StatsGroupBy.ApiKey => "api_key_id",
             _ => "model_name",
         };
-        var groups = await StatsAggregator.AggregateAsync(CreateContext, column, query.StartTime, query.EndTime, cancellationToken).ConfigureAwait(false);
+        var groups = await StatsAggregator.AggregateAsync(_database.CreateContext, column, query.StartTime, query.EndTime, cancellationToken).ConfigureAwait(false);
 
         var result = groups.ConvertAll(g => new StatsAggregate
         {
@@ -161,19 +179,7 @@ public sealed partial class EfPortalRepository
         static double Rate(long part, long whole) => whole == 0 ? 0 : (double)part / whole;
     }
 
-    /// <summary>Counts requests and attempts, with their failures, per minute or per hour over a time range, in the database.</summary>
-    /// <param name="query">The range, bucket size and filters.</param>
-    /// <param name="cancellationToken">Cancels the read.</param>
-    /// <returns>
-    /// The non-empty buckets, oldest first: a bucket without requests is left out, not returned with zeros.
-    /// Buckets are aligned to UTC minutes or hours, so the first and the last may be cut by the range.
-    /// </returns>
-    /// <remarks>
-    /// A request counts in every bucket it had a matching attempt in (once per bucket, however many), and is served in
-    /// the bucket of its successful attempt, as <see cref="StatsTimeBucket"/> describes; rows without request id are
-    /// requests of their own. Further attempts are told from first ones as by <see cref="CountRequestStatsAsync"/>.
-    /// </remarks>
-    /// <exception cref="ArgumentException"><see cref="StatsTimeSeriesQuery.EndTime"/> is not after <see cref="StatsTimeSeriesQuery.StartTime"/>.</exception>
+    /// <inheritdoc />
     public async Task<IReadOnlyList<StatsTimeBucket>> GetStatsTimeSeriesAsync(StatsTimeSeriesQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -198,7 +204,7 @@ public sealed partial class EfPortalRepository
 
         // Stored times are positive Unix milliseconds, so integer division floors them to UTC minutes or hours. The
         // filters are unqualified: in the subquery they apply to the earlier attempt (p), outside it to the row (r).
-        await using var context = CreateContext();
+        await using var context = _database.CreateContext();
         await using var connection = await StatsSql.OpenAsync(context, cancellationToken).ConfigureAwait(false);
         var sqlite = connection.Connection is SqliteConnection;
         var repeat = StatsSql.HasEarlierAttempt(where, $"\"timestamp\" / {bucketMs} = r.\"timestamp\" / {bucketMs}", sqlite);
@@ -257,17 +263,12 @@ public sealed partial class EfPortalRepository
         return result;
     }
 
-    /// <summary>Deletes at most <paramref name="batchSize"/> request stats older than <paramref name="cutoff"/>, oldest first.</summary>
-    /// <param name="cutoff">Rows that started before this time are deleted.</param>
-    /// <param name="batchSize">The most rows one call deletes, so the write lock is held briefly.</param>
-    /// <param name="cancellationToken">Cancels the delete.</param>
-    /// <returns>How many rows were deleted; fewer than <paramref name="batchSize"/> means no older row is left.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is not positive.</exception>
+    /// <inheritdoc />
     public async Task<int> DeleteStatsBeforeAsync(DateTimeOffset cutoff, int batchSize, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         var cutoffMs = cutoff.ToUnixTimeMilliseconds();
-        await using var context = CreateContext();
+        await using var context = _database.CreateContext();
         return await context.RequestStats
             .Where(s => s.Timestamp < cutoffMs)
             .OrderBy(s => s.Timestamp)

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Portal.Storage.Internal;
+namespace Portal.Storage;
 
 /// <summary>The log messages of request stats storage, source-generated; event ids 1100-1199 (StorageLog lists the ranges).</summary>
 internal static partial class StatsLog

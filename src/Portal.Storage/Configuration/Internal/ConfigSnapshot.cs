@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 
-namespace Portal.Storage.Internal;
+namespace Portal.Storage.Configuration.Internal;
 
 /// <summary>The configuration rows as read in one go, each array ordered by id.</summary>
 internal sealed record ConfigData(Platform[] Platforms, Model[] Models, ApiKey[] Keys);

@@ -1,4 +1,6 @@
-namespace Portal.Storage.Internal;
+using Portal.Storage.Internal;
+
+namespace Portal.Storage;
 
 /// <summary>Deletes request stats older than <see cref="StorageOptions.RetentionDays"/> in the background, in small batches.</summary>
 /// <remarks>
@@ -13,14 +15,22 @@ internal sealed class StatsRetention : IAsyncDisposable
     /// <summary>How long after <see cref="Start"/> the first run happens.</summary>
     internal static readonly TimeSpan StartDelay = TimeSpan.FromSeconds(30);
 
-    private readonly EfPortalRepository _repository;
+    private readonly EfStatsStore _stats;
+    private readonly StorageDatabase _database;
     private readonly CancellationTokenSource _stopping = new();
     private Task _loop = Task.CompletedTask;
 
-    public StatsRetention(EfPortalRepository repository)
+    public StatsRetention(EfStatsStore stats)
     {
-        ArgumentNullException.ThrowIfNull(repository);
-        _repository = repository;
+        ArgumentNullException.ThrowIfNull(stats);
+        _stats = stats;
+        _database = stats.Database;
+    }
+
+    /// <summary>The retention of an open repository's stats (for tests).</summary>
+    public StatsRetention(EfPortalRepository repository)
+        : this(repository.StatsStore)
+    {
     }
 
     /// <summary>Starts the loop, unless <see cref="StorageOptions.RetentionDays"/> is 0 (stats are kept for ever).</summary>
@@ -28,7 +38,7 @@ internal sealed class StatsRetention : IAsyncDisposable
     /// <exception cref="InvalidOperationException">The loop is already running.</exception>
     public void Start()
     {
-        var options = _repository.Options;
+        var options = _database.Options;
         if (options.RetentionDays <= 0)
         {
             return;
@@ -52,13 +62,13 @@ internal sealed class StatsRetention : IAsyncDisposable
     /// <returns>How many rows were deleted.</returns>
     internal async Task<long> RunOnceAsync(CancellationToken cancellationToken)
     {
-        var options = _repository.Options;
+        var options = _database.Options;
         if (options.RetentionDays <= 0)
         {
             return 0;
         }
 
-        var cutoff = _repository.Time.GetUtcNow() - TimeSpan.FromDays(options.RetentionDays);
+        var cutoff = _database.Time.GetUtcNow() - TimeSpan.FromDays(options.RetentionDays);
         var batchSize = Math.Max(1, options.RetentionBatchSize);
         long total = 0;
         try
@@ -66,7 +76,7 @@ internal sealed class StatsRetention : IAsyncDisposable
             int deleted;
             do
             {
-                deleted = await _repository.DeleteStatsBeforeAsync(cutoff, batchSize, cancellationToken).ConfigureAwait(false);
+                deleted = await _stats.DeleteStatsBeforeAsync(cutoff, batchSize, cancellationToken).ConfigureAwait(false);
                 total += deleted;
 
                 // Between batches, let waiting request-stat writes take the database lock.
@@ -76,13 +86,13 @@ internal sealed class StatsRetention : IAsyncDisposable
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            StatsLog.RetentionFailed(_repository.Logger, ex, cutoff, total, options.RetentionInterval);
+            StatsLog.RetentionFailed(_database.Logger, ex, cutoff, total, options.RetentionInterval);
             return total;
         }
 
         if (total > 0)
         {
-            StatsLog.RetentionDeleted(_repository.Logger, total, cutoff, options.RetentionDays);
+            StatsLog.RetentionDeleted(_database.Logger, total, cutoff, options.RetentionDays);
         }
 
         return total;
@@ -101,7 +111,7 @@ internal sealed class StatsRetention : IAsyncDisposable
 
     private async Task RunAsync(TimeSpan interval, CancellationToken cancellationToken)
     {
-        var time = _repository.Time;
+        var time = _database.Time;
         try
         {
             await Task.Delay(StartDelay, time, cancellationToken).ConfigureAwait(false);
