@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Portal.Server.Errors;
 
-namespace Portal.Server.Admin;
+namespace Portal.Server.Admin.Shared;
 
 /// <summary>Reads a JSON request body: a typo or a wrong type is a 400 that names the field, never a silently ignored property.</summary>
 internal static class AdminBody

@@ -1,6 +1,8 @@
+using Portal.Server.Admin.Keys;
 using Portal.Storage;
+using Portal.Storage.Configuration;
 
-namespace Portal.Server.Admin;
+namespace Portal.Server.Admin.Stats;
 
 /// <summary>A <see cref="StatsAggregate"/> with the names of its platform and key, as the admin summary and the <c>stats</c> command show it.</summary>
 /// <param name="Stats">The group's aggregates.</param>
@@ -13,17 +15,17 @@ internal sealed record NamedStatsAggregate(StatsAggregate Stats, long? PlatformI
 internal static class StatsGroups
 {
     /// <summary>Aggregates over <paramref name="query"/> in the database, then joins the names of the platforms and keys that still exist.</summary>
-    public static async Task<IReadOnlyList<NamedStatsAggregate>> AggregateAsync(EfPortalRepository repository, StatsAggregateQuery query, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<NamedStatsAggregate>> AggregateAsync(IRequestStatsStore stats, IConfigStore config, StatsAggregateQuery query, CancellationToken cancellationToken)
     {
-        var groups = await repository.AggregateStatsAsync(query, cancellationToken).ConfigureAwait(false);
+        var groups = await stats.AggregateStatsAsync(query, cancellationToken).ConfigureAwait(false);
         if (query.GroupBy == StatsGroupBy.Model)
         {
             return [.. groups.Select(g => new NamedStatsAggregate(g, null, null, null))];
         }
 
-        var platforms = (await repository.ListPlatformRowsAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(p => p.Item.Id);
+        var platforms = (await config.ListPlatformRowsAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(p => p.Item.Id);
         var keys = query.GroupBy == StatsGroupBy.ApiKey
-            ? (await repository.ListApiKeyRowsAsync(null, cancellationToken).ConfigureAwait(false)).ToDictionary(k => k.Item.Id)
+            ? (await config.ListApiKeyRowsAsync(null, cancellationToken).ConfigureAwait(false)).ToDictionary(k => k.Item.Id)
             : null;
         return [.. groups.Select(g =>
         {

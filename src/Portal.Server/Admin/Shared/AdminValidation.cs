@@ -1,7 +1,10 @@
 using Portal.Providers;
+using Portal.Server.Admin.Platforms;
 using Portal.Server.Errors;
+using Portal.Storage.Configuration;
+using Portal.Storage.Configuration.Internal;
 
-namespace Portal.Server.Admin;
+namespace Portal.Server.Admin.Shared;
 
 /// <summary>Field rules of the admin API; they match the config file's, so a row valid here is valid there.</summary>
 internal static class AdminValidation
@@ -29,6 +32,7 @@ internal static class AdminValidation
     }
 
     /// <summary>A platform format the gateway has an adapter for (ignoring case); returns its canonical spelling.</summary>
+    /// <remarks>The formats are the config file's (<see cref="ConfigFormats.Known"/>) and those of the adapters registered in DI (<see cref="KnownFormats"/>).</remarks>
     public static string Format(string? value, HttpContext context)
     {
         const string param = "format";
@@ -42,7 +46,7 @@ internal static class AdminValidation
             ?? throw AdminException.BadRequest(param, $"Unknown format '{ClientText.Echo(value)}'; expected one of: {string.Join(", ", known)}.");
     }
 
-    /// <summary>An absolute http(s) URL (a mock platform may also use <c>mock://</c>).</summary>
+    /// <summary>A base URL that suits the format: the config file's rule (<see cref="ConfigFormats.IsBaseUrl"/>), and at most 2,000 characters.</summary>
     public static string BaseUrl(string? value, string format)
     {
         const string param = "baseUrl";
@@ -56,13 +60,9 @@ internal static class AdminValidation
             throw AdminException.BadRequest(param, $"'{param}' is longer than {MaxUrlLength} characters.");
         }
 
-        var mock = format == PlatformFormats.Mock;
-        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri)
-            || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps && !(mock && uri.Scheme == "mock")))
+        if (!ConfigFormats.IsBaseUrl(format, value))
         {
-            throw AdminException.BadRequest(param, mock
-                ? $"'{param}' must be an absolute mock, http or https URL; it is '{ClientText.Echo(value)}'."
-                : $"'{param}' must be an absolute http or https URL; it is '{ClientText.Echo(value)}'.");
+            throw AdminException.BadRequest(param, $"'{param}' must be an absolute {ConfigFormats.BaseUrlSchemes(format)} URL; it is '{ClientText.Echo(value)}'.");
         }
 
         return value;
@@ -114,7 +114,7 @@ internal static class AdminValidation
     }
 
     /// <summary>A positive platform id that exists.</summary>
-    public static async Task<long> PlatformIdAsync(long? value, Portal.Storage.EfPortalRepository repository, CancellationToken cancellationToken)
+    public static async Task<long> PlatformIdAsync(long? value, IConfigStore config, CancellationToken cancellationToken)
     {
         const string param = "platformId";
         if (value is not { } id)
@@ -122,7 +122,7 @@ internal static class AdminValidation
             throw AdminException.BadRequest(param, $"'{param}' is required.", AdminErrorCodes.MissingValue);
         }
 
-        if (id <= 0 || await repository.GetPlatformRowAsync(id, cancellationToken).ConfigureAwait(false) is null)
+        if (id <= 0 || await config.GetPlatformRowAsync(id, cancellationToken).ConfigureAwait(false) is null)
         {
             throw AdminException.BadRequest(param, $"'{param}' names no platform: there is none with id {id}.");
         }
@@ -130,9 +130,10 @@ internal static class AdminValidation
         return id;
     }
 
+    /// <summary>The formats a platform may have: the config file's, then those of the adapters registered in DI.</summary>
     private static List<string> KnownFormats(HttpContext context)
     {
-        var formats = new List<string> { PlatformFormats.OpenAI, PlatformFormats.Mock };
+        var formats = new List<string>(ConfigFormats.Known);
         foreach (var adapter in context.RequestServices.GetServices<IProviderAdapter>())
         {
             if (!formats.Contains(adapter.Format, StringComparer.OrdinalIgnoreCase))

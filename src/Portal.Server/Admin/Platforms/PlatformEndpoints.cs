@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Mvc;
+using Portal.Server.Admin.Shared;
 using Portal.Storage;
+using Portal.Storage.Configuration;
 
-namespace Portal.Server.Admin;
+namespace Portal.Server.Admin.Platforms;
 
 /// <summary><c>/admin/platforms</c>: list, create, read, change and delete platforms.</summary>
 internal static class PlatformEndpoints
@@ -51,23 +53,25 @@ internal static class PlatformEndpoints
             .ProducesAdminErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
     }
 
-    private static async Task<IResult> ListAsync(HttpContext http, [FromServices] EfPortalRepository repository)
+    private static async Task<IResult> ListAsync(HttpContext http, [FromServices] IConfigStore config)
     {
         AdminQuery.Allow(http.Request);
-        var rows = await repository.ListPlatformRowsAsync(http.RequestAborted);
+        var rows = await config.ListPlatformRowsAsync(http.RequestAborted);
         return TypedResults.Json(
-            new ListResponse<PlatformResponse> { Data = [.. rows.Select(r => r.ToResponse())] },
+            new ListResponse<PlatformResponse> { Data = [.. rows.Select(r => ToResponse(r))] },
             AdminJsonContext.Api.ListResponsePlatformResponse);
     }
 
-    private static async Task<IResult> GetAsync(string id, HttpContext http, [FromServices] EfPortalRepository repository)
+    private static async Task<IResult> GetAsync(string id, HttpContext http, [FromServices] IConfigStore config)
     {
         AdminQuery.Allow(http.Request);
-        var row = await FindAsync(repository, AdminQuery.Id(id), http.RequestAborted);
-        return TypedResults.Json(row.ToResponse(), AdminJsonContext.Api.PlatformResponse);
+        var platformId = AdminQuery.Id(id);
+        return await config.GetPlatformRowAsync(platformId, http.RequestAborted) is { } row
+            ? TypedResults.Json(ToResponse(row), AdminJsonContext.Api.PlatformResponse)
+            : AdminResults.NotFound(Kind, platformId);
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext http, [FromServices] EfPortalRepository repository)
+    private static async Task<IResult> CreateAsync(HttpContext http, [FromServices] IConfigStore config)
     {
         AdminQuery.Allow(http.Request);
         var body = (await AdminBody.ReadAsync(http.Request, AdminJsonContext.Api.PlatformWrite, ReadOnly))!;
@@ -82,20 +86,28 @@ internal static class PlatformEndpoints
             Enabled = body.Enabled ?? true,
         };
 
-        var stored = await AdminWrites.RunAsync(() => repository.AddPlatformAsync(platform, http.RequestAborted), "name");
-        AdminLog.Created(AdminLog.Get(http), Kind, stored.Id, stored.Name);
-        var row = await FindAsync(repository, stored.Id, http.RequestAborted);
-        http.Response.Headers.Location = $"/admin/platforms/{stored.Id}";
-        return TypedResults.Json(row.ToResponse(), AdminJsonContext.Api.PlatformResponse, statusCode: StatusCodes.Status201Created);
+        var result = await config.AddPlatformAsync(platform, http.RequestAborted);
+        if (!result.Succeeded)
+        {
+            return AdminResults.Refused(result.Error, new AdminWrite(Kind, 0, "name"));
+        }
+
+        var row = result.Value;
+        AdminLog.Created(AdminLog.Get(http), Kind, row.Item.Id, row.Item.Name);
+        http.Response.Headers.Location = $"/admin/platforms/{row.Item.Id}";
+        return TypedResults.Json(ToResponse(row), AdminJsonContext.Api.PlatformResponse, statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> UpdateAsync(string id, HttpContext http, [FromServices] EfPortalRepository repository)
+    private static async Task<IResult> UpdateAsync(string id, HttpContext http, [FromServices] IConfigStore config)
     {
         AdminQuery.Allow(http.Request, "force");
         var platformId = AdminQuery.Id(id);
         var force = AdminQuery.Flag(http.Request, "force");
         var body = (await AdminBody.ReadAsync(http.Request, AdminJsonContext.Api.PlatformWrite, ReadOnly))!;
-        var current = await FindAsync(repository, platformId, http.RequestAborted);
+        if (await config.GetPlatformRowAsync(platformId, http.RequestAborted) is not { } current)
+        {
+            return AdminResults.NotFound(Kind, platformId);
+        }
 
         var format = body.Format is null ? current.Item.Format : AdminValidation.Format(body.Format, http);
         var changed = current.Item with
@@ -111,47 +123,53 @@ internal static class PlatformEndpoints
 
         if (changed == current.Item)
         {
-            return TypedResults.Json(current.ToResponse(), AdminJsonContext.Api.PlatformResponse);
+            return TypedResults.Json(ToResponse(current), AdminJsonContext.Api.PlatformResponse);
         }
 
-        var warning = ConfigRows.Check(http, current.Source, Kind, platformId, delete: false, force);
-        await AdminWrites.RunAsync(() => repository.UpdatePlatformAsync(changed, http.RequestAborted), "name");
+        var write = new AdminWrite(Kind, platformId, "name");
+        var result = await config.UpdatePlatformAsync(changed, force, http.RequestAborted);
+        if (!result.Succeeded)
+        {
+            return AdminResults.Refused(result.Error, write);
+        }
+
+        var warning = AdminResults.Warning(http, result.Value.Source, write);
         AdminLog.Updated(AdminLog.Get(http), Kind, platformId, changed.Name);
-        var row = await FindAsync(repository, platformId, http.RequestAborted);
-        return TypedResults.Json(row.ToResponse(warning), AdminJsonContext.Api.PlatformResponse);
+        return TypedResults.Json(ToResponse(result.Value, warning), AdminJsonContext.Api.PlatformResponse);
     }
 
-    private static async Task<IResult> DeleteAsync(string id, HttpContext http, [FromServices] EfPortalRepository repository)
+    private static async Task<IResult> DeleteAsync(string id, HttpContext http, [FromServices] IConfigStore config)
     {
         AdminQuery.Allow(http.Request, "force", "cascade");
         var platformId = AdminQuery.Id(id);
         var force = AdminQuery.Flag(http.Request, "force");
         var cascade = AdminQuery.Flag(http.Request, "cascade");
-        var current = await FindAsync(repository, platformId, http.RequestAborted);
-        var warning = ConfigRows.Check(http, current.Source, Kind, platformId, delete: true, force);
-
-        var models = (await repository.ListModelRowsAsync(platformId, http.RequestAborted)).Count;
-        var keys = (await repository.ListApiKeyRowsAsync(platformId, http.RequestAborted)).Count;
-        if ((models > 0 || keys > 0) && !cascade)
+        var write = new AdminWrite(Kind, platformId, "id", Delete: true);
+        var result = await config.DeletePlatformAsync(platformId, cascade, force, http.RequestAborted);
+        if (!result.Succeeded)
         {
-            throw AdminException.Conflict(
-                $"The platform {platformId} still has {models} model(s) and {keys} key(s): delete them first, add ?cascade=true to delete them with it, "
-                + "or set enabled to false to stop routing to it and keep its configuration.",
-                AdminErrorCodes.PlatformInUse,
-                "cascade");
+            return AdminResults.Refused(result.Error, write);
         }
 
-        if (!await repository.DeletePlatformAsync(platformId, http.RequestAborted))
-        {
-            throw AdminException.NotFound($"No platform with id {platformId}.");
-        }
-
-        AdminLog.Deleted(AdminLog.Get(http), Kind, platformId, current.Item.Name, models, keys);
+        var (row, models, keys) = result.Value;
+        var warning = AdminResults.Warning(http, row.Source, write);
+        AdminLog.Deleted(AdminLog.Get(http), Kind, platformId, row.Item.Name, models, keys);
         return TypedResults.Json(
             new DeletedResponse { Id = platformId, Object = Kind, Deleted = true, DeletedModels = models, DeletedKeys = keys, Warning = warning },
             AdminJsonContext.Api.DeletedResponse);
     }
 
-    private static async Task<StoredRow<Platform>> FindAsync(EfPortalRepository repository, long id, CancellationToken cancellationToken) =>
-        await repository.GetPlatformRowAsync(id, cancellationToken) ?? throw AdminException.NotFound($"No platform with id {id}.");
+    private static PlatformResponse ToResponse(StoredRow<Platform> row, string? warning = null) => new()
+    {
+        Id = row.Item.Id,
+        Name = row.Item.Name,
+        Format = row.Item.Format,
+        BaseUrl = row.Item.BaseUrl,
+        RateLimit = row.Item.RateLimit is { Rpm: null, Tpm: null } ? null : new RateLimitResponse { Rpm = row.Item.RateLimit.Rpm, Tpm = row.Item.RateLimit.Tpm },
+        Enabled = row.Item.Enabled,
+        Source = row.Source,
+        CreatedAt = row.CreatedAt,
+        UpdatedAt = row.UpdatedAt,
+        Warning = warning,
+    };
 }

@@ -1,4 +1,4 @@
-namespace Portal.Server.Admin;
+namespace Portal.Server.Admin.Shared;
 
 /// <summary>The admin API's audit log (category <c>Portal.Server.Admin</c>, event ids 4000–4099). Never a key value.</summary>
 internal static partial class AdminLog

@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Mvc;
+using Portal.Server.Admin.Shared;
 using Portal.Storage;
+using Portal.Storage.Configuration;
 
-namespace Portal.Server.Admin;
+namespace Portal.Server.Admin.Stats;
 
 /// <summary><c>/admin/stats</c>: request stats (one row per upstream attempt), counts, aggregates and a time series, counting client requests and upstream attempts apart.</summary>
 /// <remarks>Stats hold key ids, never key values; error messages were scrubbed of anything shaped like a key when recorded.</remarks>
@@ -105,7 +107,7 @@ internal static class StatsEndpoints
             AdminJsonContext.Api.StatsCountResponse);
     }
 
-    private static async Task<IResult> SummaryAsync(HttpContext http, [FromServices] EfPortalRepository repository, [FromServices] PortalGateway gateway)
+    private static async Task<IResult> SummaryAsync(HttpContext http, [FromServices] IRequestStatsStore stats, [FromServices] IConfigStore config, [FromServices] PortalGateway gateway)
     {
         AdminQuery.Allow(http.Request, "startTime", "endTime", "groupBy");
         var (start, end) = ReadRange(http);
@@ -118,7 +120,7 @@ internal static class StatsEndpoints
             EndTime = end,
             GroupBy = groupBy switch { "platform" => StatsGroupBy.Platform, "key" => StatsGroupBy.ApiKey, _ => StatsGroupBy.Model },
         };
-        var groups = await StatsGroups.AggregateAsync(repository, query, http.RequestAborted);
+        var groups = await StatsGroups.AggregateAsync(stats, config, query, http.RequestAborted);
         List<StatsGroupResponse> data = [.. groups.Select(g => ToResponse(g.Stats) with
         {
             ModelName = g.Stats.ModelName,
@@ -133,7 +135,7 @@ internal static class StatsEndpoints
             AdminJsonContext.Api.StatsSummaryResponse);
     }
 
-    private static async Task<IResult> SeriesAsync(HttpContext http, [FromServices] EfPortalRepository repository, [FromServices] PortalGateway gateway)
+    private static async Task<IResult> SeriesAsync(HttpContext http, [FromServices] IRequestStatsStore stats, [FromServices] PortalGateway gateway)
     {
         AdminQuery.Allow(http.Request, "startTime", "endTime", "bucket", "modelName", "platformId");
         var (start, end) = ReadRange(http);
@@ -153,7 +155,7 @@ internal static class StatsEndpoints
         };
 
         await FlushBrieflyAsync(gateway, http.RequestAborted);
-        var buckets = await repository.GetStatsTimeSeriesAsync(query, http.RequestAborted);
+        var buckets = await stats.GetStatsTimeSeriesAsync(query, http.RequestAborted);
         return TypedResults.Json(
             new StatsSeriesResponse
             {

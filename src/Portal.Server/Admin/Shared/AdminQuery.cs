@@ -1,7 +1,7 @@
 using System.Globalization;
 using Portal.Server.Errors;
 
-namespace Portal.Server.Admin;
+namespace Portal.Server.Admin.Shared;
 
 /// <summary>Reads route and query parameters: an unknown, repeated or malformed one is a 400 that names it.</summary>
 internal static class AdminQuery

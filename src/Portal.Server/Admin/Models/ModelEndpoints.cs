@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Mvc;
+using Portal.Server.Admin.Shared;
 using Portal.Storage;
+using Portal.Storage.Configuration;
 
-namespace Portal.Server.Admin;
+namespace Portal.Server.Admin.Models;
 
 /// <summary><c>/admin/models</c>: list (optionally of one platform), create, read, change and delete models.</summary>
 internal static class ModelEndpoints
@@ -50,55 +52,65 @@ internal static class ModelEndpoints
             .ProducesAdminErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
     }
 
-    private static async Task<IResult> ListAsync(HttpContext http, [FromServices] EfPortalRepository repository)
+    private static async Task<IResult> ListAsync(HttpContext http, [FromServices] IConfigStore config)
     {
         AdminQuery.Allow(http.Request, "platformId");
         var platformId = AdminQuery.OptionalId(http.Request, "platformId");
-        var rows = await repository.ListModelRowsAsync(platformId, http.RequestAborted);
+        var rows = await config.ListModelRowsAsync(platformId, http.RequestAborted);
         return TypedResults.Json(
-            new ListResponse<ModelResponse> { Data = [.. rows.Select(r => r.ToResponse())] },
+            new ListResponse<ModelResponse> { Data = [.. rows.Select(r => ToResponse(r))] },
             AdminJsonContext.Api.ListResponseModelResponse);
     }
 
-    private static async Task<IResult> GetAsync(string id, HttpContext http, [FromServices] EfPortalRepository repository)
+    private static async Task<IResult> GetAsync(string id, HttpContext http, [FromServices] IConfigStore config)
     {
         AdminQuery.Allow(http.Request);
-        var row = await FindAsync(repository, AdminQuery.Id(id), http.RequestAborted);
-        return TypedResults.Json(row.ToResponse(), AdminJsonContext.Api.ModelResponse);
+        var modelId = AdminQuery.Id(id);
+        return await config.GetModelRowAsync(modelId, http.RequestAborted) is { } row
+            ? TypedResults.Json(ToResponse(row), AdminJsonContext.Api.ModelResponse)
+            : AdminResults.NotFound(Kind, modelId);
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext http, [FromServices] EfPortalRepository repository)
+    private static async Task<IResult> CreateAsync(HttpContext http, [FromServices] IConfigStore config)
     {
         AdminQuery.Allow(http.Request);
         var body = (await AdminBody.ReadAsync(http.Request, AdminJsonContext.Api.ModelWrite, ReadOnly))!;
         var model = new Model
         {
-            PlatformId = await AdminValidation.PlatformIdAsync(body.PlatformId, repository, http.RequestAborted),
+            PlatformId = await AdminValidation.PlatformIdAsync(body.PlatformId, config, http.RequestAborted),
             Name = AdminValidation.Name(body.Name, "name"),
             Alias = Alias(body.Alias),
             Enabled = body.Enabled ?? true,
         };
 
-        var stored = await AdminWrites.RunAsync(() => repository.AddModelAsync(model, http.RequestAborted), "name");
-        AdminLog.Created(AdminLog.Get(http), Kind, stored.Id, stored.Name);
-        var row = await FindAsync(repository, stored.Id, http.RequestAborted);
-        http.Response.Headers.Location = $"/admin/models/{stored.Id}";
-        return TypedResults.Json(row.ToResponse(), AdminJsonContext.Api.ModelResponse, statusCode: StatusCodes.Status201Created);
+        var result = await config.AddModelAsync(model, http.RequestAborted);
+        if (!result.Succeeded)
+        {
+            return AdminResults.Refused(result.Error, new AdminWrite(Kind, 0, "name"));
+        }
+
+        var row = result.Value;
+        AdminLog.Created(AdminLog.Get(http), Kind, row.Item.Id, row.Item.Name);
+        http.Response.Headers.Location = $"/admin/models/{row.Item.Id}";
+        return TypedResults.Json(ToResponse(row), AdminJsonContext.Api.ModelResponse, statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> UpdateAsync(string id, HttpContext http, [FromServices] EfPortalRepository repository)
+    private static async Task<IResult> UpdateAsync(string id, HttpContext http, [FromServices] IConfigStore config)
     {
         AdminQuery.Allow(http.Request, "force");
         var modelId = AdminQuery.Id(id);
         var force = AdminQuery.Flag(http.Request, "force");
         var body = (await AdminBody.ReadAsync(http.Request, AdminJsonContext.Api.ModelWrite, ReadOnly))!;
-        var current = await FindAsync(repository, modelId, http.RequestAborted);
+        if (await config.GetModelRowAsync(modelId, http.RequestAborted) is not { } current)
+        {
+            return AdminResults.NotFound(Kind, modelId);
+        }
 
         var changed = current.Item with
         {
             PlatformId = body.PlatformId is null || body.PlatformId == current.Item.PlatformId
                 ? current.Item.PlatformId
-                : await AdminValidation.PlatformIdAsync(body.PlatformId, repository, http.RequestAborted),
+                : await AdminValidation.PlatformIdAsync(body.PlatformId, config, http.RequestAborted),
             Name = body.Name is null ? current.Item.Name : AdminValidation.Name(body.Name, "name"),
             Alias = body.HasAlias ? Alias(body.Alias) : current.Item.Alias,
             Enabled = body.Enabled ?? current.Item.Enabled,
@@ -106,35 +118,52 @@ internal static class ModelEndpoints
 
         if (changed == current.Item)
         {
-            return TypedResults.Json(current.ToResponse(), AdminJsonContext.Api.ModelResponse);
+            return TypedResults.Json(ToResponse(current), AdminJsonContext.Api.ModelResponse);
         }
 
-        var warning = ConfigRows.Check(http, current.Source, Kind, modelId, delete: false, force);
-        await AdminWrites.RunAsync(() => repository.UpdateModelAsync(changed, http.RequestAborted), "name");
+        var write = new AdminWrite(Kind, modelId, "name");
+        var result = await config.UpdateModelAsync(changed, force, http.RequestAborted);
+        if (!result.Succeeded)
+        {
+            return AdminResults.Refused(result.Error, write);
+        }
+
+        var warning = AdminResults.Warning(http, result.Value.Source, write);
         AdminLog.Updated(AdminLog.Get(http), Kind, modelId, changed.Name);
-        var row = await FindAsync(repository, modelId, http.RequestAborted);
-        return TypedResults.Json(row.ToResponse(warning), AdminJsonContext.Api.ModelResponse);
+        return TypedResults.Json(ToResponse(result.Value, warning), AdminJsonContext.Api.ModelResponse);
     }
 
-    private static async Task<IResult> DeleteAsync(string id, HttpContext http, [FromServices] EfPortalRepository repository)
+    private static async Task<IResult> DeleteAsync(string id, HttpContext http, [FromServices] IConfigStore config)
     {
         AdminQuery.Allow(http.Request, "force");
         var modelId = AdminQuery.Id(id);
         var force = AdminQuery.Flag(http.Request, "force");
-        var current = await FindAsync(repository, modelId, http.RequestAborted);
-        var warning = ConfigRows.Check(http, current.Source, Kind, modelId, delete: true, force);
-        if (!await repository.DeleteModelAsync(modelId, http.RequestAborted))
+        var write = new AdminWrite(Kind, modelId, "id", Delete: true);
+        var result = await config.DeleteModelAsync(modelId, force, http.RequestAborted);
+        if (!result.Succeeded)
         {
-            throw AdminException.NotFound($"No model with id {modelId}.");
+            return AdminResults.Refused(result.Error, write);
         }
 
-        AdminLog.Deleted(AdminLog.Get(http), Kind, modelId, current.Item.Name, 0, 0);
+        var row = result.Value.Row;
+        var warning = AdminResults.Warning(http, row.Source, write);
+        AdminLog.Deleted(AdminLog.Get(http), Kind, modelId, row.Item.Name, 0, 0);
         return TypedResults.Json(new DeletedResponse { Id = modelId, Object = Kind, Deleted = true, Warning = warning }, AdminJsonContext.Api.DeletedResponse);
     }
 
     /// <summary>An alias: null or empty means none.</summary>
     private static string? Alias(string? value) => string.IsNullOrEmpty(value) ? null : AdminValidation.Name(value, "alias");
 
-    private static async Task<StoredRow<Model>> FindAsync(EfPortalRepository repository, long id, CancellationToken cancellationToken) =>
-        await repository.GetModelRowAsync(id, cancellationToken) ?? throw AdminException.NotFound($"No model with id {id}.");
+    private static ModelResponse ToResponse(StoredRow<Model> row, string? warning = null) => new()
+    {
+        Id = row.Item.Id,
+        PlatformId = row.Item.PlatformId,
+        Name = row.Item.Name,
+        Alias = row.Item.Alias,
+        Enabled = row.Item.Enabled,
+        Source = row.Source,
+        CreatedAt = row.CreatedAt,
+        UpdatedAt = row.UpdatedAt,
+        Warning = warning,
+    };
 }

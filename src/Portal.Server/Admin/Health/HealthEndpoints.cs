@@ -1,7 +1,10 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
-using Portal.Storage;
+using Portal.Server.Admin.Keys;
+using Portal.Server.Admin.Shared;
+using Portal.Storage.Configuration;
 
-namespace Portal.Server.Admin;
+namespace Portal.Server.Admin.Health;
 
 /// <summary><c>/admin/health</c>: the health of every platform, model and key, and resetting it.</summary>
 internal static class HealthEndpoints
@@ -26,7 +29,7 @@ internal static class HealthEndpoints
             .ProducesAdminErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
     }
 
-    private static async Task<IResult> ListAsync(HttpContext http, [FromServices] EfPortalRepository repository, [FromServices] PortalGateway gateway)
+    private static async Task<IResult> ListAsync(HttpContext http, [FromServices] IConfigStore config, [FromServices] PortalGateway gateway)
     {
         AdminQuery.Allow(http.Request, "kind", "status");
         var kind = AdminQuery.OptionalChoice(http.Request, "kind", Kinds);
@@ -35,7 +38,7 @@ internal static class HealthEndpoints
         var items = new List<HealthResponse>();
         if (kind is null or "platform")
         {
-            foreach (var row in await repository.ListPlatformRowsAsync(http.RequestAborted))
+            foreach (var row in await config.ListPlatformRowsAsync(http.RequestAborted))
             {
                 items.Add(ToResponse(gateway.GetHealth(ResourceKind.Platform, row.Item.Id), "platform", null, row.Item.Name, row.Item.Enabled, row.Source));
             }
@@ -43,7 +46,7 @@ internal static class HealthEndpoints
 
         if (kind is null or "model")
         {
-            foreach (var row in await repository.ListModelRowsAsync(null, http.RequestAborted))
+            foreach (var row in await config.ListModelRowsAsync(null, http.RequestAborted))
             {
                 items.Add(ToResponse(gateway.GetHealth(ResourceKind.Model, row.Item.Id), "model", row.Item.PlatformId, row.Item.Name, row.Item.Enabled, row.Source));
             }
@@ -51,7 +54,7 @@ internal static class HealthEndpoints
 
         if (kind is null or "key")
         {
-            foreach (var row in await repository.ListApiKeyRowsAsync(null, http.RequestAborted))
+            foreach (var row in await config.ListApiKeyRowsAsync(null, http.RequestAborted))
             {
                 items.Add(ToResponse(gateway.GetHealth(ResourceKind.ApiKey, row.Item.Id), "key", row.Item.PlatformId, row.Label(), row.Item.Enabled, row.Source));
             }
@@ -65,7 +68,7 @@ internal static class HealthEndpoints
         return TypedResults.Json(new ListResponse<HealthResponse> { Data = items }, AdminJsonContext.Api.ListResponseHealthResponse);
     }
 
-    private static async Task<IResult> ResetAsync(HttpContext http, [FromServices] EfPortalRepository repository, [FromServices] PortalGateway gateway)
+    private static async Task<IResult> ResetAsync(HttpContext http, [FromServices] IConfigStore config, [FromServices] PortalGateway gateway)
     {
         AdminQuery.Allow(http.Request, "kind", "id");
         var body = await AdminBody.ReadAsync(http.Request, AdminJsonContext.Api.HealthResetRequest, [], optional: true);
@@ -92,14 +95,14 @@ internal static class HealthEndpoints
             _ => null,
         };
 
-        if (id is { } resourceId && !await ExistsAsync(repository, kind!.Value, resourceId, http.RequestAborted))
+        if (id is { } resourceId && !await ExistsAsync(config, kind!.Value, resourceId, http.RequestAborted))
         {
-            throw AdminException.NotFound($"No {kindName} with id {resourceId}.");
+            return AdminResults.NotFound(kindName!, resourceId);
         }
 
         var reset = gateway.ResetHealth(kind, id);
         await gateway.SaveHealthAsync(http.RequestAborted);
-        AdminLog.HealthReset(AdminLog.Get(http), reset, kindName ?? "all", id?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "all");
+        AdminLog.HealthReset(AdminLog.Get(http), reset, kindName ?? "all", id?.ToString(CultureInfo.InvariantCulture) ?? "all");
         return TypedResults.Json(new HealthResetResponse { Reset = reset }, AdminJsonContext.Api.HealthResetResponse);
     }
 
@@ -113,11 +116,11 @@ internal static class HealthEndpoints
         return query ?? body;
     }
 
-    private static async Task<bool> ExistsAsync(EfPortalRepository repository, ResourceKind kind, long id, CancellationToken cancellationToken) => kind switch
+    private static async Task<bool> ExistsAsync(IConfigStore config, ResourceKind kind, long id, CancellationToken cancellationToken) => kind switch
     {
-        ResourceKind.Platform => await repository.GetPlatformRowAsync(id, cancellationToken) is not null,
-        ResourceKind.Model => await repository.GetModelRowAsync(id, cancellationToken) is not null,
-        _ => await repository.GetApiKeyRowAsync(id, cancellationToken) is not null,
+        ResourceKind.Platform => await config.GetPlatformRowAsync(id, cancellationToken) is not null,
+        ResourceKind.Model => await config.GetModelRowAsync(id, cancellationToken) is not null,
+        _ => await config.GetApiKeyRowAsync(id, cancellationToken) is not null,
     };
 
     private static HealthResponse ToResponse(HealthState state, string kind, long? platformId, string name, bool enabled, string source) => new()

@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Mvc;
+using Portal.Server.Admin.Shared;
 using Portal.Storage;
+using Portal.Storage.Configuration;
 
-namespace Portal.Server.Admin;
+namespace Portal.Server.Admin.Keys;
 
 /// <summary><c>/admin/keys</c>: list, create, read, change and delete keys. Values are write-only: every response shows them masked.</summary>
 internal static class ApiKeyEndpoints
@@ -50,86 +52,116 @@ internal static class ApiKeyEndpoints
             .ProducesAdminErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
     }
 
-    private static async Task<IResult> ListAsync(HttpContext http, [FromServices] EfPortalRepository repository)
+    /// <summary>How a key is shown where a name is expected: its name, else its masked value.</summary>
+    public static string Label(this StoredRow<ApiKey> row) => row.KeyName ?? row.Item.Masked;
+
+    private static async Task<IResult> ListAsync(HttpContext http, [FromServices] IConfigStore config)
     {
         AdminQuery.Allow(http.Request, "platformId");
         var platformId = AdminQuery.OptionalId(http.Request, "platformId");
-        var rows = await repository.ListApiKeyRowsAsync(platformId, http.RequestAborted);
+        var rows = await config.ListApiKeyRowsAsync(platformId, http.RequestAborted);
         return TypedResults.Json(
-            new ListResponse<ApiKeyResponse> { Data = [.. rows.Select(r => r.ToResponse())] },
+            new ListResponse<ApiKeyResponse> { Data = [.. rows.Select(r => ToResponse(r))] },
             AdminJsonContext.Api.ListResponseApiKeyResponse);
     }
 
-    private static async Task<IResult> GetAsync(string id, HttpContext http, [FromServices] EfPortalRepository repository)
+    private static async Task<IResult> GetAsync(string id, HttpContext http, [FromServices] IConfigStore config)
     {
         AdminQuery.Allow(http.Request);
-        var row = await FindAsync(repository, AdminQuery.Id(id), http.RequestAborted);
-        return TypedResults.Json(row.ToResponse(), AdminJsonContext.Api.ApiKeyResponse);
+        var keyId = AdminQuery.Id(id);
+        return await config.GetApiKeyRowAsync(keyId, http.RequestAborted) is { } row
+            ? TypedResults.Json(ToResponse(row), AdminJsonContext.Api.ApiKeyResponse)
+            : AdminResults.NotFound(Kind, keyId);
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext http, [FromServices] EfPortalRepository repository)
+    private static async Task<IResult> CreateAsync(HttpContext http, [FromServices] IConfigStore config)
     {
         AdminQuery.Allow(http.Request);
         var body = (await AdminBody.ReadAsync(http.Request, AdminJsonContext.Api.ApiKeyWrite, ReadOnly))!;
         var key = new ApiKey
         {
-            PlatformId = await AdminValidation.PlatformIdAsync(body.PlatformId, repository, http.RequestAborted),
+            PlatformId = await AdminValidation.PlatformIdAsync(body.PlatformId, config, http.RequestAborted),
             Value = AdminValidation.KeyValue(body.Value),
             Enabled = body.Enabled ?? true,
         };
 
-        var stored = await AdminWrites.RunAsync(() => repository.AddApiKeyAsync(key, http.RequestAborted), "value");
-        var row = await FindAsync(repository, stored.Id, http.RequestAborted);
-        AdminLog.Created(AdminLog.Get(http), Kind, stored.Id, row.Label());
-        http.Response.Headers.Location = $"/admin/keys/{stored.Id}";
-        return TypedResults.Json(row.ToResponse(), AdminJsonContext.Api.ApiKeyResponse, statusCode: StatusCodes.Status201Created);
+        var result = await config.AddApiKeyAsync(key, http.RequestAborted);
+        if (!result.Succeeded)
+        {
+            return AdminResults.Refused(result.Error, new AdminWrite(Kind, 0, "value"));
+        }
+
+        var row = result.Value;
+        AdminLog.Created(AdminLog.Get(http), Kind, row.Item.Id, row.Label());
+        http.Response.Headers.Location = $"/admin/keys/{row.Item.Id}";
+        return TypedResults.Json(ToResponse(row), AdminJsonContext.Api.ApiKeyResponse, statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> UpdateAsync(string id, HttpContext http, [FromServices] EfPortalRepository repository)
+    private static async Task<IResult> UpdateAsync(string id, HttpContext http, [FromServices] IConfigStore config)
     {
         AdminQuery.Allow(http.Request, "force");
         var keyId = AdminQuery.Id(id);
         var force = AdminQuery.Flag(http.Request, "force");
         var body = (await AdminBody.ReadAsync(http.Request, AdminJsonContext.Api.ApiKeyWrite, ReadOnly))!;
-        var current = await FindAsync(repository, keyId, http.RequestAborted);
+        if (await config.GetApiKeyRowAsync(keyId, http.RequestAborted) is not { } current)
+        {
+            return AdminResults.NotFound(Kind, keyId);
+        }
 
         var changed = current.Item with
         {
             PlatformId = body.PlatformId is null || body.PlatformId == current.Item.PlatformId
                 ? current.Item.PlatformId
-                : await AdminValidation.PlatformIdAsync(body.PlatformId, repository, http.RequestAborted),
+                : await AdminValidation.PlatformIdAsync(body.PlatformId, config, http.RequestAborted),
             Value = body.Value is null ? current.Item.Value : AdminValidation.KeyValue(body.Value),
             Enabled = body.Enabled ?? current.Item.Enabled,
         };
 
         if (changed == current.Item)
         {
-            return TypedResults.Json(current.ToResponse(), AdminJsonContext.Api.ApiKeyResponse);
+            return TypedResults.Json(ToResponse(current), AdminJsonContext.Api.ApiKeyResponse);
         }
 
-        var warning = ConfigRows.Check(http, current.Source, Kind, keyId, delete: false, force);
-        await AdminWrites.RunAsync(() => repository.UpdateApiKeyAsync(changed, http.RequestAborted), "value");
-        var row = await FindAsync(repository, keyId, http.RequestAborted);
-        AdminLog.Updated(AdminLog.Get(http), Kind, keyId, row.Label());
-        return TypedResults.Json(row.ToResponse(warning), AdminJsonContext.Api.ApiKeyResponse);
+        var write = new AdminWrite(Kind, keyId, "value");
+        var result = await config.UpdateApiKeyAsync(changed, force, http.RequestAborted);
+        if (!result.Succeeded)
+        {
+            return AdminResults.Refused(result.Error, write);
+        }
+
+        var warning = AdminResults.Warning(http, result.Value.Source, write);
+        AdminLog.Updated(AdminLog.Get(http), Kind, keyId, result.Value.Label());
+        return TypedResults.Json(ToResponse(result.Value, warning), AdminJsonContext.Api.ApiKeyResponse);
     }
 
-    private static async Task<IResult> DeleteAsync(string id, HttpContext http, [FromServices] EfPortalRepository repository)
+    private static async Task<IResult> DeleteAsync(string id, HttpContext http, [FromServices] IConfigStore config)
     {
         AdminQuery.Allow(http.Request, "force");
         var keyId = AdminQuery.Id(id);
         var force = AdminQuery.Flag(http.Request, "force");
-        var current = await FindAsync(repository, keyId, http.RequestAborted);
-        var warning = ConfigRows.Check(http, current.Source, Kind, keyId, delete: true, force);
-        if (!await repository.DeleteApiKeyAsync(keyId, http.RequestAborted))
+        var write = new AdminWrite(Kind, keyId, "id", Delete: true);
+        var result = await config.DeleteApiKeyAsync(keyId, force, http.RequestAborted);
+        if (!result.Succeeded)
         {
-            throw AdminException.NotFound($"No key with id {keyId}.");
+            return AdminResults.Refused(result.Error, write);
         }
 
-        AdminLog.Deleted(AdminLog.Get(http), Kind, keyId, current.Label(), 0, 0);
+        var row = result.Value.Row;
+        var warning = AdminResults.Warning(http, row.Source, write);
+        AdminLog.Deleted(AdminLog.Get(http), Kind, keyId, row.Label(), 0, 0);
         return TypedResults.Json(new DeletedResponse { Id = keyId, Object = Kind, Deleted = true, Warning = warning }, AdminJsonContext.Api.DeletedResponse);
     }
 
-    private static async Task<StoredRow<ApiKey>> FindAsync(EfPortalRepository repository, long id, CancellationToken cancellationToken) =>
-        await repository.GetApiKeyRowAsync(id, cancellationToken) ?? throw AdminException.NotFound($"No key with id {id}.");
+    private static ApiKeyResponse ToResponse(StoredRow<ApiKey> row, string? warning = null) => new()
+    {
+        Id = row.Item.Id,
+        PlatformId = row.Item.PlatformId,
+        Name = row.KeyName,
+        MaskedValue = row.Item.Masked,
+        Enabled = row.Item.Enabled,
+        Source = row.Source,
+        CreatedAt = row.CreatedAt,
+        UpdatedAt = row.UpdatedAt,
+        Warning = warning,
+    };
 }

@@ -2,8 +2,13 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Unicode;
+using Portal.Server.Admin.Health;
+using Portal.Server.Admin.Keys;
+using Portal.Server.Admin.Models;
+using Portal.Server.Admin.Platforms;
+using Portal.Server.Admin.Stats;
 
-namespace Portal.Server.Admin;
+namespace Portal.Server.Admin.Shared;
 
 /// <summary>
 /// Source-generated JSON for the admin API: camelCase, property names matched exactly. Unknown request properties are
