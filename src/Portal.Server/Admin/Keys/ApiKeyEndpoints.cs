@@ -8,7 +8,15 @@ namespace Portal.Server.Admin.Keys;
 /// <summary><c>/admin/keys</c>: list, create, read, change and delete keys. Values are write-only: every response shows them masked.</summary>
 internal static class ApiKeyEndpoints
 {
-    private const string Kind = "key";
+    private static readonly AdminResource<ApiKey, ApiKeyResponse> Resource = new(
+        "key",
+        "/admin/keys",
+        conflictParam: "value",
+        k => k.Id,
+        Label,
+        ToResponse,
+        AdminJsonContext.Api.ApiKeyResponse,
+        AdminJsonContext.Api.ListResponseApiKeyResponse);
 
     private static readonly string[] ReadOnly = ["id", "name", "maskedValue", "source", "createdAt", "updatedAt", "warning"];
 
@@ -59,19 +67,14 @@ internal static class ApiKeyEndpoints
     {
         AdminQuery.Allow(http.Request, "platformId");
         var platformId = AdminQuery.OptionalId(http.Request, "platformId");
-        var rows = await config.ListApiKeyRowsAsync(platformId, http.RequestAborted);
-        return TypedResults.Json(
-            new ListResponse<ApiKeyResponse> { Data = [.. rows.Select(r => ToResponse(r))] },
-            AdminJsonContext.Api.ListResponseApiKeyResponse);
+        return Resource.List(await config.ListApiKeyRowsAsync(platformId, http.RequestAborted));
     }
 
     private static async Task<IResult> GetAsync(string id, HttpContext http, [FromServices] IConfigStore config)
     {
         AdminQuery.Allow(http.Request);
         var keyId = AdminQuery.Id(id);
-        return await config.GetApiKeyRowAsync(keyId, http.RequestAborted) is { } row
-            ? TypedResults.Json(ToResponse(row), AdminJsonContext.Api.ApiKeyResponse)
-            : AdminResults.NotFound(Kind, keyId);
+        return Resource.Found(await config.GetApiKeyRowAsync(keyId, http.RequestAborted), keyId);
     }
 
     private static async Task<IResult> CreateAsync(HttpContext http, [FromServices] IConfigStore config)
@@ -85,16 +88,7 @@ internal static class ApiKeyEndpoints
             Enabled = body.Enabled ?? true,
         };
 
-        var result = await config.AddApiKeyAsync(key, http.RequestAborted);
-        if (!result.Succeeded)
-        {
-            return AdminResults.Refused(result.Error, new AdminWrite(Kind, 0, "value"));
-        }
-
-        var row = result.Value;
-        AdminLog.Created(AdminLog.Get(http), Kind, row.Item.Id, row.Label());
-        http.Response.Headers.Location = $"/admin/keys/{row.Item.Id}";
-        return TypedResults.Json(ToResponse(row), AdminJsonContext.Api.ApiKeyResponse, statusCode: StatusCodes.Status201Created);
+        return Resource.Created(http, await config.AddApiKeyAsync(key, http.RequestAborted));
     }
 
     private static async Task<IResult> UpdateAsync(string id, HttpContext http, [FromServices] IConfigStore config)
@@ -105,7 +99,7 @@ internal static class ApiKeyEndpoints
         var body = (await AdminBody.ReadAsync(http.Request, AdminJsonContext.Api.ApiKeyWrite, ReadOnly))!;
         if (await config.GetApiKeyRowAsync(keyId, http.RequestAborted) is not { } current)
         {
-            return AdminResults.NotFound(Kind, keyId);
+            return Resource.NotFound(keyId);
         }
 
         var changed = current.Item with
@@ -117,21 +111,9 @@ internal static class ApiKeyEndpoints
             Enabled = body.Enabled ?? current.Item.Enabled,
         };
 
-        if (changed == current.Item)
-        {
-            return TypedResults.Json(ToResponse(current), AdminJsonContext.Api.ApiKeyResponse);
-        }
-
-        var write = new AdminWrite(Kind, keyId, "value");
-        var result = await config.UpdateApiKeyAsync(changed, force, http.RequestAborted);
-        if (!result.Succeeded)
-        {
-            return AdminResults.Refused(result.Error, write);
-        }
-
-        var warning = AdminResults.Warning(http, result.Value.Source, write);
-        AdminLog.Updated(AdminLog.Get(http), Kind, keyId, result.Value.Label());
-        return TypedResults.Json(ToResponse(result.Value, warning), AdminJsonContext.Api.ApiKeyResponse);
+        return changed == current.Item
+            ? Resource.Unchanged(current)
+            : Resource.Updated(http, keyId, await config.UpdateApiKeyAsync(changed, force, http.RequestAborted));
     }
 
     private static async Task<IResult> DeleteAsync(string id, HttpContext http, [FromServices] IConfigStore config)
@@ -139,20 +121,10 @@ internal static class ApiKeyEndpoints
         AdminQuery.Allow(http.Request, "force");
         var keyId = AdminQuery.Id(id);
         var force = AdminQuery.Flag(http.Request, "force");
-        var write = new AdminWrite(Kind, keyId, "id", Delete: true);
-        var result = await config.DeleteApiKeyAsync(keyId, force, http.RequestAborted);
-        if (!result.Succeeded)
-        {
-            return AdminResults.Refused(result.Error, write);
-        }
-
-        var row = result.Value.Row;
-        var warning = AdminResults.Warning(http, row.Source, write);
-        AdminLog.Deleted(AdminLog.Get(http), Kind, keyId, row.Label(), 0, 0);
-        return TypedResults.Json(new DeletedResponse { Id = keyId, Object = Kind, Deleted = true, Warning = warning }, AdminJsonContext.Api.DeletedResponse);
+        return Resource.Deleted(http, keyId, await config.DeleteApiKeyAsync(keyId, force, http.RequestAborted));
     }
 
-    private static ApiKeyResponse ToResponse(StoredRow<ApiKey> row, string? warning = null) => new()
+    private static ApiKeyResponse ToResponse(StoredRow<ApiKey> row, string? warning) => new()
     {
         Id = row.Item.Id,
         PlatformId = row.Item.PlatformId,

@@ -8,7 +8,15 @@ namespace Portal.Server.Admin.Models;
 /// <summary><c>/admin/models</c>: list (optionally of one platform), create, read, change and delete models.</summary>
 internal static class ModelEndpoints
 {
-    private const string Kind = "model";
+    private static readonly AdminResource<Model, ModelResponse> Resource = new(
+        "model",
+        "/admin/models",
+        conflictParam: "name",
+        m => m.Id,
+        r => r.Item.Name,
+        ToResponse,
+        AdminJsonContext.Api.ModelResponse,
+        AdminJsonContext.Api.ListResponseModelResponse);
 
     private static readonly string[] ReadOnly = ["id", "source", "createdAt", "updatedAt", "warning"];
 
@@ -56,19 +64,14 @@ internal static class ModelEndpoints
     {
         AdminQuery.Allow(http.Request, "platformId");
         var platformId = AdminQuery.OptionalId(http.Request, "platformId");
-        var rows = await config.ListModelRowsAsync(platformId, http.RequestAborted);
-        return TypedResults.Json(
-            new ListResponse<ModelResponse> { Data = [.. rows.Select(r => ToResponse(r))] },
-            AdminJsonContext.Api.ListResponseModelResponse);
+        return Resource.List(await config.ListModelRowsAsync(platformId, http.RequestAborted));
     }
 
     private static async Task<IResult> GetAsync(string id, HttpContext http, [FromServices] IConfigStore config)
     {
         AdminQuery.Allow(http.Request);
         var modelId = AdminQuery.Id(id);
-        return await config.GetModelRowAsync(modelId, http.RequestAborted) is { } row
-            ? TypedResults.Json(ToResponse(row), AdminJsonContext.Api.ModelResponse)
-            : AdminResults.NotFound(Kind, modelId);
+        return Resource.Found(await config.GetModelRowAsync(modelId, http.RequestAborted), modelId);
     }
 
     private static async Task<IResult> CreateAsync(HttpContext http, [FromServices] IConfigStore config)
@@ -83,16 +86,7 @@ internal static class ModelEndpoints
             Enabled = body.Enabled ?? true,
         };
 
-        var result = await config.AddModelAsync(model, http.RequestAborted);
-        if (!result.Succeeded)
-        {
-            return AdminResults.Refused(result.Error, new AdminWrite(Kind, 0, "name"));
-        }
-
-        var row = result.Value;
-        AdminLog.Created(AdminLog.Get(http), Kind, row.Item.Id, row.Item.Name);
-        http.Response.Headers.Location = $"/admin/models/{row.Item.Id}";
-        return TypedResults.Json(ToResponse(row), AdminJsonContext.Api.ModelResponse, statusCode: StatusCodes.Status201Created);
+        return Resource.Created(http, await config.AddModelAsync(model, http.RequestAborted));
     }
 
     private static async Task<IResult> UpdateAsync(string id, HttpContext http, [FromServices] IConfigStore config)
@@ -103,7 +97,7 @@ internal static class ModelEndpoints
         var body = (await AdminBody.ReadAsync(http.Request, AdminJsonContext.Api.ModelWrite, ReadOnly))!;
         if (await config.GetModelRowAsync(modelId, http.RequestAborted) is not { } current)
         {
-            return AdminResults.NotFound(Kind, modelId);
+            return Resource.NotFound(modelId);
         }
 
         var changed = current.Item with
@@ -116,21 +110,9 @@ internal static class ModelEndpoints
             Enabled = body.Enabled ?? current.Item.Enabled,
         };
 
-        if (changed == current.Item)
-        {
-            return TypedResults.Json(ToResponse(current), AdminJsonContext.Api.ModelResponse);
-        }
-
-        var write = new AdminWrite(Kind, modelId, "name");
-        var result = await config.UpdateModelAsync(changed, force, http.RequestAborted);
-        if (!result.Succeeded)
-        {
-            return AdminResults.Refused(result.Error, write);
-        }
-
-        var warning = AdminResults.Warning(http, result.Value.Source, write);
-        AdminLog.Updated(AdminLog.Get(http), Kind, modelId, changed.Name);
-        return TypedResults.Json(ToResponse(result.Value, warning), AdminJsonContext.Api.ModelResponse);
+        return changed == current.Item
+            ? Resource.Unchanged(current)
+            : Resource.Updated(http, modelId, await config.UpdateModelAsync(changed, force, http.RequestAborted));
     }
 
     private static async Task<IResult> DeleteAsync(string id, HttpContext http, [FromServices] IConfigStore config)
@@ -138,23 +120,13 @@ internal static class ModelEndpoints
         AdminQuery.Allow(http.Request, "force");
         var modelId = AdminQuery.Id(id);
         var force = AdminQuery.Flag(http.Request, "force");
-        var write = new AdminWrite(Kind, modelId, "id", Delete: true);
-        var result = await config.DeleteModelAsync(modelId, force, http.RequestAborted);
-        if (!result.Succeeded)
-        {
-            return AdminResults.Refused(result.Error, write);
-        }
-
-        var row = result.Value.Row;
-        var warning = AdminResults.Warning(http, row.Source, write);
-        AdminLog.Deleted(AdminLog.Get(http), Kind, modelId, row.Item.Name, 0, 0);
-        return TypedResults.Json(new DeletedResponse { Id = modelId, Object = Kind, Deleted = true, Warning = warning }, AdminJsonContext.Api.DeletedResponse);
+        return Resource.Deleted(http, modelId, await config.DeleteModelAsync(modelId, force, http.RequestAborted));
     }
 
     /// <summary>An alias: null or empty means none.</summary>
     private static string? Alias(string? value) => string.IsNullOrEmpty(value) ? null : AdminValidation.Name(value, "alias");
 
-    private static ModelResponse ToResponse(StoredRow<Model> row, string? warning = null) => new()
+    private static ModelResponse ToResponse(StoredRow<Model> row, string? warning) => new()
     {
         Id = row.Item.Id,
         PlatformId = row.Item.PlatformId,

@@ -8,7 +8,16 @@ namespace Portal.Server.Admin.Platforms;
 /// <summary><c>/admin/platforms</c>: list, create, read, change and delete platforms.</summary>
 internal static class PlatformEndpoints
 {
-    private const string Kind = "platform";
+    private static readonly AdminResource<Platform, PlatformResponse> Resource = new(
+        "platform",
+        "/admin/platforms",
+        conflictParam: "name",
+        p => p.Id,
+        r => r.Item.Name,
+        ToResponse,
+        AdminJsonContext.Api.PlatformResponse,
+        AdminJsonContext.Api.ListResponsePlatformResponse,
+        ownsRows: true);
 
     /// <summary>What responses show but writes ignore, so a platform read can be sent back changed.</summary>
     private static readonly string[] ReadOnly = ["id", "source", "createdAt", "updatedAt", "warning"];
@@ -56,19 +65,14 @@ internal static class PlatformEndpoints
     private static async Task<IResult> ListAsync(HttpContext http, [FromServices] IConfigStore config)
     {
         AdminQuery.Allow(http.Request);
-        var rows = await config.ListPlatformRowsAsync(http.RequestAborted);
-        return TypedResults.Json(
-            new ListResponse<PlatformResponse> { Data = [.. rows.Select(r => ToResponse(r))] },
-            AdminJsonContext.Api.ListResponsePlatformResponse);
+        return Resource.List(await config.ListPlatformRowsAsync(http.RequestAborted));
     }
 
     private static async Task<IResult> GetAsync(string id, HttpContext http, [FromServices] IConfigStore config)
     {
         AdminQuery.Allow(http.Request);
         var platformId = AdminQuery.Id(id);
-        return await config.GetPlatformRowAsync(platformId, http.RequestAborted) is { } row
-            ? TypedResults.Json(ToResponse(row), AdminJsonContext.Api.PlatformResponse)
-            : AdminResults.NotFound(Kind, platformId);
+        return Resource.Found(await config.GetPlatformRowAsync(platformId, http.RequestAborted), platformId);
     }
 
     private static async Task<IResult> CreateAsync(HttpContext http, [FromServices] IConfigStore config)
@@ -86,16 +90,7 @@ internal static class PlatformEndpoints
             Enabled = body.Enabled ?? true,
         };
 
-        var result = await config.AddPlatformAsync(platform, http.RequestAborted);
-        if (!result.Succeeded)
-        {
-            return AdminResults.Refused(result.Error, new AdminWrite(Kind, 0, "name"));
-        }
-
-        var row = result.Value;
-        AdminLog.Created(AdminLog.Get(http), Kind, row.Item.Id, row.Item.Name);
-        http.Response.Headers.Location = $"/admin/platforms/{row.Item.Id}";
-        return TypedResults.Json(ToResponse(row), AdminJsonContext.Api.PlatformResponse, statusCode: StatusCodes.Status201Created);
+        return Resource.Created(http, await config.AddPlatformAsync(platform, http.RequestAborted));
     }
 
     private static async Task<IResult> UpdateAsync(string id, HttpContext http, [FromServices] IConfigStore config)
@@ -106,7 +101,7 @@ internal static class PlatformEndpoints
         var body = (await AdminBody.ReadAsync(http.Request, AdminJsonContext.Api.PlatformWrite, ReadOnly))!;
         if (await config.GetPlatformRowAsync(platformId, http.RequestAborted) is not { } current)
         {
-            return AdminResults.NotFound(Kind, platformId);
+            return Resource.NotFound(platformId);
         }
 
         var format = body.Format is null ? current.Item.Format : AdminValidation.Format(body.Format, http);
@@ -121,21 +116,9 @@ internal static class PlatformEndpoints
             Enabled = body.Enabled ?? current.Item.Enabled,
         };
 
-        if (changed == current.Item)
-        {
-            return TypedResults.Json(ToResponse(current), AdminJsonContext.Api.PlatformResponse);
-        }
-
-        var write = new AdminWrite(Kind, platformId, "name");
-        var result = await config.UpdatePlatformAsync(changed, force, http.RequestAborted);
-        if (!result.Succeeded)
-        {
-            return AdminResults.Refused(result.Error, write);
-        }
-
-        var warning = AdminResults.Warning(http, result.Value.Source, write);
-        AdminLog.Updated(AdminLog.Get(http), Kind, platformId, changed.Name);
-        return TypedResults.Json(ToResponse(result.Value, warning), AdminJsonContext.Api.PlatformResponse);
+        return changed == current.Item
+            ? Resource.Unchanged(current)
+            : Resource.Updated(http, platformId, await config.UpdatePlatformAsync(changed, force, http.RequestAborted));
     }
 
     private static async Task<IResult> DeleteAsync(string id, HttpContext http, [FromServices] IConfigStore config)
@@ -144,22 +127,10 @@ internal static class PlatformEndpoints
         var platformId = AdminQuery.Id(id);
         var force = AdminQuery.Flag(http.Request, "force");
         var cascade = AdminQuery.Flag(http.Request, "cascade");
-        var write = new AdminWrite(Kind, platformId, "id", Delete: true);
-        var result = await config.DeletePlatformAsync(platformId, cascade, force, http.RequestAborted);
-        if (!result.Succeeded)
-        {
-            return AdminResults.Refused(result.Error, write);
-        }
-
-        var (row, models, keys) = result.Value;
-        var warning = AdminResults.Warning(http, row.Source, write);
-        AdminLog.Deleted(AdminLog.Get(http), Kind, platformId, row.Item.Name, models, keys);
-        return TypedResults.Json(
-            new DeletedResponse { Id = platformId, Object = Kind, Deleted = true, DeletedModels = models, DeletedKeys = keys, Warning = warning },
-            AdminJsonContext.Api.DeletedResponse);
+        return Resource.Deleted(http, platformId, await config.DeletePlatformAsync(platformId, cascade, force, http.RequestAborted));
     }
 
-    private static PlatformResponse ToResponse(StoredRow<Platform> row, string? warning = null) => new()
+    private static PlatformResponse ToResponse(StoredRow<Platform> row, string? warning) => new()
     {
         Id = row.Item.Id,
         Name = row.Item.Name,

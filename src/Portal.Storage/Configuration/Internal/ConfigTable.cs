@@ -10,17 +10,19 @@ namespace Portal.Storage.Configuration.Internal;
 /// </summary>
 /// <typeparam name="TEntity">The row.</typeparam>
 /// <typeparam name="T">The domain record.</typeparam>
-internal abstract class ConfigTable<TEntity, T>
+/// <param name="resource">The resource's name in messages: <c>platform</c>, <c>model</c> or <c>key</c>.</param>
+/// <param name="tableName">The table's name in SQL.</param>
+internal abstract class ConfigTable<TEntity, T>(string resource, string tableName)
     where TEntity : class, IConfigRow, new()
     where T : class
 {
     protected const int MaxNameLength = 200;
 
     /// <summary>The resource's name in messages: <c>platform</c>, <c>model</c> or <c>key</c>.</summary>
-    public abstract string Resource { get; }
+    public string Resource => resource;
 
     /// <summary>The table's name in SQL.</summary>
-    public abstract string TableName { get; }
+    public string TableName => tableName;
 
     /// <summary>The rows of the table.</summary>
     public abstract DbSet<TEntity> Rows(PortalDbContext context);
@@ -92,14 +94,10 @@ internal static class ConfigTables
 
     public static readonly ConfigTable<ApiKeyEntity, ApiKey> ApiKeys = new ApiKeyTable();
 
-    private sealed class PlatformTable : ConfigTable<PlatformEntity, Platform>
+    private sealed class PlatformTable() : ConfigTable<PlatformEntity, Platform>("platform", "platforms")
     {
         private const int MaxFormatLength = 50;
         private const int MaxUrlLength = 2000;
-
-        public override string Resource => "platform";
-
-        public override string TableName => "platforms";
 
         public override DbSet<PlatformEntity> Rows(PortalDbContext context) => context.Platforms;
 
@@ -143,12 +141,8 @@ internal static class ConfigTables
         }
     }
 
-    private sealed class ModelTable : ConfigTable<ModelEntity, Model>
+    private sealed class ModelTable() : ConfigTable<ModelEntity, Model>("model", "models")
     {
-        public override string Resource => "model";
-
-        public override string TableName => "models";
-
         public override DbSet<ModelEntity> Rows(PortalDbContext context) => context.Models;
 
         public override long Id(Model item) => item.Id;
@@ -175,13 +169,9 @@ internal static class ConfigTables
             DeleteHealthAsync(context, ResourceKind.Model, id, cancellationToken);
     }
 
-    private sealed class ApiKeyTable : ConfigTable<ApiKeyEntity, ApiKey>
+    private sealed class ApiKeyTable() : ConfigTable<ApiKeyEntity, ApiKey>("key", "api_keys")
     {
         private const int MaxKeyLength = 4000;
-
-        public override string Resource => "key";
-
-        public override string TableName => "api_keys";
 
         public override DbSet<ApiKeyEntity> Rows(PortalDbContext context) => context.ApiKeys;
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,11 +15,11 @@ internal sealed partial class EfConfigStore
 {
     /// <inheritdoc />
     public Task<ConfigWriteResult<StoredRow<Platform>>> AddPlatformAsync(Platform platform, CancellationToken cancellationToken = default) =>
-        AddAsync(ConfigTables.Platforms, platform, cancellationToken);
+        WriteAsync(ConfigTables.Platforms, platform, adding: true, force: false, cancellationToken);
 
     /// <inheritdoc />
     public Task<ConfigWriteResult<StoredRow<Platform>>> UpdatePlatformAsync(Platform platform, bool force = false, CancellationToken cancellationToken = default) =>
-        UpdateAsync(ConfigTables.Platforms, platform, force, cancellationToken);
+        WriteAsync(ConfigTables.Platforms, platform, adding: false, force, cancellationToken);
 
     /// <inheritdoc />
     public Task<ConfigWriteResult<DeletedRow<Platform>>> DeletePlatformAsync(long platformId, bool cascade = false, bool force = false, CancellationToken cancellationToken = default) =>
@@ -26,11 +27,11 @@ internal sealed partial class EfConfigStore
 
     /// <inheritdoc />
     public Task<ConfigWriteResult<StoredRow<Model>>> AddModelAsync(Model model, CancellationToken cancellationToken = default) =>
-        AddAsync(ConfigTables.Models, model, cancellationToken);
+        WriteAsync(ConfigTables.Models, model, adding: true, force: false, cancellationToken);
 
     /// <inheritdoc />
     public Task<ConfigWriteResult<StoredRow<Model>>> UpdateModelAsync(Model model, bool force = false, CancellationToken cancellationToken = default) =>
-        UpdateAsync(ConfigTables.Models, model, force, cancellationToken);
+        WriteAsync(ConfigTables.Models, model, adding: false, force, cancellationToken);
 
     /// <inheritdoc />
     public Task<ConfigWriteResult<DeletedRow<Model>>> DeleteModelAsync(long modelId, bool force = false, CancellationToken cancellationToken = default) =>
@@ -38,17 +39,18 @@ internal sealed partial class EfConfigStore
 
     /// <inheritdoc />
     public Task<ConfigWriteResult<StoredRow<ApiKey>>> AddApiKeyAsync(ApiKey apiKey, CancellationToken cancellationToken = default) =>
-        AddAsync(ConfigTables.ApiKeys, apiKey, cancellationToken);
+        WriteAsync(ConfigTables.ApiKeys, apiKey, adding: true, force: false, cancellationToken);
 
     /// <inheritdoc />
     public Task<ConfigWriteResult<StoredRow<ApiKey>>> UpdateApiKeyAsync(ApiKey apiKey, bool force = false, CancellationToken cancellationToken = default) =>
-        UpdateAsync(ConfigTables.ApiKeys, apiKey, force, cancellationToken);
+        WriteAsync(ConfigTables.ApiKeys, apiKey, adding: false, force, cancellationToken);
 
     /// <inheritdoc />
     public Task<ConfigWriteResult<DeletedRow<ApiKey>>> DeleteApiKeyAsync(long apiKeyId, bool force = false, CancellationToken cancellationToken = default) =>
         DeleteAsync(ConfigTables.ApiKeys, apiKeyId, cascade: false, force, cancellationToken);
 
-    private async Task<ConfigWriteResult<StoredRow<T>>> AddAsync<TEntity, T>(ConfigTable<TEntity, T> table, T item, CancellationToken cancellationToken)
+    /// <summary>Adds a row (<paramref name="adding"/>) or replaces the row with the item's id.</summary>
+    private async Task<ConfigWriteResult<StoredRow<T>>> WriteAsync<TEntity, T>(ConfigTable<TEntity, T> table, T item, bool adding, bool force, CancellationToken cancellationToken)
         where TEntity : class, IConfigRow, new()
         where T : class
     {
@@ -63,64 +65,34 @@ internal sealed partial class EfConfigStore
         await using (context.ConfigureAwait(false))
         {
             var id = table.Id(item);
-            if (id != 0 && await table.Rows(context).AnyAsync(r => r.Id == id, cancellationToken).ConfigureAwait(false))
-            {
-                return new(Conflict($"A {table.Resource} with id {id} already exists."));
-            }
-
-            if (await table.ConflictAsync(context, item, cancellationToken).ConfigureAwait(false) is { } conflict)
-            {
-                return new(Conflict(conflict));
-            }
-
             var now = _database.Now();
-            var row = new TEntity { Id = id, CreatedAt = now, UpdatedAt = now };
-            table.Apply(row, item);
-            table.Rows(context).Add(row);
-            if (await SaveAsync(context, table.UniqueViolation(item, adding: true), cancellationToken).ConfigureAwait(false) is { } refused)
-            {
-                return new(refused);
-            }
-
-            await SyncIdentityAsync(context, table.TableName, id, cancellationToken).ConfigureAwait(false);
-            stored = table.ToStoredRow(row);
-        }
-
-        await ApplyConfigChangeAsync(cancellationToken).ConfigureAwait(false);
-        return new(stored);
-    }
-
-    private async Task<ConfigWriteResult<StoredRow<T>>> UpdateAsync<TEntity, T>(ConfigTable<TEntity, T> table, T item, bool force, CancellationToken cancellationToken)
-        where TEntity : class, IConfigRow, new()
-        where T : class
-    {
-        ArgumentNullException.ThrowIfNull(item);
-        if (table.Invalid(item) is { } invalid)
-        {
-            return new(new ConfigWriteError(ConfigWriteErrorKind.Invalid, invalid));
-        }
-
-        StoredRow<T> stored;
-        var context = _database.CreateContext();
-        await using (context.ConfigureAwait(false))
-        {
-            var id = table.Id(item);
-            var row = await table.Rows(context).FirstOrDefaultAsync(r => r.Id == id, cancellationToken).ConfigureAwait(false);
-            if (Refuse(table, row, id, force, delete: false) is { } refusal)
+            var row = adding
+                ? new TEntity { Id = id, CreatedAt = now }
+                : await table.Rows(context).FirstOrDefaultAsync(r => r.Id == id, cancellationToken).ConfigureAwait(false);
+            var refusal = adding
+                ? await IdTakenAsync(table, context, id, cancellationToken).ConfigureAwait(false)
+                : Refuse(table, row, id, force, delete: false);
+            refusal ??= Conflict(await table.ConflictAsync(context, item, cancellationToken).ConfigureAwait(false));
+            if (refusal is not null)
             {
                 return new(refusal);
             }
 
-            if (await table.ConflictAsync(context, item, cancellationToken).ConfigureAwait(false) is { } conflict)
+            table.Apply(row!, item);
+            row!.UpdatedAt = now;
+            if (adding)
             {
-                return new(Conflict(conflict));
+                table.Rows(context).Add(row);
             }
 
-            table.Apply(row!, item);
-            row!.UpdatedAt = _database.Now();
-            if (await SaveAsync(context, table.UniqueViolation(item, adding: false), cancellationToken).ConfigureAwait(false) is { } refused)
+            if (await SaveAsync(context, table.UniqueViolation(item, adding), cancellationToken).ConfigureAwait(false) is { } failed)
             {
-                return new(refused);
+                return new(failed);
+            }
+
+            if (adding)
+            {
+                await SyncIdentityAsync(context, table.TableName, id, cancellationToken).ConfigureAwait(false);
             }
 
             stored = table.ToStoredRow(row);
@@ -197,7 +169,16 @@ internal sealed partial class EfConfigStore
         where T : class =>
         new(ConfigWriteErrorKind.NotFound, $"No {table.Resource} with id {id}.");
 
-    private static ConfigWriteError Conflict(string message) => new(ConfigWriteErrorKind.Conflict, message);
+    /// <summary>A new row's explicit id that another row has.</summary>
+    private static async Task<ConfigWriteError?> IdTakenAsync<TEntity, T>(ConfigTable<TEntity, T> table, PortalDbContext context, long id, CancellationToken cancellationToken)
+        where TEntity : class, IConfigRow, new()
+        where T : class =>
+        id != 0 && await table.Rows(context).AnyAsync(r => r.Id == id, cancellationToken).ConfigureAwait(false)
+            ? Conflict($"A {table.Resource} with id {id} already exists.")
+            : null;
+
+    [return: NotNullIfNotNull(nameof(message))]
+    private static ConfigWriteError? Conflict(string? message) => message is null ? null : new(ConfigWriteErrorKind.Conflict, message);
 
     /// <summary>Saves; a constraint violation that raced past the checks is the conflict the checks would have reported.</summary>
     private static async Task<ConfigWriteError?> SaveAsync(PortalDbContext context, string uniqueMessage, CancellationToken cancellationToken)

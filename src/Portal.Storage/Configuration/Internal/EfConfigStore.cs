@@ -32,40 +32,18 @@ internal sealed partial class EfConfigStore : IConfigStore, IAsyncDisposable
     public ValueTask<IReadOnlyList<Model>> FindModelsByNameAsync(string name, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(name);
-        var snapshot = _cache.GetAsync(cancellationToken);
-        return snapshot.IsCompletedSuccessfully
-            ? new(snapshot.Result.FindModels(name))
-            : Await(snapshot, name);
-
-        static async ValueTask<IReadOnlyList<Model>> Await(ValueTask<ConfigSnapshot> snapshot, string name) =>
-            (await snapshot.ConfigureAwait(false)).FindModels(name);
+        return ReadAsync(name, static (snapshot, name) => snapshot.FindModels(name), cancellationToken);
     }
 
     /// <inheritdoc />
     /// <remarks>Answers from the configuration cache; never queries the database.</remarks>
-    public ValueTask<Platform?> GetPlatformAsync(long platformId, CancellationToken cancellationToken)
-    {
-        var snapshot = _cache.GetAsync(cancellationToken);
-        return snapshot.IsCompletedSuccessfully
-            ? new(snapshot.Result.GetPlatform(platformId))
-            : Await(snapshot, platformId);
-
-        static async ValueTask<Platform?> Await(ValueTask<ConfigSnapshot> snapshot, long platformId) =>
-            (await snapshot.ConfigureAwait(false)).GetPlatform(platformId);
-    }
+    public ValueTask<Platform?> GetPlatformAsync(long platformId, CancellationToken cancellationToken) =>
+        ReadAsync(platformId, static (snapshot, id) => snapshot.GetPlatform(id), cancellationToken);
 
     /// <inheritdoc />
     /// <remarks>Answers from the configuration cache; never queries the database.</remarks>
-    public ValueTask<IReadOnlyList<ApiKey>> GetApiKeysAsync(long platformId, CancellationToken cancellationToken)
-    {
-        var snapshot = _cache.GetAsync(cancellationToken);
-        return snapshot.IsCompletedSuccessfully
-            ? new(snapshot.Result.GetKeys(platformId))
-            : Await(snapshot, platformId);
-
-        static async ValueTask<IReadOnlyList<ApiKey>> Await(ValueTask<ConfigSnapshot> snapshot, long platformId) =>
-            (await snapshot.ConfigureAwait(false)).GetKeys(platformId);
-    }
+    public ValueTask<IReadOnlyList<ApiKey>> GetApiKeysAsync(long platformId, CancellationToken cancellationToken) =>
+        ReadAsync(platformId, static (snapshot, id) => snapshot.GetKeys(id), cancellationToken);
 
     /// <inheritdoc />
     public async Task<ConfigImportResult> ImportConfigAsync(PortalConfigFile file, CancellationToken cancellationToken = default)
@@ -93,6 +71,18 @@ internal sealed partial class EfConfigStore : IConfigStore, IAsyncDisposable
 
     /// <summary>Stops the cache's reloads; the request-path reads keep answering from the last snapshot.</summary>
     public ValueTask DisposeAsync() => _cache.DisposeAsync();
+
+    /// <summary>Answers a request-path read from the snapshot, without allocating unless a reload is awaited.</summary>
+    private ValueTask<TResult> ReadAsync<TArg, TResult>(TArg arg, Func<ConfigSnapshot, TArg, TResult> read, CancellationToken cancellationToken)
+    {
+        var snapshot = _cache.GetAsync(cancellationToken);
+        return snapshot.IsCompletedSuccessfully
+            ? new(read(snapshot.Result, arg))
+            : Await(snapshot, arg, read);
+
+        static async ValueTask<TResult> Await(ValueTask<ConfigSnapshot> snapshot, TArg arg, Func<ConfigSnapshot, TArg, TResult> read) =>
+            read(await snapshot.ConfigureAwait(false), arg);
+    }
 
     /// <summary>Reads the three configuration tables as one consistent view.</summary>
     private async Task<ConfigData> LoadConfigAsync(CancellationToken cancellationToken)
