@@ -1,7 +1,7 @@
 using System.Net;
 using Portal.Contracts;
 
-namespace Portal.Server.Tests.Admin;
+namespace Portal.Server.Tests.Admin.Models;
 
 public sealed class ModelAdminTests
 {

@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 using Portal.Contracts;
 using Portal.Server.Tests.Infrastructure;
 
-namespace Portal.Server.Tests.Admin;
+namespace Portal.Server.Tests.Admin.Stats;
 
 public sealed class StatsAdminTests
 {

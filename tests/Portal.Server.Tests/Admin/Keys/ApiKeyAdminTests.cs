@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Portal.Server.Tests.Admin;
+namespace Portal.Server.Tests.Admin.Keys;
 
 /// <summary>Keys are write-only: every response shows them masked, never the value.</summary>
 public sealed class ApiKeyAdminTests

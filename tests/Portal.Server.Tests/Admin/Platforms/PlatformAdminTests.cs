@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Portal.Server.Tests.Admin;
+namespace Portal.Server.Tests.Admin.Platforms;
 
 public sealed class PlatformAdminTests
 {
