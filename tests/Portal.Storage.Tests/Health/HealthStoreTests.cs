@@ -3,23 +3,12 @@ using Portal.Storage.Tests.Infrastructure;
 namespace Portal.Storage.Tests.Health;
 
 /// <summary>The health store through its own interface, <see cref="IHealthStore"/> (SQLite; both providers run the repository's health tests).</summary>
-public sealed class HealthStoreTests : IAsyncLifetime
+public sealed class HealthStoreTests : SqliteRepositoryTest
 {
-    private readonly TempSqlite _database = new();
-    private EfPortalRepository _repository = null!;
-
-    public async Task InitializeAsync() => _repository = await EfPortalRepository.OpenAsync(_database.CreateOptions());
-
-    public async Task DisposeAsync()
-    {
-        await _repository.DisposeAsync();
-        _database.Dispose();
-    }
-
     [Fact]
     public async Task SaveHealth_ThroughTheStore_LoadsBackOneRowPerResourceWithTheLastState()
     {
-        IHealthStore store = _repository.Health;
+        IHealthStore store = Repository.Health;
         var checkedAt = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
         var warning = new HealthState
         {
@@ -40,6 +29,6 @@ public sealed class HealthStoreTests : IAsyncLifetime
 
         var loaded = await store.GetAllHealthAsync(default);
         Assert.Equal([available, warning], loaded.OrderBy(s => s.ResourceKind));
-        Assert.Equal(loaded, await _repository.GetAllHealthAsync(default));
+        Assert.Equal(loaded, await Repository.GetAllHealthAsync(default));
     }
 }

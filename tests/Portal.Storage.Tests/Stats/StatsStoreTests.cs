@@ -3,30 +3,14 @@ using Portal.Storage.Tests.Infrastructure;
 namespace Portal.Storage.Tests.Stats;
 
 /// <summary>The stats store through its own interface, <see cref="IRequestStatsStore"/> (SQLite; <see cref="RequestStatsTests"/> covers each operation on both providers).</summary>
-public sealed class StatsStoreTests : IAsyncLifetime
+public sealed class StatsStoreTests : SqliteRepositoryTest
 {
     private static readonly DateTimeOffset T0 = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
-
-    private readonly TempSqlite _database = new();
-    private EfPortalRepository _repository = null!;
-
-    public async Task InitializeAsync()
-    {
-        var options = _database.CreateOptions();
-        options.RetentionDays = 0;
-        _repository = await EfPortalRepository.OpenAsync(options);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _repository.DisposeAsync();
-        _database.Dispose();
-    }
 
     [Fact]
     public async Task Stats_ThroughTheStore_SaveQueryCountAggregateSeriesAndDelete()
     {
-        IRequestStatsStore store = _repository.Stats;
+        IRequestStatsStore store = Repository.Stats;
         await store.SaveRequestStatsAsync(
         [
             Stat("r1", 1, T0, success: false),
@@ -46,8 +30,11 @@ public sealed class StatsStoreTests : IAsyncLifetime
         Assert.Equal(("m", 2, 2, 3, 1), (group.ModelName, group.Requests, group.Successes, group.Attempts, group.Failovers));
         Assert.Equal([(T0, 1L, 2L), (T0.AddHours(1), 1L, 1L)], series.Select(b => (b.Start, b.Requests, b.Attempts)));
         Assert.Equal(2, deleted);
-        Assert.Equal(1, (await _repository.CountRequestStatsAsync(new StatsQuery(), default)).TotalAttempts);
+        Assert.Equal(1, (await Repository.CountRequestStatsAsync(new StatsQuery(), default)).TotalAttempts);
     }
+
+    /// <summary>No retention job: nothing deletes behind the test.</summary>
+    protected override void Configure(StorageOptions options) => options.RetentionDays = 0;
 
     private static RequestStat Stat(string requestId, int attempt, DateTimeOffset timestamp, bool success) => new()
     {
