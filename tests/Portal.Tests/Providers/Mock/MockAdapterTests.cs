@@ -123,9 +123,9 @@ public sealed class MockAdapterTests
 
         var call = SendAsync(gateway, RepositorySeed.Chat(Alias, Question), stream);
 
-        // The call has reached the mock's delay on the fake clock (the gateway's own timers run for a minute or more):
-        // until the clock moves, nothing can end that wait.
-        var delay = await time.WaitForTimerAsync(t => t.DueTime >= latency && t.DueTime < TimeSpan.FromMinutes(1)).WaitAsync(Wait);
+        // The call has reached the mock's delay, a one-shot timer on the fake clock (the gateway's own one-shot timers,
+        // the request and attempt timeouts, run for minutes): until the clock moves, nothing can end that wait.
+        var delay = await time.WaitForTimerAsync(t => t.Period == Timeout.InfiniteTimeSpan && t.DueTime >= latency && t.DueTime < TimeSpan.FromMinutes(1)).WaitAsync(Wait);
         Assert.False(call.IsCompleted);
 
         // Every later wait of the mock (one per streamed word, each shorter) starts a timer of its own: move the clock
