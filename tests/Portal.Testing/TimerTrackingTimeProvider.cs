@@ -86,39 +86,31 @@ public sealed class TimerTrackingTimeProvider : FakeTimeProvider
     /// <summary>Waits until a timer matching <paramref name="match"/> has been created, counting timers created before the call.</summary>
     /// <remarks>Never times out: bound the wait with <see cref="Task.WaitAsync(TimeSpan)"/>.</remarks>
     /// <returns>The first matching timer.</returns>
-    public async Task<TrackedTimer> WaitForTimerAsync(Func<TrackedTimer, bool> match)
+    public Task<TrackedTimer> WaitForTimerAsync(Func<TrackedTimer, bool> match)
     {
         ArgumentNullException.ThrowIfNull(match);
-        while (true)
-        {
-            Task signal;
-            lock (_gate)
-            {
-                if (_timers.FirstOrDefault(match) is { } found)
-                {
-                    return found;
-                }
-
-                signal = _timerCreated.Task;
-            }
-
-            await signal.ConfigureAwait(false);
-        }
+        return WaitAsync(timers => timers.FirstOrDefault(match));
     }
 
     /// <summary>Waits until at least <paramref name="count"/> timers have been created.</summary>
     /// <remarks>Never times out: bound the wait with <see cref="Task.WaitAsync(TimeSpan)"/>.</remarks>
-    public async Task WaitForTimersAsync(int count)
+    /// <returns>The <paramref name="count"/>-th timer (1-based).</returns>
+    public Task<TrackedTimer> WaitForTimersAsync(int count)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        return WaitAsync(timers => timers.Count >= count ? timers[count - 1] : null);
+    }
+
+    private async Task<TrackedTimer> WaitAsync(Func<List<TrackedTimer>, TrackedTimer?> find)
+    {
         while (true)
         {
             Task signal;
             lock (_gate)
             {
-                if (_timers.Count >= count)
+                if (find(_timers) is { } found)
                 {
-                    return;
+                    return found;
                 }
 
                 signal = _timerCreated.Task;
