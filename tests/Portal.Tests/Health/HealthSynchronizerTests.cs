@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Portal.Health;
 using Portal.Testing;
+using static Portal.Tests.Gateway.GatewayTestKit;
 
 namespace Portal.Tests.Health;
 
@@ -215,16 +216,6 @@ public sealed class HealthSynchronizerTests
 
     private HealthStatus? StoredStatus(ResourceKind kind, long id) =>
         _repository.Saved.TryGetValue((kind, id), out var state) ? state.Status : null;
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 200 && !condition(); i++)
-        {
-            await Task.Delay(10);
-        }
-
-        Assert.True(condition(), "The condition was not met in time.");
-    }
 
     /// <summary>An in-memory repository whose health calls can fail or block.</summary>
     private sealed class FakeRepository : IPortalRepository

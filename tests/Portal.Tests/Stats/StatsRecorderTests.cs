@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
@@ -473,17 +472,6 @@ public sealed class StatsRecorderTests : IDisposable
         Assert.Equal(retry, _repository.Calls);
         _time.Advance(TimeSpan.FromMilliseconds(1));
         await WaitUntilAsync(() => _repository.Calls == retry + 1);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var elapsed = Stopwatch.StartNew();
-        while (!condition() && elapsed.Elapsed < Wait)
-        {
-            await Task.Delay(10);
-        }
-
-        Assert.True(condition(), "The condition was not met in time.");
     }
 
     /// <summary>A repository that captures stats batches and can fail or block.</summary>
