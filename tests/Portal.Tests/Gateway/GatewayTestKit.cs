@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Portal.Contracts;
@@ -211,6 +212,19 @@ internal static class GatewayTestKit
 
     /// <summary>The <c>data: [DONE]</c> event.</summary>
     public static string SseDone(string lineEnd = "\n") => "data: [DONE]" + lineEnd + lineEnd;
+
+    /// <summary>Polls <paramref name="condition"/> until it holds, failing the test after <see cref="Wait"/>.</summary>
+    /// <remarks>For something that must happen; to show that something has not happened, wait for an event or use the fake clock.</remarks>
+    public static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var elapsed = Stopwatch.StartNew();
+        while (!condition() && elapsed.Elapsed < Wait)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.True(condition(), "The condition was not met in time.");
+    }
 
     /// <summary>The ids of one channel: a platform, one of its keys and its model.</summary>
     internal sealed record ChannelIds(long PlatformId, long KeyId, long ModelId)

@@ -223,13 +223,13 @@ public sealed class ShutdownTests
         Assert.Equal(0, (await inner.CountRequestStatsAsync(new StatsQuery(), CancellationToken.None)).TotalRequests);
         var count = gateway.CountStatsAsync(new StatsQuery());
         var query = gateway.QueryStatsAsync(new StatsQuery());
-        await Task.Delay(100);
-        Assert.False(count.IsCompleted); // It waits for the queued stats rather than answering from storage.
+        Assert.False(count.IsCompleted); // The gate holds the queued stats, so neither can have its answer yet.
         Assert.False(query.IsCompleted);
         repository.Open();
 
         Assert.Equal(5, (await count.WaitAsync(Wait)).TotalRequests);
         Assert.Equal(5, (await query.WaitAsync(Wait)).Count);
+        Assert.Equal(0, repository.ReadsBeforeOpen); // They waited for the queued stats rather than answering from storage.
         Assert.Equal(3, (await gateway.CountStatsAsync(new StatsQuery { IsStream = false })).TotalRequests);
     }
 
@@ -296,10 +296,14 @@ public sealed class ShutdownTests
         }
     }
 
-    /// <summary>Holds every stats write until <see cref="Open"/> is called.</summary>
+    /// <summary>Holds every stats write until <see cref="Open"/> is called, and counts the stats reads made before that.</summary>
     private sealed class GatedStatsRepository(IPortalRepository inner) : IPortalRepository, IDisposable
     {
         private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _readsBeforeOpen;
+
+        /// <summary>How many stats queries and counts reached this repository while the gate was closed.</summary>
+        public int ReadsBeforeOpen => Volatile.Read(ref _readsBeforeOpen);
 
         public void Open() => _gate.TrySetResult();
 
@@ -321,8 +325,24 @@ public sealed class ShutdownTests
 
         public Task SaveHealthAsync(IReadOnlyCollection<HealthState> states, CancellationToken cancellationToken) => inner.SaveHealthAsync(states, cancellationToken);
 
-        public Task<IReadOnlyList<RequestStat>> QueryRequestStatsAsync(StatsQuery query, CancellationToken cancellationToken) => inner.QueryRequestStatsAsync(query, cancellationToken);
+        public Task<IReadOnlyList<RequestStat>> QueryRequestStatsAsync(StatsQuery query, CancellationToken cancellationToken)
+        {
+            CountRead();
+            return inner.QueryRequestStatsAsync(query, cancellationToken);
+        }
 
-        public Task<StatsSummary> CountRequestStatsAsync(StatsQuery query, CancellationToken cancellationToken) => inner.CountRequestStatsAsync(query, cancellationToken);
+        public Task<StatsSummary> CountRequestStatsAsync(StatsQuery query, CancellationToken cancellationToken)
+        {
+            CountRead();
+            return inner.CountRequestStatsAsync(query, cancellationToken);
+        }
+
+        private void CountRead()
+        {
+            if (!_gate.Task.IsCompleted)
+            {
+                Interlocked.Increment(ref _readsBeforeOpen);
+            }
+        }
     }
 }
