@@ -9,7 +9,10 @@ WORK=""           # the temporary folder of this run
 KEEP_WORK=0       # --keep: leave $WORK behind for inspection
 GATEWAY_DIR=""    # --gateway DIR: a published gateway to use instead of building one
 GATEWAY_PID=""
-REQUEST_LOG=0     # --request-log: keep the gateway's Information request lines
+YARP_DIR=""       # run.sh --yarp DIR: a published YARP baseline to use instead of building one
+YARP_MODE=routes  # run.sh --yarp-mode: routes (YARP's route + cluster pipeline) or forwarder (IHttpForwarder alone)
+YARP_PID=""
+REQUEST_LOG=1     # the gateway's request lines (Information) as shipped; --quiet-log: Warning and above only
 GATEWAY_ENV=()    # --gateway-env NAME=VALUE: extra environment of the gateway (experiments, e.g. DOTNET_TieredPGO=0)
 GATEWAY_CPUS=1    # --gateway-cpus LIST: the cores the gateway may run on (taskset -c)
 CLK_TCK=$(getconf CLK_TCK)
@@ -21,7 +24,8 @@ common_option() {
     --gateway) GATEWAY_DIR=$(cd "$2" && pwd); COMMON_SHIFT=2 ;;
     --gateway-cpus) [[ $2 =~ ^[0-9]+([,-][0-9]+)*$ ]] || { echo "--gateway-cpus: a taskset core list such as 1 or 0-1" >&2; exit 64; }; GATEWAY_CPUS=$2; COMMON_SHIFT=2 ;;
     --gateway-env) [[ $2 == [A-Za-z_]*=* ]] || { echo "--gateway-env needs NAME=VALUE" >&2; exit 64; }; GATEWAY_ENV+=("$2"); COMMON_SHIFT=2 ;;
-    --request-log) REQUEST_LOG=1; COMMON_SHIFT=1 ;;
+    --request-log) REQUEST_LOG=1; COMMON_SHIFT=1 ;; # the default since 2026-12-07; kept so older command lines work
+    --quiet-log) REQUEST_LOG=0; COMMON_SHIFT=1 ;;
     --keep) KEEP_WORK=1; COMMON_SHIFT=1 ;;
     *) return 1 ;;
   esac
@@ -121,10 +125,59 @@ build_gateway() {
   GATEWAY_DIR="$WORK/gateway"
 }
 
+# Publishes the baseline proxy (bench/YarpBaseline: a bare YARP proxy) in Release from a snapshot of the working tree,
+# like the gateway. Sets YARP_DIR; an already set YARP_DIR (run.sh --yarp DIR) is used as it is.
+build_yarp() {
+  if [[ -n "$YARP_DIR" ]]; then
+    [[ -x "$YARP_DIR/YarpBaseline" ]] || die "--yarp $YARP_DIR has no YarpBaseline program"
+    log "using the published YARP baseline in $YARP_DIR"
+    return 0
+  fi
+  local src="$WORK/yarp-snapshot"
+  mkdir -p "$src"
+  local files=(Directory.Build.props Directory.Packages.props global.json bench/YarpBaseline)
+  [[ -f "$REPO_DIR/.editorconfig" ]] && files+=(.editorconfig)
+  [[ -f "$REPO_DIR/bench/.editorconfig" ]] && files+=(bench/.editorconfig)
+  [[ -f "$REPO_DIR/NuGet.config" ]] && files+=(NuGet.config)
+  tar -C "$REPO_DIR" --exclude=bin --exclude=obj -cf - "${files[@]}" | tar -C "$src" -xf -
+  log "building the YARP baseline (Release) into $WORK/yarp"
+  if ! dotnet publish "$src/bench/YarpBaseline" -c Release -o "$WORK/yarp" -nologo -v q >"$WORK/build-yarp.log" 2>&1; then
+    tail -n 30 "$WORK/build-yarp.log" >&2
+    KEEP_WORK=1
+    die "the YARP baseline build failed (log above; full log in $WORK/build-yarp.log, kept)"
+  fi
+  YARP_DIR="$WORK/yarp"
+}
+
+# Starts the YARP baseline pinned to the gateway's cores in the folder $1 on port $2, forwarding to the upstream $3,
+# with the gateway's environment (--gateway-env) and its shipped log settings (bench/YarpBaseline/appsettings.json:
+# Warning and above). Sets YARP_PID.
+start_yarp() {
+  local dir=$1 port=$2 upstream=$3
+  log "starting the YARP baseline on 127.0.0.1:$port (cores $GATEWAY_CPUS; mode $YARP_MODE; log $dir/yarp.log)"
+  (
+    cd "$dir"
+    export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+    for kv in "${GATEWAY_ENV[@]}"; do export "${kv?}"; done
+    exec taskset -c "$GATEWAY_CPUS" "$YARP_DIR/YarpBaseline" --urls "http://127.0.0.1:$port" --Upstream "$upstream" --Mode "$YARP_MODE"
+  ) >"$dir/yarp.log" 2>&1 &
+  YARP_PID=$!
+  PIDS+=("$YARP_PID")
+  local i
+  for ((i = 0; i < 600; i++)); do
+    kill -0 "$YARP_PID" 2>/dev/null || { tail -n 30 "$dir/yarp.log" >&2; die "the YARP baseline exited at start"; }
+    # Any answer means it listens (the upstream has no page at /, so 404 through the proxy).
+    [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$port/" || true) != 000 ]] && { log "YARP baseline ready (PID $YARP_PID)"; return 0; }
+    sleep 0.1
+  done
+  tail -n 30 "$dir/yarp.log" >&2
+  die "the YARP baseline was not ready within 60 s"
+}
+
 # Starts the gateway pinned to $GATEWAY_CPUS (core 1) in the folder $1 (holding portal.json) on port $2. Sets GATEWAY_PID.
 start_gateway() {
-  local dir=$1 port=$2 level=Warning
-  ((REQUEST_LOG)) && level=Information
+  local dir=$1 port=$2 level=Information
+  ((REQUEST_LOG)) || level=Warning
   log "starting the gateway on 127.0.0.1:$port (cores $GATEWAY_CPUS; Portal log level $level; log $dir/gateway.log)${GATEWAY_ENV[*]:+; env ${GATEWAY_ENV[*]}}"
   (
     cd "$dir"

@@ -5,10 +5,11 @@ Usage: report.py RUNS_TSV --clk-tck 100 [--title TEXT] [--note TEXT ...]
 Prints the table; exit status 0 when every request succeeded and every measurement is there, 1 when any request
 failed (any wrk error: connect/read/write/timeout/status >= 400), 2 when a measurement is missing.
 
-Per mode x connections: medians over the rounds of requests/s and p50/p99 latency (direct and portal), of the
-gateway's CPU per request and of upstream calls per client request; the maximum over the rounds of the gateway's
-peak RSS (VmHWM, reset before each run). From the gateway's /metrics, when it answers: medians of its allocation
-per request and of its GC collections per second and mean GC pause.
+Per mode x connections: medians over the rounds of requests/s and p50/p99 latency (direct, yarp and portal), of the
+CPU per request of the gateway and of the YARP baseline, their ratio (the medians' quotient), and of upstream calls per
+client request through the gateway; the maximum over the rounds of the peak RSS (VmHWM, reset before each run) of both.
+From the gateway's /metrics, when it answers: medians of its allocation per request and of its GC collections per
+second and mean GC pause.
 """
 import argparse
 import csv
@@ -46,7 +47,7 @@ def main():
 
     problems = []
     errors = []
-    groups = {}  # (mode, conns) -> {"direct": [...], "portal": [...]}
+    groups = {}  # (mode, conns) -> {"direct": [...], "yarp": [...], "portal": [...]}
     order = []
     for row in rows:
         errs = int(row["errors"] or 0)
@@ -56,7 +57,7 @@ def main():
             continue
         key = (row["mode"], row["conns"])
         if key not in groups:
-            groups[key] = {"direct": [], "portal": []}
+            groups[key] = {"direct": [], "yarp": [], "portal": []}
             order.append(key)
         groups[key][row["config"]].append(row)
 
@@ -80,23 +81,39 @@ def main():
     if args.title:
         lines += [args.title, ""]
     lines += [
-        "| mode | conns | direct rps | portal rps | portal/direct | direct p50 / p99 ms | portal p50 / p99 ms "
-        "| added p50 / p99 ms | gateway CPU ms/req | gateway peak RSS MB | upstream calls/req | gateway alloc KB/req "
-        "| GCs/s, mean pause ms |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| mode | conns | direct rps | yarp rps | portal rps | portal/direct | direct p50 / p99 ms | yarp p50 / p99 ms "
+        "| portal p50 / p99 ms | added p50 / p99 ms | yarp CPU ms/req | gateway CPU ms/req | portal ÷ yarp CPU "
+        "| yarp / gateway peak RSS MB | upstream calls/req | gateway alloc KB/req | GCs/s, mean pause ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+
+    def cpu_per_request(runs):
+        values = []
+        for r in runs:
+            req = num(r, "requests", int)
+            ticks = num(r, "cpu_ticks", int)
+            if req and ticks is not None:
+                values.append(ticks / args.clk_tck * 1000.0 / req)
+        return values
+
     for key in order:
-        d, p = groups[key]["direct"], groups[key]["portal"]
-        if not d or not p:
-            problems.append(f"{key[0]} c={key[1]}: no {'direct' if not d else 'portal'} runs")
+        d, y, p = groups[key]["direct"], groups[key]["yarp"], groups[key]["portal"]
+        if not d or not y or not p:
+            missing = ", ".join(name for name, runs in (("direct", d), ("yarp", y), ("portal", p)) if not runs)
+            problems.append(f"{key[0]} c={key[1]}: no {missing} runs")
             continue
         d_rps = med([num(r, "rps") for r in d], "direct rps", key)
+        y_rps = med([num(r, "rps") for r in y], "yarp rps", key)
         p_rps = med([num(r, "rps") for r in p], "portal rps", key)
         d50 = med([num(r, "p50_us") for r in d], "direct p50", key)
         d99 = med([num(r, "p99_us") for r in d], "direct p99", key)
+        y50 = med([num(r, "p50_us") for r in y], "yarp p50", key)
+        y99 = med([num(r, "p99_us") for r in y], "yarp p99", key)
         p50 = med([num(r, "p50_us") for r in p], "portal p50", key)
         p99 = med([num(r, "p99_us") for r in p], "portal p99", key)
-        cpu = []
+        cpu = cpu_per_request(p)
+        y_cpu = med(cpu_per_request(y), "yarp CPU", key)
+        y_hwm = [h for h in (num(r, "hwm_kb", int) for r in y) if h]
         ups = []
         hwm = []
         alloc = []
@@ -104,10 +121,7 @@ def main():
         pauses = []
         for r in p:
             req = num(r, "requests", int)
-            ticks = num(r, "cpu_ticks", int)
             up = num(r, "upstream", int)
-            if req and ticks is not None:
-                cpu.append(ticks / args.clk_tck * 1000.0 / req)
             if req and up is not None:
                 ups.append(up / req)
             hwm.append(num(r, "hwm_kb", int))
@@ -121,15 +135,16 @@ def main():
         cpu_ms = med(cpu, "gateway CPU", key)
         up_per = med(ups, "upstream count", key)
         hwm = [h for h in hwm if h]
-        if not hwm:
+        if not hwm or not y_hwm:
             problems.append(f"{key[0]} c={key[1]}: no peak RSS")
-        if None in (d_rps, p_rps, d50, d99, p50, p99, cpu_ms, up_per) or not hwm or not d_rps:
-            lines.append(f"| {MODE_NAMES.get(key[0], key[0])} | {conns_name(key[1])} | missing measurements |||||||||||")
+        if None in (d_rps, y_rps, p_rps, d50, d99, y50, y99, p50, p99, cpu_ms, y_cpu, up_per) or not hwm or not y_hwm or not d_rps or not y_cpu:
+            lines.append(f"| {MODE_NAMES.get(key[0], key[0])} | {conns_name(key[1])} | missing measurements |||||||||||||||")
             continue
         lines.append(
-            f"| {MODE_NAMES.get(key[0], key[0])} | {conns_name(key[1])} | {fnum(d_rps, 0)} | {fnum(p_rps, 0)} | {p_rps / d_rps:.3f} "
-            f"| {d50 / 1000:.3f} / {d99 / 1000:.3f} | {p50 / 1000:.3f} / {p99 / 1000:.3f} "
-            f"| {(p50 - d50) / 1000:.3f} / {(p99 - d99) / 1000:.3f} | {cpu_ms:.3f} | {max(hwm) / 1024:.1f} | {up_per:.3f} "
+            f"| {MODE_NAMES.get(key[0], key[0])} | {conns_name(key[1])} | {fnum(d_rps, 0)} | {fnum(y_rps, 0)} | {fnum(p_rps, 0)} "
+            f"| {p_rps / d_rps:.3f} | {d50 / 1000:.3f} / {d99 / 1000:.3f} | {y50 / 1000:.3f} / {y99 / 1000:.3f} "
+            f"| {p50 / 1000:.3f} / {p99 / 1000:.3f} | {(p50 - d50) / 1000:.3f} / {(p99 - d99) / 1000:.3f} "
+            f"| {y_cpu:.3f} | {cpu_ms:.3f} | {cpu_ms / y_cpu:.2f}× | {max(y_hwm) / 1024:.1f} / {max(hwm) / 1024:.1f} | {up_per:.3f} "
             f"| {fopt(alloc, 1)} | {fopt(gcs, 1)}, {fopt(pauses, 2)} |")
     if not order:
         problems.append("no measured runs at all")
@@ -151,7 +166,7 @@ def main():
 
 
 def probe_table(path, problems, errors):
-    """The latency probe's table: per mode, medians over rounds of direct and portal, and the difference."""
+    """The latency probe's table: per mode, medians over rounds of direct, yarp and portal, and portal - direct."""
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
     if not rows:
@@ -160,7 +175,7 @@ def probe_table(path, problems, errors):
     for row in rows:
         if row["errors"] not in ("", "0"):
             errors.append(f"latency probe {row['mode']} {row['config']} round {row['round']}: {row['errors']} error(s)")
-        groups.setdefault(row["mode"], {"direct": [], "portal": []})[row["config"]].append(row)
+        groups.setdefault(row["mode"], {"direct": [], "yarp": [], "portal": []})[row["config"]].append(row)
 
     def med(runs, column):
         values = [float(r[column]) for r in runs if r[column] not in ("", None)]
@@ -170,20 +185,23 @@ def probe_table(path, problems, errors):
         "",
         "1 connection, back to back, timed by latency_client.py (medians over rounds):",
         "",
-        "| mode | direct rps | portal rps | direct p50 / p99 / p99.9 ms | portal p50 / p99 / p99.9 ms | added p50 / p99 ms |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| mode | direct rps | yarp rps | portal rps | direct p50 / p99 / p99.9 ms | yarp p50 / p99 / p99.9 ms "
+        "| portal p50 / p99 / p99.9 ms | added p50 / p99 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
+
+    def latencies(x):
+        return f"{x['p50_us'] / 1000:.3f} / {x['p99_us'] / 1000:.3f} / {x['p999_us'] / 1000:.3f}"
+
     for mode, runs in groups.items():
-        d = {c: med(runs["direct"], c) for c in ("rps", "p50_us", "p99_us", "p999_us")}
-        p = {c: med(runs["portal"], c) for c in ("rps", "p50_us", "p99_us", "p999_us")}
-        if None in d.values() or None in p.values():
+        d, y, p = ({c: med(runs[config], c) for c in ("rps", "p50_us", "p99_us", "p999_us")} for config in ("direct", "yarp", "portal"))
+        if None in d.values() or None in y.values() or None in p.values():
             problems.append(f"latency probe {mode}: missing measurements")
-            lines.append(f"| {MODE_NAMES.get(mode, mode)} | missing measurements |||||")
+            lines.append(f"| {MODE_NAMES.get(mode, mode)} | missing measurements |||||||")
             continue
         lines.append(
-            f"| {MODE_NAMES.get(mode, mode)} | {fnum(d['rps'], 0)} | {fnum(p['rps'], 0)} "
-            f"| {d['p50_us'] / 1000:.3f} / {d['p99_us'] / 1000:.3f} / {d['p999_us'] / 1000:.3f} "
-            f"| {p['p50_us'] / 1000:.3f} / {p['p99_us'] / 1000:.3f} / {p['p999_us'] / 1000:.3f} "
+            f"| {MODE_NAMES.get(mode, mode)} | {fnum(d['rps'], 0)} | {fnum(y['rps'], 0)} | {fnum(p['rps'], 0)} "
+            f"| {latencies(d)} | {latencies(y)} | {latencies(p)} "
             f"| {(p['p50_us'] - d['p50_us']) / 1000:.3f} / {(p['p99_us'] - d['p99_us']) / 1000:.3f} |")
     return lines
 

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Portal's load harness: wrk -> nginx (direct) against wrk -> Portal gateway -> nginx (portal), on one machine.
+# Portal's load harness: wrk -> nginx (direct), wrk -> a bare YARP proxy -> nginx (yarp) and wrk -> Portal gateway ->
+# nginx (portal), on one machine.
 #
 # Usage: bench/load/run.sh [options]
 #   --quick               smoke test: 1 round of 3 s, connections 1,32, 1 s warm-up, JIT warm-up of at most 20 s
-#   --rounds N            rounds per configuration, alternating direct/portal (A B A B ...) (default 3)
+#   --rounds N            rounds per configuration, alternating direct/yarp/portal (A B C A B C ...) (default 3)
 #   --duration S          seconds per measured run (default 10)
 #   --warmup S            seconds of warm-up per configuration before its rounds (default 2)
 #   --jit-warmup S        at most this many seconds of gateway warm-up load right after start (32 connections, 2 s
-#                         slices with 1 s pauses, modes alternating), ending after 40 s once the JIT's tier-up thread
-#                         is quiet, so measurements see tiered code (default 90; 0 = none)
+#                         slices with 1 s pauses, modes alternating, each slice run through the gateway and then
+#                         through YARP), ending after 40 s once the JIT's tier-up threads of both are quiet, so
+#                         measurements see tiered code (default 90; 0 = none)
 #   --connections LIST    wrk connections, comma-separated (default 1p,1,32,256); wrk threads: 1 for 1 connection, else
 #                         2. A number followed by p is paced: each connection pauses 1 ms before every request (wrk's
 #                         delay hook), so the gateway's core is mostly idle and the latency is that of a lone client;
@@ -16,34 +18,41 @@
 #                         gateway's core busy even at 1 connection
 #   --modes LIST          json (non-streaming) and/or sse (streaming) (default json,sse)
 #   --probe-requests N    requests per run of the 1-connection latency probe (latency_client.py: one connection, back
-#                         to back, every latency timed; direct and portal alternating over --rounds), after the wrk
-#                         runs (default 50000; 0 = no probe)
+#                         to back, every latency timed; direct, yarp and portal alternating over --rounds), after the
+#                         wrk runs (default 50000; 0 = no probe)
 #   --timeout S           wrk's per-request timeout; a slower response counts as an error (default 5)
 #   --out FILE            where to write the table (default /tmp/portal-load-results/<UTC time>.md; the raw
 #                         per-run numbers go next to it as <FILE>.runs.tsv)
 #   --gateway DIR         use an already published gateway (DIR/portal) instead of building one
-#   --gateway-cpus LIST   the cores the gateway runs on, as taskset -c takes them (default 1: the measurements assume
-#                         the gateway alone on its core; 0-1 shares core 0 with nginx and wrk)
-#   --gateway-env K=V     an extra environment variable for the gateway (repeatable), for experiments such as
-#                         DOTNET_TieredPGO=0; shown in the table's title
-#   --request-log         keep the gateway's Information request log lines (in the work folder's gateway.log;
-#                         default: Warning and above only)
+#   --yarp DIR            use an already published YARP baseline (DIR/YarpBaseline) instead of building one
+#   --yarp-mode MODE      routes: YARP's usual setup, one catch-all route to a one-destination cluster (default);
+#                         forwarder: YARP's IHttpForwarder called from one endpoint, without the proxy pipeline
+#   --gateway-cpus LIST   the cores the gateway (and the YARP baseline) run on, as taskset -c takes them (default 1:
+#                         the measurements assume the gateway alone on its core; 0-1 shares core 0 with nginx and wrk)
+#   --gateway-env K=V     an extra environment variable for the gateway and the YARP baseline (repeatable), for
+#                         experiments such as DOTNET_TieredPGO=0; shown in the table's title
+#   --quiet-log           the gateway logs Warning and above only: no request lines (the default is the shipped
+#                         settings, one Information line per request, written to the work folder's gateway.log;
+#                         --request-log, that default, is still accepted)
 #   --keep                keep the temporary work folder (configs, logs, wrk outputs)
 #   -h, --help            this text
 #
-# What it does: installs nginx-light and wrk with apt when missing (needs root); publishes src/Portal.Server in Release
-# from a snapshot of the working tree into a temporary folder; starts nginx from bench/load/nginx.conf (canned chat
-# completion at /json/v1/chat/completions, canned SSE stream at /sse/v1/chat/completions, stub_status) and the gateway
-# (platforms "json" and "sse" pointing at nginx, SQLite stats on) on free ports of 127.0.0.1; pins nginx and wrk to
-# core 0 and the gateway to core 1 (taskset); then for every mode x connections warms up both configurations and
-# measures direct and portal alternately for --rounds rounds. Per portal run it reads the gateway's CPU time
-# (utime+stime from /proc/PID/stat), its peak RSS (VmHWM, reset through /proc/PID/clear_refs before the run) and the
-# number of requests nginx served (stub_status). It prints one markdown table (medians over rounds; peak RSS is the
-# maximum) and exits 0 only when every request succeeded and every measurement is there (1: failed requests,
-# 2: missing measurements). Everything it starts is stopped on exit, also on Ctrl+C.
+# What it does: installs nginx-light and wrk with apt when missing (needs root); publishes src/Portal.Server and
+# bench/YarpBaseline in Release from a snapshot of the working tree into a temporary folder; starts nginx from
+# bench/load/nginx.conf (canned chat completion at /json/v1/chat/completions, canned SSE stream at
+# /sse/v1/chat/completions, stub_status), the gateway (platforms "json" and "sse" pointing at nginx, SQLite stats on)
+# and the YARP baseline (every path forwarded to nginx as it is) on free ports of 127.0.0.1; pins nginx and wrk to
+# core 0 and the gateway and YARP to core 1 (taskset; only one of them is under load at a time); then for every mode x
+# connections warms up the three configurations and measures direct, yarp and portal in turn for --rounds rounds. Per
+# yarp and portal run it reads the proxy's CPU time (utime+stime from /proc/PID/stat), its peak RSS (VmHWM, reset
+# through /proc/PID/clear_refs before the run) and the number of requests nginx served (stub_status). It prints one
+# markdown table (medians over rounds; peak RSS is the maximum; the gateway's CPU per request divided by YARP's) and
+# exits 0 only when every request succeeded and every measurement is there (1: failed requests, 2: missing
+# measurements). Everything it starts is stopped on exit, also on Ctrl+C.
 #
 # Needs: Linux with 2+ cores, root (apt, clear_refs), the .NET SDK, python3 (stdlib), curl. Runs about
-# modes x connections x (2 x warm-up + rounds x 2 x duration) seconds, plus the JIT warm-up (40-90 s of load with pauses) and the build: ~10 minutes by default.
+# modes x connections x 3 x (warm-up + rounds x duration) seconds, plus the JIT warm-up (80-180 s of load with pauses)
+# and the builds: ~17 minutes by default.
 set -euo pipefail
 
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
@@ -71,6 +80,8 @@ while (($#)); do
     --modes) MODES=$2; shift ;;
     --timeout) TIMEOUT=$2; shift ;;
     --out) OUT=$2; shift ;;
+    --yarp) YARP_DIR=$(cd "$2" && pwd); shift ;;
+    --yarp-mode) YARP_MODE=$2; shift ;;
     -h | --help) usage; exit 0 ;;
     *) common_option "$@" || { echo "unknown option $1 (see --help)" >&2; exit 64; }; shift $((COMMON_SHIFT - 1)) ;;
   esac
@@ -82,6 +93,8 @@ done
 IFS=, read -ra CONN_LIST <<<"$CONNECTIONS"
 IFS=, read -ra MODE_LIST <<<"$MODES"
 for m in "${MODE_LIST[@]}"; do [[ $m == json || $m == sse ]] || { echo "--modes: json and/or sse, not $m" >&2; exit 64; }; done
+[[ $YARP_MODE == routes || $YARP_MODE == forwarder ]] || { echo "--yarp-mode: routes or forwarder, not $YARP_MODE" >&2; exit 64; }
+CONFIGS=(direct yarp portal)
 (($(nproc --all) >= 2)) || { echo "needs at least 2 cores (load generator + upstream on core 0, gateway on core 1)" >&2; exit 1; }
 [[ -n "$PYTHON" ]] || { echo "python3 is needed" >&2; exit 1; }
 
@@ -94,6 +107,7 @@ STAMP=$(date -u +%Y-%m-%dT%H%M%SZ)
 mkdir -p "$(dirname "$OUT")"
 
 build_gateway
+build_yarp
 
 # --- nginx (core 0) --------------------------------------------------------------------------------------------------
 NGINX_PORT=$(free_port)
@@ -148,6 +162,12 @@ EOF
 start_gateway "$WORK/gw" "$GATEWAY_PORT"
 PORTAL=http://127.0.0.1:$GATEWAY_PORT
 
+# --- the YARP baseline (core 1, idle while the gateway is measured and the other way round) ---------------------------
+YARP_PORT=$(free_port)
+mkdir -p "$WORK/yarp-run"
+start_yarp "$WORK/yarp-run" "$YARP_PORT" "$DIRECT"
+YARP=http://127.0.0.1:$YARP_PORT
+
 # --- request bodies and targets --------------------------------------------------------------------------------------
 MESSAGES='[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say something short about load testing."}]'
 body_for() {
@@ -159,6 +179,7 @@ body_for() {
 url_for() { # config mode
   case $1 in
     direct) echo "$DIRECT/$2/v1/chat/completions" ;;
+    yarp) echo "$YARP/$2/v1/chat/completions" ;;
     portal) echo "$PORTAL/v1/chat/completions" ;;
   esac
 }
@@ -182,8 +203,7 @@ sanity() { # config mode
   esac
 }
 for mode in "${MODE_LIST[@]}"; do
-  sanity direct "$mode"
-  sanity portal "$mode"
+  for config in "${CONFIGS[@]}"; do sanity "$config" "$mode"; done
 done
 
 # --- one wrk run -----------------------------------------------------------------------------------------------------
@@ -197,28 +217,31 @@ run_one() { # mode conns config phase round seconds
   [[ $conns == *p ]] && pause=1
   ((n == 1)) && threads=1
   ((n < threads)) && threads=$n
-  local t0="" t1="" n0 n1 hwm="" sampler="" upstream cpu="" gc0="" gc1="" gc=("" "" "")
+  local t0="" t1="" n0 n1 hwm="" sampler="" upstream cpu="" gc0="" gc1="" gc=("" "" "") pid=""
   check_pid_alive "$NGINX_PID" nginx
   check_pid_alive "$GATEWAY_PID" "the gateway"
-  if [[ $config == portal && $phase == measure ]]; then
-    if ! reset_hwm "$GATEWAY_PID"; then
+  check_pid_alive "$YARP_PID" "the YARP baseline"
+  # The proxy under test (none for direct): its CPU time and peak RSS are read around measured runs.
+  case $config in portal) pid=$GATEWAY_PID ;; yarp) pid=$YARP_PID ;; esac
+  if [[ -n $pid && $phase == measure ]]; then
+    if ! reset_hwm "$pid"; then
       # No clear_refs: sample VmRSS every 200 ms instead.
-      (while kill -0 "$GATEWAY_PID" 2>/dev/null; do vm_kb "$GATEWAY_PID" VmRSS; sleep 0.2; done) >"$out.rss" 2>/dev/null &
+      (while kill -0 "$pid" 2>/dev/null; do vm_kb "$pid" VmRSS; sleep 0.2; done) >"$out.rss" 2>/dev/null &
       sampler=$!
       PIDS+=("$sampler")
     fi
-    gc0=$(gc_counters)
-    t0=$(cpu_ticks "$GATEWAY_PID")
+    [[ $config == portal ]] && gc0=$(gc_counters)
+    t0=$(cpu_ticks "$pid")
   fi
   n0=$(nginx_requests)
   WRK_BODY=$(body_for "$mode") WRK_DELAY_MS=$pause run_waited "$out" "$out" timeout -k 5 $((seconds + TIMEOUT + 30)) \
     taskset -c 0 wrk -t"$threads" -c"$n" -d"${seconds}s" --timeout "${TIMEOUT}s" -s "$LOAD_DIR/post.lua" \
     "$(url_for "$config" "$mode")" || log "wrk exited with status $? ($out)"
   if [[ -n "$t0" ]]; then
-    sleep 0.5 # let the gateway finish what wrk left in flight and write those stats
-    t1=$(cpu_ticks "$GATEWAY_PID")
+    sleep 0.5 # let the proxy finish what wrk left in flight (and the gateway write those stats)
+    t1=$(cpu_ticks "$pid")
     cpu=$((t1 - t0))
-    gc1=$(gc_counters)
+    [[ $config == portal ]] && gc1=$(gc_counters)
     if [[ -n "$gc0" && -n "$gc1" ]]; then
       read -ra gc < <(awk -v a="$gc0" -v b="$gc1" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.0f %.0f %.0f\n", y[1] - x[1], (y[2] - x[2]) * 1e6, y[3] - x[3] }')
     fi
@@ -226,7 +249,7 @@ run_one() { # mode conns config phase round seconds
       stop_pid "$sampler" 2
       hwm=$(sort -n "$out.rss" | tail -n 1)
     else
-      hwm=$(vm_kb "$GATEWAY_PID" VmHWM)
+      hwm=$(vm_kb "$pid" VmHWM)
     fi
   fi
   n1=$(nginx_requests)
@@ -263,48 +286,54 @@ run_one() { # mode conns config phase round seconds
 # new methods are still being jitted). Slices of 2 s of load at 32 connections (modes alternating) each followed by a
 # 1 s pause, until at least 40 s of load have passed and the tier-up thread stayed quiet (<= 3 ticks) for 3 rounds
 # of slices in a row, or --jit-warmup seconds of load have passed. Each slice's rps is logged to show it levelling off.
+# The YARP baseline is a .NET program too and gets the same: every slice runs through the gateway, then through YARP,
+# and the warm-up ends when the tier-up threads of both stayed quiet.
 if ((JIT_WARMUP > 0)); then
-  log "gateway JIT warm-up: up to ${JIT_WARMUP}s of load at 32 connections, 2 s slices with 1 s pauses"
-  declare -A SLICES=()
-  jit_quiet=0 jit_spent=0 jit_slice=0 jit_settled=0 round_tier=0
+  log "JIT warm-up of the gateway and YARP: up to ${JIT_WARMUP}s of load each at 32 connections, 2 s slices with 1 s pauses"
+  declare -A SLICES=() ROUND_TIER=()
+  jit_quiet=0 jit_spent=0 jit_slice=0 jit_settled=0
   JIT_MIN=$((JIT_WARMUP < 40 ? JIT_WARMUP : 40))
   while ((jit_spent < JIT_WARMUP)); do
+    ROUND_TIER=([portal]=0 [yarp]=0)
     for mode in "${MODE_LIST[@]}"; do
       jit_slice=$((jit_slice + 1))
-      tier0=$(thread_ticks "$GATEWAY_PID" ".NET Tiered Com")
-      run_one "$mode" 32 portal jit "$jit_slice" 2
-      sleep 1
-      tier1=$(thread_ticks "$GATEWAY_PID" ".NET Tiered Com")
-      tier=$((tier1 - tier0)); ((tier < 0)) && tier=0
-      SLICES[$mode]+=" ${LAST_RPS%.*}"
-      round_tier=$((round_tier + tier))
+      for config in portal yarp; do
+        [[ $config == portal ]] && pid=$GATEWAY_PID || pid=$YARP_PID
+        tier0=$(thread_ticks "$pid" ".NET Tiered Com")
+        run_one "$mode" 32 "$config" jit "$jit_slice" 2
+        sleep 1
+        tier1=$(thread_ticks "$pid" ".NET Tiered Com")
+        tier=$((tier1 - tier0)); ((tier < 0)) && tier=0
+        SLICES["$mode $config"]+=" ${LAST_RPS%.*}"
+        ROUND_TIER[$config]=$((ROUND_TIER[$config] + tier))
+      done
       jit_spent=$((jit_spent + 2))
     done
-    SLICES[tier]+=" $round_tier"
-    if ((round_tier <= 3)); then jit_quiet=$((jit_quiet + 1)); else jit_quiet=0; fi
-    round_tier=0
+    SLICES[tier portal]+=" ${ROUND_TIER[portal]}"
+    SLICES[tier yarp]+=" ${ROUND_TIER[yarp]}"
+    if ((ROUND_TIER[portal] <= 3 && ROUND_TIER[yarp] <= 3)); then jit_quiet=$((jit_quiet + 1)); else jit_quiet=0; fi
     if ((jit_quiet >= 3 && jit_spent >= JIT_MIN)); then jit_settled=1; break; fi
   done
-  for mode in "${MODE_LIST[@]}"; do log "JIT warm-up $mode rps per slice:${SLICES[$mode]}"; done
-  log "JIT warm-up tier-up thread CPU ticks per round of slices:${SLICES[tier]}"
+  for mode in "${MODE_LIST[@]}"; do
+    for config in portal yarp; do log "JIT warm-up $mode $config rps per slice:${SLICES["$mode $config"]}"; done
+  done
+  log "JIT warm-up tier-up thread CPU ticks per round of slices, gateway:${SLICES[tier portal]}; yarp:${SLICES[tier yarp]}"
   if ((jit_settled)); then
-    log "JIT warm-up done after ${jit_spent}s of load (tier-up thread quiet for $jit_quiet slices)"
+    log "JIT warm-up done after ${jit_spent}s of load each (tier-up threads quiet for $jit_quiet rounds)"
   else
-    log "JIT warm-up stopped at its limit of ${JIT_WARMUP}s of load; the tier-up thread was still busy"
+    log "JIT warm-up stopped at its limit of ${JIT_WARMUP}s of load each; a tier-up thread was still busy"
   fi
 fi
 
-total=$(( ${#MODE_LIST[@]} * ${#CONN_LIST[@]} * (2 * WARMUP + ROUNDS * 2 * DURATION) + JIT_WARMUP ))
-log "measuring modes ${MODES} x connections ${CONNECTIONS}: $ROUNDS round(s) of ${DURATION}s, ${WARMUP}s warm-up (about $((total / 60 + 1)) min of load)"
+total=$(( ${#MODE_LIST[@]} * ${#CONN_LIST[@]} * ${#CONFIGS[@]} * (WARMUP + ROUNDS * DURATION) + 2 * JIT_WARMUP ))
+log "measuring modes ${MODES} x connections ${CONNECTIONS} x ${CONFIGS[*]}: $ROUNDS round(s) of ${DURATION}s, ${WARMUP}s warm-up (about $((total / 60 + 1)) min of load)"
 for mode in "${MODE_LIST[@]}"; do
   for conns in "${CONN_LIST[@]}"; do
     if ((WARMUP > 0)); then
-      run_one "$mode" "$conns" direct warmup 0 "$WARMUP"
-      run_one "$mode" "$conns" portal warmup 0 "$WARMUP"
+      for config in "${CONFIGS[@]}"; do run_one "$mode" "$conns" "$config" warmup 0 "$WARMUP"; done
     fi
     for ((round = 1; round <= ROUNDS; round++)); do
-      run_one "$mode" "$conns" direct measure "$round" "$DURATION"
-      run_one "$mode" "$conns" portal measure "$round" "$DURATION"
+      for config in "${CONFIGS[@]}"; do run_one "$mode" "$conns" "$config" measure "$round" "$DURATION"; done
     done
   done
 done
@@ -313,10 +342,10 @@ done
 PROBE=$WORK/probe.tsv
 printf 'mode\tconfig\tround\trequests\trps\tp50_us\tp90_us\tp99_us\tp999_us\tmean_us\tmax_us\terrors\n' >"$PROBE"
 if ((PROBE_REQUESTS > 0)); then
-  log "latency probe: $PROBE_REQUESTS requests per run on one connection, back to back, $ROUNDS round(s), A B A B"
+  log "latency probe: $PROBE_REQUESTS requests per run on one connection, back to back, $ROUNDS round(s), A B C A B C"
   for mode in "${MODE_LIST[@]}"; do
     for ((round = 1; round <= ROUNDS; round++)); do
-      for config in direct portal; do
+      for config in "${CONFIGS[@]}"; do
         out="$WORK/wrk/probe-$mode-$config-$round.txt"
         run_waited "$out" "$out" timeout -k 5 300 taskset -c 0 "$PYTHON" "$LOAD_DIR/latency_client.py" \
           "$(url_for "$config" "$mode")" "$(body_for "$mode")" --requests "$PROBE_REQUESTS" || log "latency probe exited with status $? ($out)"
@@ -354,14 +383,21 @@ log "gateway log: $LOG_LINES lines, $WARN_LINES warn/fail/crit"
 if ((WARN_LINES > 0)); then
   grep -E '^[^ ]+ (warn|fail|crit)' "$WORK/gw/gateway.log" | cut -c1-300 | sort | uniq -c | sort -rn | head -n 10 >&2
 fi
+YARP_WARN_LINES=$(grep -c -E '^[^ ]+ (warn|fail|crit)' "$WORK/yarp-run/yarp.log" || true)
+log "YARP log: $(wc -l <"$WORK/yarp-run/yarp.log") lines, $YARP_WARN_LINES warn/fail/crit"
+if ((YARP_WARN_LINES > 0)); then
+  grep -E '^[^ ]+ (warn|fail|crit)' "$WORK/yarp-run/yarp.log" | cut -c1-300 | sort | uniq -c | sort -rn | head -n 10 >&2
+fi
 
 # --- the table -------------------------------------------------------------------------------------------------------
 CPU_NAME=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-TITLE="Portal load harness, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc --all) cores ($CPU_NAME; shared machine: treat as indications). nginx + wrk on core 0, gateway on core(s) $GATEWAY_CPUS (Release, SQLite stats on). $ROUNDS round(s) x ${DURATION}s per configuration, A B A B, ${WARMUP}s warm-up each (after a JIT warm-up of ${jit_spent:-0}s); medians over rounds.${GATEWAY_ENV[*]:+ Gateway environment: ${GATEWAY_ENV[*]}.}"
+LOG_SETTING="request lines on, as shipped"
+((REQUEST_LOG)) || LOG_SETTING="request lines off (--quiet-log)"
+TITLE="Portal load harness, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc --all) cores ($CPU_NAME; shared machine: treat as indications). nginx + wrk on core 0, gateway and YARP baseline (mode $YARP_MODE) on core(s) $GATEWAY_CPUS (Release; gateway with SQLite stats on, $LOG_SETTING). $ROUNDS round(s) x ${DURATION}s per configuration, A B C A B C, ${WARMUP}s warm-up each (after a JIT warm-up of ${jit_spent:-0}s each); medians over rounds.${GATEWAY_ENV[*]:+ Environment: ${GATEWAY_ENV[*]}.}"
 set +e
 "$PYTHON" "$LOAD_DIR/report.py" "$RUNS" --clk-tck "$CLK_TCK" --title "$TITLE" \
-  --note "rps: requests/s at wrk; p50/p99: wrk latency; added = portal - direct; gateway CPU = (utime+stime) of the gateway process over the run (incl. 0.5 s after it) / requests (= CPU seconds per 1,000 requests; clock tick $((1000 / CLK_TCK)) ms); peak RSS = max VmHWM over the rounds; upstream calls/req = nginx requests / wrk requests (requests wrk leaves in flight at the end count upstream only)." \
-  --probe "$PROBE" --note "wrk: 1 thread for 1 connection, else 2; timeout ${TIMEOUT}s. Gateway stats rows: ${STATS:-unavailable}. Gateway log lines at Warning and above: $WARN_LINES." >"$OUT"
+  --note "rps: requests/s at wrk; p50/p99: wrk latency; added = portal - direct; CPU = (utime+stime) of the gateway (or YARP) process over the run (incl. 0.5 s after it) / requests (= CPU seconds per 1,000 requests; clock tick $((1000 / CLK_TCK)) ms); portal ÷ yarp = the gateway's CPU per request over YARP's; peak RSS = max VmHWM over the rounds; upstream calls/req = nginx requests / wrk requests (requests wrk leaves in flight at the end count upstream only)." \
+  --probe "$PROBE" --note "wrk: 1 thread for 1 connection, else 2; timeout ${TIMEOUT}s. Gateway stats rows: ${STATS:-unavailable}. Log lines at Warning and above: gateway $WARN_LINES, YARP $YARP_WARN_LINES." >"$OUT"
 RC=$?
 set -e
 cp "$RUNS" "$OUT.runs.tsv"

@@ -37,6 +37,8 @@ public sealed class FakeResponse
         SplitBytes = other.SplitBytes;
         ResetAfter = other.ResetAfter;
         Gzipped = other.Gzipped;
+        HoldAfterWrites = other.HoldAfterWrites;
+        Release = other.Release;
     }
 
     private enum BodyKind
@@ -72,6 +74,10 @@ public sealed class FakeResponse
     private int? ResetAfter { get; init; }
 
     private bool Gzipped { get; init; }
+
+    private int? HoldAfterWrites { get; init; }
+
+    private Task? Release { get; init; }
 
     /// <summary>Creates a 200 non-streaming OpenAI chat completion with one assistant message and usage.</summary>
     public static FakeResponse ChatCompletion(
@@ -144,6 +150,18 @@ public sealed class FakeResponse
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
         return new(this) { DelayBetweenWrites = delay };
+    }
+
+    /// <summary>Returns a copy that, after its first <paramref name="writes"/> body writes (each flushed), waits for <paramref name="release"/> before the rest.</summary>
+    /// <remarks>
+    /// For a test that waits on an event while the upstream holds back: for example, that a lone SSE event reaches the
+    /// client before the next one is sent. The wait ends early when the request is aborted or the server stops.
+    /// </remarks>
+    public FakeResponse HoldAfter(int writes, Task release)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(writes, 1);
+        ArgumentNullException.ThrowIfNull(release);
+        return new(this) { HoldAfterWrites = writes, Release = release };
     }
 
     /// <summary>Returns a copy that writes the body in pieces of <paramref name="bytes"/> bytes, flushing after each.</summary>
@@ -245,15 +263,20 @@ public sealed class FakeResponse
 
     private async Task WriteBodyAsync(Stream body, CancellationToken cancellationToken)
     {
-        var first = true;
+        var written = 0;
         foreach (var piece in Pieces())
         {
-            if (!first && DelayBetweenWrites > TimeSpan.Zero)
+            if (written > 0 && DelayBetweenWrites > TimeSpan.Zero)
             {
                 await Task.Delay(DelayBetweenWrites, cancellationToken);
             }
 
-            first = false;
+            if (written == HoldAfterWrites)
+            {
+                await Release!.WaitAsync(cancellationToken);
+            }
+
+            written++;
             await body.WriteAsync(piece, cancellationToken);
             await body.FlushAsync(cancellationToken);
         }

@@ -5,7 +5,7 @@ using Portal.Relay;
 
 namespace Portal.Server.Client;
 
-/// <summary>Writes a relayed chat completion to the HTTP response: one JSON body, or server-sent events flushed one by one.</summary>
+/// <summary>Writes a relayed chat completion to the HTTP response: one JSON body, or server-sent events, flushed as the gateway hands them over.</summary>
 internal sealed class HttpChatRelayWriter(HttpContext context) : IChatRelayWriter
 {
     private static ReadOnlySpan<byte> DataPrefix => "data: "u8;
@@ -59,13 +59,31 @@ internal sealed class HttpChatRelayWriter(HttpContext context) : IChatRelayWrite
     public ValueTask WriteEventAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         var writer = context.Response.BodyWriter;
+        Frame(writer, data.Span);
+        return FlushAsync(writer.FlushAsync(cancellationToken));
+    }
+
+    /// <summary>Writes the events into the response's buffer and flushes once: one chunk of the response for all of them.</summary>
+    public ValueTask WriteEventsAsync(IReadOnlyList<ReadOnlyMemory<byte>> events, CancellationToken cancellationToken)
+    {
+        var writer = context.Response.BodyWriter;
+        for (var i = 0; i < events.Count; i++)
+        {
+            Frame(writer, events[i].Span);
+        }
+
+        return FlushAsync(writer.FlushAsync(cancellationToken));
+    }
+
+    /// <summary>Writes one event, <c>data: {data}\n\n</c>, without flushing it.</summary>
+    private static void Frame(PipeWriter writer, ReadOnlySpan<byte> data)
+    {
         var length = DataPrefix.Length + data.Length + EventEnd.Length;
         var span = writer.GetSpan(length);
         DataPrefix.CopyTo(span);
-        data.Span.CopyTo(span[DataPrefix.Length..]);
+        data.CopyTo(span[DataPrefix.Length..]);
         EventEnd.CopyTo(span[(DataPrefix.Length + data.Length)..]);
         writer.Advance(length);
-        return FlushAsync(writer.FlushAsync(cancellationToken));
     }
 
     private async ValueTask FlushAsync(ValueTask<FlushResult> flush)

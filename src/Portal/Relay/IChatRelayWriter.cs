@@ -3,10 +3,11 @@ namespace Portal.Relay;
 /// <summary>Where <see cref="PortalGateway.RelayChatCompletionAsync(Relay.ChatRelayRequest, Relay.IChatRelayWriter, CancellationToken)"/> writes a response: an HTTP response, usually.</summary>
 /// <remarks>
 /// The gateway calls <see cref="StartAsync"/> once, when an attempt has succeeded and failover is over, then either
-/// <see cref="WriteBodyAsync"/> once (non-streaming) or <see cref="WriteEventAsync"/> per event (streaming, ending with
-/// <c>[DONE]</c>). Nothing is written before <see cref="StartAsync"/>, so a writer that was never started can still send
-/// an error status. An exception thrown by the writer means the client is gone: the request is recorded as cancelled
-/// and no resource is blamed.
+/// <see cref="WriteBodyAsync"/> once (non-streaming) or, for a stream ending with <c>[DONE]</c>,
+/// <see cref="WriteEventsAsync"/> with the events that have arrived together (or <see cref="WriteEventAsync"/> per event).
+/// Nothing is written before <see cref="StartAsync"/>, so a writer that was never started can still send an error status.
+/// An exception thrown by the writer means the client is gone: the request is recorded as cancelled and no resource is
+/// blamed.
 /// </remarks>
 public interface IChatRelayWriter
 {
@@ -27,4 +28,22 @@ public interface IChatRelayWriter
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>A task that completes when the event has been flushed.</returns>
     ValueTask WriteEventAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+
+    /// <summary>Writes several server-sent events, each as <see cref="WriteEventAsync"/> writes one, and flushes them to the client together.</summary>
+    /// <remarks>
+    /// A relayed stream hands over every event that has arrived from the upstream in one call, as soon as no further
+    /// event is at hand without waiting, so no event waits for a later one. The default implementation calls
+    /// <see cref="WriteEventAsync"/> for each event in turn; a writer that can buffer writes them all and flushes once.
+    /// </remarks>
+    /// <param name="events">The events' data, in order (JSON chunks, the last may be <c>[DONE]</c>); valid only during the call.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task that completes when the events have been flushed.</returns>
+    async ValueTask WriteEventsAsync(IReadOnlyList<ReadOnlyMemory<byte>> events, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        for (var i = 0; i < events.Count; i++)
+        {
+            await WriteEventAsync(events[i], cancellationToken).ConfigureAwait(false);
+        }
+    }
 }

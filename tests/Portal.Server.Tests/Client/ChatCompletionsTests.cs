@@ -56,6 +56,29 @@ public sealed class ChatCompletionsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Post_StreamLoneEvent_ReachesClientWhileUpstreamHoldsTheRest()
+    {
+        // The upstream sends one chunk, then holds the rest until the client has read that chunk: a gateway that waited
+        // for more events before flushing would never deliver it.
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _upstream.DefaultResponse = FakeResponse.Stream("first", " second").HoldAfter(1, release.Task);
+        await using var host = await StartAsync();
+        using var timeout = new CancellationTokenSource(Integration.IntegrationKit.Wait);
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = Json(ChatJson("fast", stream: true)) };
+        using var response = await host.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        var events = await Integration.SseStream.OpenAsync(response, timeout.Token);
+        var first = await events.ReadEventAsync(timeout.Token);
+
+        Assert.Contains("\"first\"", first, StringComparison.Ordinal);
+        release.SetResult();
+        var (rest, done, error) = await events.ReadAllAsync(timeout.Token);
+        Assert.Null(error);
+        Assert.True(done);
+        Assert.Contains("\" second\"", string.Concat(rest), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Post_MalformedJson_Returns400()
     {
         await using var host = await StartAsync();

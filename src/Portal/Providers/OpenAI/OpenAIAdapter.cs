@@ -14,7 +14,7 @@ namespace Portal.Providers.OpenAI;
 /// A base URL of <c>https://host</c> gets <c>/v1</c> appended; one with a path (<c>https://host/v1</c>,
 /// <c>https://host/api/openai</c>) is used as given. Errors become <see cref="UpstreamException"/>s whose messages are
 /// scrubbed of keys. An error body sent with status 200 is an error; so is a stream that ends without <c>[DONE]</c> or
-/// a finish reason.
+/// a finish reason (<see cref="OpenAIEventStream"/> holds the stream rules, which the byte relay shares).
 /// </remarks>
 internal sealed class OpenAIAdapter : IProviderAdapter, IByteRelayProvider, DependencyInjection.IBuiltIn
 {
@@ -79,38 +79,19 @@ internal sealed class OpenAIAdapter : IProviderAdapter, IByteRelayProvider, Depe
         var status = (int)response.StatusCode;
         var body = await OpenEventStreamAsync(response, channel, cancellationToken).ConfigureAwait(false);
         await using var _ = body.ConfigureAwait(false);
-        var reader = new SseReader(body);
-        await using var __ = reader.ConfigureAwait(false);
-        var sawDone = false;
-        var sawFinish = false;
-        var events = 0;
-        while (true)
+        var events = new OpenAIEventStream(body, status, channel);
+        await using var __ = events.ConfigureAwait(false);
+        while (await events.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (!await ReadEventAsync(reader, first: events == 0, status, cancellationToken).ConfigureAwait(false))
-            {
-                break;
-            }
-
-            events++;
-            if (reader.Data.Span.SequenceEqual("[DONE]"u8))
-            {
-                sawDone = true;
-                break;
-            }
-
-            var chunk = ParseChunk(reader, status, channel);
+            var chunk = ParseChunk(events.Data.Span, status);
+            var finished = false;
             foreach (var choice in chunk.Choices)
             {
-                sawFinish |= choice.FinishReason is not null;
+                finished |= choice.FinishReason is not null;
             }
 
+            events.Check(chunk.AdditionalProperties?.TryGetValue("error", out var error) == true ? error : null, finished);
             yield return chunk;
-        }
-
-        if (!sawDone && !sawFinish)
-        {
-            throw new UpstreamException(UpstreamErrorKind.Protocol,
-                events == 0 ? "Upstream stream ended without any event." : "Upstream stream ended before [DONE] or a finish reason.", status);
         }
     }
 
@@ -154,21 +135,6 @@ internal sealed class OpenAIAdapter : IProviderAdapter, IByteRelayProvider, Depe
         catch (Exception ex) when (ex is HttpRequestException or IOException)
         {
             throw new UpstreamException(UpstreamErrorKind.Connection, "Upstream connection was lost before the stream started.", status, innerException: ex);
-        }
-    }
-
-    /// <summary>Reads the next event; false at the end of the stream. A lost connection becomes an <see cref="UpstreamException"/>.</summary>
-    internal static async ValueTask<bool> ReadEventAsync(SseReader reader, bool first, int status, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException)
-        {
-            throw new UpstreamException(UpstreamErrorKind.Connection,
-                first ? "Upstream connection was lost before the first event." : "Upstream connection was lost in the middle of the stream.",
-                status, innerException: ex);
         }
     }
 
@@ -356,12 +322,12 @@ internal sealed class OpenAIAdapter : IProviderAdapter, IByteRelayProvider, Depe
         };
     }
 
-    private static ChatCompletionChunk ParseChunk(SseReader reader, int status, Channel channel)
+    private static ChatCompletionChunk ParseChunk(ReadOnlySpan<byte> data, int status)
     {
         ChatCompletionChunk? chunk;
         try
         {
-            chunk = JsonSerializer.Deserialize(reader.Data.Span, PortalJsonContext.Default.ChatCompletionChunk);
+            chunk = JsonSerializer.Deserialize(data, PortalJsonContext.Default.ChatCompletionChunk);
         }
         catch (JsonException ex)
         {
@@ -369,22 +335,7 @@ internal sealed class OpenAIAdapter : IProviderAdapter, IByteRelayProvider, Depe
                 $"Upstream sent an event whose data is not valid JSON (at byte {ex.BytePositionInLine ?? 0}).", status, innerException: ex);
         }
 
-        if (chunk is null)
-        {
-            throw new UpstreamException(UpstreamErrorKind.Protocol, "Upstream sent an event with null data.", status);
-        }
-
-        if (chunk.AdditionalProperties?.TryGetValue("error", out var error) == true)
-        {
-            throw ErrorFromBody(error, status, channel, retryAfter: null);
-        }
-
-        if (string.Equals(reader.EventType, "error", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new UpstreamException(UpstreamErrorKind.Http, "Upstream sent an error event.", status);
-        }
-
-        return chunk;
+        return chunk ?? throw new UpstreamException(UpstreamErrorKind.Protocol, "Upstream sent an event with null data.", status);
     }
 
     /// <summary>Reads at most <paramref name="limit"/> + 1 bytes, so a caller can tell an over-long body from one that fits.</summary>

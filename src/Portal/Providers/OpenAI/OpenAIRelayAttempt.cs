@@ -12,12 +12,10 @@ internal sealed class OpenAIRelayAttempt(OpenAIAdapter adapter, Channel channel,
 {
     private HttpResponseMessage? _response;
     private Stream? _body;
-    private SseReader? _reader;
+    private OpenAIEventStream? _events;
     private byte[]? _json;
     private int _status;
     private bool _firstPending;
-    private bool _ended;
-    private bool _finished;
 
     public override async Task OpenAsync(CancellationToken cancellationToken)
     {
@@ -36,8 +34,8 @@ internal sealed class OpenAIRelayAttempt(OpenAIAdapter adapter, Channel channel,
         }
 
         _body = await adapter.OpenEventStreamAsync(_response, channel, cancellationToken).ConfigureAwait(false);
-        _reader = new SseReader(_body);
-        _firstPending = await NextEventAsync(first: true, cancellationToken).ConfigureAwait(false);
+        _events = new OpenAIEventStream(_body, _status, channel);
+        _firstPending = await NextAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task PumpAsync(IChatRelayWriter writer, CancellationToken cancellationToken)
@@ -48,21 +46,49 @@ internal sealed class OpenAIRelayAttempt(OpenAIAdapter adapter, Channel channel,
             return;
         }
 
+        // The events that have arrived go to the client together, in one write and flush: an upstream that sends a
+        // burst costs one write, not one per event. The moment no whole event is left without waiting for the upstream,
+        // what was gathered is written, so no event ever waits for a later one.
+        using var batch = new RelayEventBatch();
         var more = _firstPending;
         while (more)
         {
-            await writer.WriteEventAsync(_reader!.Data, cancellationToken).ConfigureAwait(false);
-            more = await NextEventAsync(first: false, cancellationToken).ConfigureAwait(false);
+            batch.Add(_events!.Data.Span);
+            bool next;
+            try
+            {
+                next = TryNext();
+            }
+            catch
+            {
+                // A broken event ends the stream; the events before it still reach the client first.
+                await batch.WriteAsync(writer, cancellationToken).ConfigureAwait(false);
+                throw;
+            }
+
+            if (next)
+            {
+                continue;
+            }
+
+            if (_events.Ended)
+            {
+                break; // [DONE] came with the batch.
+            }
+
+            await batch.WriteAsync(writer, cancellationToken).ConfigureAwait(false);
+            more = await NextAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await writer.WriteEventAsync(RelayEvents.Done, cancellationToken).ConfigureAwait(false);
+        batch.Add(RelayEvents.Done.Span);
+        await batch.WriteAsync(writer, cancellationToken).ConfigureAwait(false);
     }
 
     public override async ValueTask DisposeAsync()
     {
-        if (_reader is not null)
+        if (_events is not null)
         {
-            await _reader.DisposeAsync().ConfigureAwait(false);
+            await _events.DisposeAsync().ConfigureAwait(false);
         }
 
         if (_body is not null)
@@ -79,58 +105,49 @@ internal sealed class OpenAIRelayAttempt(OpenAIAdapter adapter, Channel channel,
         var scan = Scan(json, "a response");
         if (scan.HasError && scan.Choices == 0)
         {
-            throw ErrorFrom(json);
+            throw OpenAIAdapter.ErrorFromBody(ErrorOf(json), _status, channel, retryAfter: null);
         }
 
         TakeUsage(scan);
         _json = json;
     }
 
-    /// <summary>Reads events up to the next one for the client; false at the end of the stream.</summary>
-    private async Task<bool> NextEventAsync(bool first, CancellationToken cancellationToken)
+    /// <summary>Reads chunks up to the next one for the client, waiting for the upstream; false at the end of the stream.</summary>
+    private async ValueTask<bool> NextAsync(CancellationToken cancellationToken)
     {
-        while (!_ended)
+        while (await _events!.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var read = await OpenAIAdapter.ReadEventAsync(_reader!, first, _status, cancellationToken).ConfigureAwait(false);
-            if (!read)
-            {
-                if (!_finished)
-                {
-                    throw new UpstreamException(UpstreamErrorKind.Protocol,
-                        first ? "Upstream stream ended without any event." : "Upstream stream ended before [DONE] or a finish reason.", _status);
-                }
-
-                _ended = true;
-                return false;
-            }
-
-            var data = _reader!.Data.Span;
-            if (data.SequenceEqual("[DONE]"u8))
-            {
-                _ended = true;
-                return false;
-            }
-
-            var scan = Scan(data, "an event");
-            if (scan.HasError)
-            {
-                throw ErrorFrom(data);
-            }
-
-            if (string.Equals(_reader.EventType, "error", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new UpstreamException(UpstreamErrorKind.Http, "Upstream sent an error event.", _status);
-            }
-
-            _finished |= scan.Finished;
-            TakeUsage(scan);
-            if (ForCaller(scan.Choices, scan.HasUsage, request.IncludeUsage))
+            if (Accept())
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    /// <summary>Reads chunks up to the next one for the client among those that have arrived; false when none is at hand.</summary>
+    private bool TryNext()
+    {
+        while (_events!.TryRead())
+        {
+            if (Accept())
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Applies the stream's rules to the current chunk and takes its usage; true when it goes to the client.</summary>
+    private bool Accept()
+    {
+        var data = _events!.Data.Span;
+        var scan = Scan(data, "an event");
+        _events.Check(scan.HasError ? ErrorOf(data) : null, scan.Finished);
+        TakeUsage(scan);
+        return ForCaller(scan.Choices, scan.HasUsage, request.IncludeUsage);
     }
 
     private ChunkScan Scan(ReadOnlySpan<byte> json, string what)
@@ -145,10 +162,11 @@ internal sealed class OpenAIRelayAttempt(OpenAIAdapter adapter, Channel channel,
         }
     }
 
-    private UpstreamException ErrorFrom(ReadOnlySpan<byte> json)
+    /// <summary>The top-level <c>error</c> member of a scanned JSON object that has one.</summary>
+    private static JsonElement ErrorOf(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json);
         using var document = JsonDocument.ParseValue(ref reader);
-        return OpenAIAdapter.ErrorFromBody(document.RootElement.GetProperty("error"), _status, channel, retryAfter: null);
+        return document.RootElement.GetProperty("error").Clone();
     }
 }

@@ -10,7 +10,9 @@ namespace Portal.Providers.OpenAI;
 /// until an event is complete. Lines end with LF, CRLF or CR. Comment lines (<c>: keep-alive</c>) and the
 /// other fields (<c>id</c>, <c>retry</c>, unknown ones) are skipped; <c>data</c> lines of one event are joined with LF. A line that is no
 /// SSE field at all (an HTML page, random bytes) is a protocol error, as is an event larger than the limit.
-/// Not thread-safe; <see cref="Data"/> is valid until the next call to <see cref="ReadAsync"/>.
+/// <see cref="TryRead"/> takes the next event only when it has already arrived, so a caller can tell the events at hand
+/// from those it would have to wait for. Not thread-safe; <see cref="Data"/> is valid until the next call to
+/// <see cref="TryRead"/> or <see cref="ReadAsync"/>.
 /// </remarks>
 internal sealed class SseReader : IAsyncDisposable
 {
@@ -33,6 +35,10 @@ internal sealed class SseReader : IAsyncDisposable
     private bool _hasData;
     private bool _completed;
 
+    // The last call returned an event: the next one starts a new event. Until then, lines already taken (an event cut
+    // between reads) stay, so a TryRead that finds no whole event loses nothing for the ReadAsync that follows.
+    private bool _delivered;
+
     public SseReader(Stream stream, int maxEventBytes = 16 * 1024 * 1024)
     {
         _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: ReadBufferBytes, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true));
@@ -45,49 +51,79 @@ internal sealed class SseReader : IAsyncDisposable
     /// <summary>The <c>event</c> field of the current event, or <see langword="null"/> for the default <c>message</c>.</summary>
     public string? EventType { get; private set; }
 
-    /// <summary>Moves to the next event that has data.</summary>
+    /// <summary>Moves to the next event that has data, waiting for the stream when it has not arrived yet.</summary>
     /// <returns><see langword="false"/> at the end of the stream.</returns>
     /// <exception cref="UpstreamException">The stream is not a valid event stream.</exception>
     public async ValueTask<bool> ReadAsync(CancellationToken cancellationToken)
     {
-        _data.ResetWrittenCount();
-        _hasData = false;
-        EventType = null;
-        if (_completed)
+        if (TryRead())
         {
-            return false;
+            return true;
         }
 
-        while (true)
+        while (!_completed)
         {
-            var result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var buffer = result.Buffer;
-            if (ParseLines(ref buffer, result.IsCompleted))
+            if (Take(await _reader.ReadAsync(cancellationToken).ConfigureAwait(false)))
             {
-                // Only what was consumed counts as examined: more events may already be in the buffer.
-                _reader.AdvanceTo(buffer.Start);
                 return true;
             }
-
-            _reader.AdvanceTo(buffer.Start, buffer.End);
-
-            if (result.IsCompleted)
-            {
-                _completed = true;
-
-                // Lenient: an event not followed by a blank line before the end still counts.
-                return _hasData;
-            }
-
-            // One unfinished line is left in the buffer; allow for its field name and line end.
-            if (buffer.Length > _maxEventBytes + MaxFramingBytes)
-            {
-                throw TooLarge();
-            }
         }
+
+        return false;
+    }
+
+    /// <summary>Moves to the next event that has data if it has already arrived whole, without waiting.</summary>
+    /// <returns>
+    /// <see langword="false"/> when no whole event is at hand (<see cref="ReadAsync"/> then waits for it) or at the end of
+    /// the stream.
+    /// </returns>
+    /// <exception cref="UpstreamException">The stream is not a valid event stream.</exception>
+    public bool TryRead()
+    {
+        if (_delivered)
+        {
+            _data.ResetWrittenCount();
+            _hasData = false;
+            EventType = null;
+            _delivered = false;
+        }
+
+        return !_completed && _reader.TryRead(out var result) && Take(result);
     }
 
     public ValueTask DisposeAsync() => _reader.CompleteAsync();
+
+    /// <summary>Parses what a read returned; true when an event was completed. At the end of the stream, sets <see cref="_completed"/>.</summary>
+    private bool Take(ReadResult result)
+    {
+        var buffer = result.Buffer;
+        if (ParseLines(ref buffer, result.IsCompleted))
+        {
+            // Only what was consumed counts as examined: more events may already be in the buffer.
+            _reader.AdvanceTo(buffer.Start);
+            _delivered = true;
+            return true;
+        }
+
+        _reader.AdvanceTo(buffer.Start, buffer.End);
+
+        if (result.IsCompleted)
+        {
+            _completed = true;
+
+            // Lenient: an event not followed by a blank line before the end still counts.
+            _delivered = _hasData;
+            return _hasData;
+        }
+
+        // One unfinished line is left in the buffer; allow for its field name and line end.
+        if (buffer.Length > _maxEventBytes + MaxFramingBytes)
+        {
+            throw TooLarge();
+        }
+
+        return false;
+    }
 
     /// <summary>Consumes whole lines from <paramref name="buffer"/>; returns true when an event was completed.</summary>
     private bool ParseLines(ref ReadOnlySequence<byte> buffer, bool isCompleted)

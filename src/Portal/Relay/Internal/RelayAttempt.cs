@@ -83,4 +83,16 @@ internal sealed class GuardedRelayWriter(IChatRelayWriter inner) : IChatRelayWri
             throw new RelayClientGoneException(ex);
         }
     }
+
+    public async ValueTask WriteEventsAsync(IReadOnlyList<ReadOnlyMemory<byte>> events, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await inner.WriteEventsAsync(events, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw new RelayClientGoneException(ex);
+        }
+    }
 }

@@ -275,6 +275,59 @@ public sealed class SseReaderTests
         Assert.Equal(events, read.Select(e => e.Data));
     }
 
+    [Fact]
+    public async Task TryRead_EventsThatArrivedTogether_ReturnedWithoutReadingTheStream()
+    {
+        const string together = "data: a\n\ndata: b\n\ndata: c\n\n";
+        var pieces = new Queue<int>([together.Length]);
+        var stream = new ChunkedStream(Encoding.UTF8.GetBytes(together + "data: d\n\n"), () => pieces.TryDequeue(out var size) ? size : int.MaxValue);
+        await using var reader = new SseReader(stream);
+
+        Assert.True(await reader.ReadAsync(CancellationToken.None));
+        Assert.Equal("a", Encoding.UTF8.GetString(reader.Data.Span));
+        var reads = stream.Requested.Count;
+        Assert.True(reader.TryRead());
+        Assert.Equal("b", Encoding.UTF8.GetString(reader.Data.Span));
+        Assert.True(reader.TryRead());
+        Assert.Equal("c", Encoding.UTF8.GetString(reader.Data.Span));
+        Assert.False(reader.TryRead());
+        Assert.Equal(reads, stream.Requested.Count);
+
+        Assert.True(await reader.ReadAsync(CancellationToken.None));
+        Assert.Equal("d", Encoding.UTF8.GetString(reader.Data.Span));
+        Assert.False(reader.TryRead());
+        Assert.False(await reader.ReadAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task TryRead_EventCutBetweenReads_FalseThenReadAsyncReturnsItWhole()
+    {
+        // The second event's first data line has arrived, its second has not: TryRead takes the line but has no event,
+        // and the ReadAsync that waits for the rest keeps it.
+        const string first = "data: a\n\ndata: x\ndata: y";
+        var pieces = new Queue<int>([first.Length]);
+        await using var reader = new SseReader(new ChunkedStream(Encoding.UTF8.GetBytes(first + "z\n\n"), () => pieces.TryDequeue(out var size) ? size : int.MaxValue));
+
+        Assert.True(await reader.ReadAsync(CancellationToken.None));
+        Assert.False(reader.TryRead());
+        Assert.True(await reader.ReadAsync(CancellationToken.None));
+
+        Assert.Equal("x\nyz", Encoding.UTF8.GetString(reader.Data.Span));
+    }
+
+    [Fact]
+    public async Task TryRead_NothingReadYet_FalseWithoutReadingTheStream()
+    {
+        var stream = new ChunkedStream(Encoding.UTF8.GetBytes("data: a\n\n"), () => int.MaxValue);
+        await using var reader = new SseReader(stream);
+
+        Assert.False(reader.TryRead());
+
+        Assert.Empty(stream.Requested);
+        Assert.True(await reader.ReadAsync(CancellationToken.None));
+        Assert.Equal("a", Encoding.UTF8.GetString(reader.Data.Span));
+    }
+
     private static MemoryStream Stream(string text) => new(Encoding.UTF8.GetBytes(text));
 
     private static async Task<List<(string? EventType, string Data)>> ReadAllAsync(Stream stream, int maxEventBytes = 16 * 1024 * 1024)
@@ -314,6 +367,11 @@ public sealed class SseReaderTests
 
         public override int Read(Span<byte> buffer)
         {
+            if (buffer.IsEmpty)
+            {
+                return 0; // A zero-byte read (waiting for data) takes no piece.
+            }
+
             var size = Math.Min(Math.Min(buffer.Length, nextPieceSize()), data.Length - _position);
             data.AsSpan(_position, size).CopyTo(buffer);
             _position += size;

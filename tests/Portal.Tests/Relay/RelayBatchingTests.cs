@@ -1,0 +1,126 @@
+using System.Text;
+using Portal.Relay;
+using Portal.Testing;
+using static Portal.Tests.Gateway.GatewayTestKit;
+using static Portal.Tests.Relay.RelayTestKit;
+
+namespace Portal.Tests.Relay;
+
+/// <summary>
+/// How a relayed stream reaches the writer: the events that have arrived together in one
+/// <see cref="IChatRelayWriter.WriteEventsAsync"/> call, and an event the upstream sends alone at once, before the next.
+/// </summary>
+public sealed class RelayBatchingTests
+{
+    [Fact]
+    public async Task RelayStream_EventsArrivingInOneWrite_HandedOverTogether()
+    {
+        // Twenty chunks and [DONE] in one upstream write: the relay reads them in one or two reads, so it hands them over
+        // in a call or two, not twenty-one.
+        string[] contents = [.. Enumerable.Range(0, 19).Select(i => $"w{i} ")];
+        var body = string.Concat(contents.Select(c => SseChunk(c))) + SseChunk(null, "stop") + SseDone();
+        await using var upstream = await FakeUpstream.StartAsync();
+        upstream.DefaultResponse = FakeResponse.SseRaw(body);
+        await using var gateway = SingleChannel(upstream);
+        var writer = new BatchRecordingWriter();
+
+        await RelayAsync(gateway, ChatBody(stream: true), writer);
+
+        Assert.Equal(string.Concat(contents), writer.Inner.Text());
+        Assert.Equal("[DONE]", writer.Inner.EventTexts[^1]);
+        Assert.Equal(21, writer.Inner.Events.Count);
+        Assert.InRange(writer.Batches.Count, 1, 3);
+        Assert.Equal(21, writer.Batches.Sum());
+    }
+
+    [Fact]
+    public async Task RelayStream_LoneEvent_HandedOverBeforeTheUpstreamSendsMore()
+    {
+        // The upstream sends one chunk, then holds the rest until the writer has that chunk: a relay that waited to fill
+        // a batch would never hand it over, and the relay would not end.
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = await FakeUpstream.StartAsync();
+        upstream.DefaultResponse = FakeResponse.SseRaw(SseChunk("first"), SseChunk("second"), SseChunk(null, "stop"), SseDone())
+            .HoldAfter(1, release.Task);
+        await using var gateway = SingleChannel(upstream);
+        var writer = new BatchRecordingWriter();
+
+        var relaying = RelayAsync(gateway, ChatBody(stream: true), writer);
+        await writer.Inner.FirstWrite.WaitAsync(Wait);
+
+        Assert.Equal([DataOf(SseChunk("first"))], writer.Inner.EventTexts);
+        Assert.False(relaying.IsCompleted);
+        release.SetResult();
+        await relaying.WaitAsync(Wait);
+        Assert.Equal("firstsecond", writer.Inner.Text());
+        Assert.Equal("[DONE]", writer.Inner.EventTexts[^1]);
+        Assert.Equal(1, writer.Batches[0]);
+    }
+
+    [Theory]
+    [InlineData("{\"error\":{\"message\":\"Model crashed\",\"type\":\"server_error\",\"code\":null}}")]
+    [InlineData("{\"choices\":[ not json")]
+    public async Task RelayStream_BadEventAmongEventsArrivingTogether_EventsBeforeItWrittenThenFails(string badData)
+    {
+        // The bad event arrives with the good ones before it: they still reach the writer, in order, before the stream
+        // fails, as they would have had they come one by one.
+        var body = SseChunk("a") + SseChunk("b") + SseChunk("c") + Sse(badData) + SseChunk(null, "stop") + SseDone();
+        await using var upstream = await FakeUpstream.StartAsync();
+        upstream.DefaultResponse = FakeResponse.SseRaw(body);
+        await using var gateway = SingleChannel(upstream);
+        var writer = new BatchRecordingWriter();
+
+        var exception = await Assert.ThrowsAsync<PortalException>(() => RelayAsync(gateway, ChatBody(stream: true), writer));
+
+        Assert.Equal(PortalErrorCode.UpstreamFailed, exception.Code);
+        Assert.Equal("abc", writer.Inner.Text());
+        Assert.DoesNotContain("[DONE]", writer.Inner.EventTexts);
+    }
+
+    private static PortalGateway SingleChannel(FakeUpstream upstream)
+    {
+        var repository = new InMemoryPortalRepository();
+        repository.AddOpenAIChannel(1, upstream.BaseUrl, 10, UpstreamName, Alias);
+        return CreateRelayGateway(repository);
+    }
+
+    /// <summary>Records each <see cref="IChatRelayWriter.WriteEventsAsync"/> call's size, and every event through <see cref="Inner"/>.</summary>
+    private sealed class BatchRecordingWriter : IChatRelayWriter
+    {
+        private readonly Lock _gate = new();
+        private readonly List<int> _batches = [];
+
+        public RecordingRelayWriter Inner { get; } = new();
+
+        public IReadOnlyList<int> Batches
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return [.. _batches];
+                }
+            }
+        }
+
+        public ValueTask StartAsync(bool stream, CancellationToken cancellationToken) => Inner.StartAsync(stream, cancellationToken);
+
+        public ValueTask WriteBodyAsync(ReadOnlyMemory<byte> json, CancellationToken cancellationToken) => Inner.WriteBodyAsync(json, cancellationToken);
+
+        public ValueTask WriteEventAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("A relayed stream hands its events over with WriteEventsAsync: " + Encoding.UTF8.GetString(data.Span));
+
+        public async ValueTask WriteEventsAsync(IReadOnlyList<ReadOnlyMemory<byte>> events, CancellationToken cancellationToken)
+        {
+            lock (_gate)
+            {
+                _batches.Add(events.Count);
+            }
+
+            foreach (var data in events)
+            {
+                await Inner.WriteEventAsync(data, cancellationToken);
+            }
+        }
+    }
+}
