@@ -182,4 +182,30 @@ public sealed partial class FailoverTests
         AssertSuccessRow([row], 1, 101, stream: true);
         Assert.NotNull(row.FirstByteTime);
     }
+
+    // Streams only: a JSON answer is complete at its commit, so the deadline can only pass before it (the test above).
+    [Theory]
+    [InlineData(Entry.TypedStream)]
+    [InlineData(Entry.RelayStream)]
+    public async Task RequestDeadlinePassesAfterFirstEvent_StreamEndsWithTimeoutWithoutFailover(Entry entry)
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var upstream = await FakeUpstream.StartAsync();
+        await using var healthy = await FakeUpstream.StartAsync();
+        upstream.DefaultResponse = FakeResponse.SseRaw(SseChunk("a"), SseChunk("b"), SseChunk(null, "stop"), SseDone()).WithDelayBetweenWrites(TimeSpan.FromSeconds(30));
+        healthy.DefaultResponse = Ok(stream: true, "never asked");
+        await using var gateway = CreateGateway(TwoChannels(upstream.BaseUrl, healthy.BaseUrl), attemptTimeout: TimeLimit, requestTimeout: 3 * TimeLimit, time: time);
+        var before = time.GetUtcNow();
+
+        var sent = await EntryPoints.SendAsync(gateway, entry, new Caller { AfterPart = _ => time.Advance(3 * TimeLimit) }).WaitAsync(Wait);
+
+        var exception = sent.AssertFailed(PortalErrorCode.Timeout);
+        sent.AssertBrokenAfter("a");
+        Assert.StartsWith("The stream failed after it started", exception.Message, StringComparison.Ordinal);
+        await upstream.Requests[0].Aborted.WaitAsync(Wait);
+        Assert.Equal(0, healthy.RequestCount);
+        var row = await AssertBrokenStreamBlamedOnPlatformAsync(gateway, before);
+        Assert.Equal(200, row.StatusCode);
+        Assert.Contains("deadline", row.ErrorMessage, StringComparison.Ordinal);
+    }
 }
