@@ -277,11 +277,15 @@ public sealed partial class FailoverTests
         var two = await FakeUpstream.StartAsync();
         one.DefaultResponse = first;
         two.DefaultResponse = FakeResponse.Stream("second");
-        return new TwoPlatforms(one, two, CreateGateway(TwoChannels(one.BaseUrl, two.BaseUrl)), DateTimeOffset.UtcNow);
+        var repository = TwoChannels(one.BaseUrl, two.BaseUrl);
+        return new TwoPlatforms(one, two, repository, CreateGateway(repository), DateTimeOffset.UtcNow);
     }
 
-    private sealed record TwoPlatforms(FakeUpstream First, FakeUpstream Second, PortalGateway Gateway, DateTimeOffset Before) : IAsyncDisposable
+    private sealed record TwoPlatforms(FakeUpstream First, FakeUpstream Second, InMemoryPortalRepository Repository, PortalGateway Gateway, DateTimeOffset Before) : IAsyncDisposable
     {
+        /// <summary>The stat rows in storage, read without the gateway (which would write what is still queued first).</summary>
+        public Task<IReadOnlyList<RequestStat>> StoredRowsAsync() => Repository.QueryRequestStatsAsync(new StatsQuery(), CancellationToken.None);
+
         public async ValueTask DisposeAsync()
         {
             await Gateway.DisposeAsync();

@@ -138,6 +138,7 @@ public sealed partial class FailoverTests
         await shutdown.WaitAsync(Wait);
         Assert.Equal(0, setup.Gateway.InFlightRequests);
         Assert.Equal(0, setup.Second.RequestCount);
+        Assert.False(Assert.Single(await setup.StoredRowsAsync()).Success); // Written by the shutdown itself.
 
         // Shutdown is nobody's fault.
         var row = await AssertAbandonedWithoutBlameAsync(setup.Gateway);
@@ -164,6 +165,8 @@ public sealed partial class FailoverTests
         await setup.First.Requests[0].Aborted.WaitAsync(Wait);
         await shutdown.WaitAsync(Wait);
         Assert.Equal(0, setup.Gateway.InFlightRequests);
+        Assert.Equal(0, setup.Second.RequestCount);
+        Assert.False(Assert.Single(await setup.StoredRowsAsync()).Success); // Written by the shutdown itself.
         var row = await AssertAbandonedWithoutBlameAsync(setup.Gateway);
         Assert.True(row.IsStream);
         Assert.Equal(200, row.StatusCode);
@@ -188,7 +191,8 @@ public sealed partial class FailoverTests
     {
         await using var upstream = await FakeUpstream.StartAsync();
         upstream.DefaultResponse = FakeResponse.Stream("a", "b", "c", "d", "e").WithDelayBetweenWrites(TimeSpan.FromMilliseconds(100));
-        await using var gateway = CreateGateway(OneChannel(upstream.BaseUrl));
+        var repository = OneChannel(upstream.BaseUrl);
+        await using var gateway = CreateGateway(repository);
         var stalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var resume = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var sending = EntryPoints.SendAsync(gateway, entry, new Caller
@@ -204,7 +208,8 @@ public sealed partial class FailoverTests
 
             await gateway.ShutdownAsync(TimeSpan.FromMilliseconds(300)).WaitAsync(Wait);
 
-            var row = Assert.Single(await gateway.QueryStatsAsync(new StatsQuery()));
+            // In storage already: read without the gateway, which would write what is still queued first.
+            var row = Assert.Single(await repository.QueryRequestStatsAsync(new StatsQuery(), CancellationToken.None));
             Assert.False(row.Success);
             Assert.Equal(0, gateway.DroppedStats);
             Assert.Equal((1, 200), (row.Attempt, row.StatusCode));
@@ -243,7 +248,8 @@ public sealed partial class FailoverTests
         upstream.DefaultResponse = entry.IsStream()
             ? FakeResponse.Stream("a", "b", "c").WithDelayBetweenWrites(TimeSpan.FromMilliseconds(100))
             : FakeResponse.ChatCompletion("abc").WithDelayBeforeHeaders(TimeSpan.FromMilliseconds(300));
-        await using var gateway = CreateGateway(OneChannel(upstream.BaseUrl));
+        var repository = OneChannel(upstream.BaseUrl);
+        await using var gateway = CreateGateway(repository);
         var sending = EntryPoints.SendAsync(gateway, entry);
         await upstream.WaitForRequestsAsync(1, Wait);
 
@@ -259,6 +265,7 @@ public sealed partial class FailoverTests
         }
 
         Assert.Equal(0, gateway.InFlightRequests);
+        AssertSuccessRow(await repository.QueryRequestStatsAsync(new StatsQuery(), CancellationToken.None), 1, 101, entry.IsStream()); // Written by the shutdown.
         AssertSuccessRow([await AssertOnlyRowAsync(gateway)], 1, 101, entry.IsStream());
         Assert.False(upstream.Requests[0].ClientAborted);
     }
