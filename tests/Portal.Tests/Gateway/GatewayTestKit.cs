@@ -269,7 +269,7 @@ internal static class GatewayTestKit
 
     /// <summary>
     /// A gateway whose <see cref="FirstChannel"/> fails and whose next channel answers: platform 2 (key 201, model 20) serving the same
-    /// model, or key 102 on platform 1. Requests go through one <see cref="Gateway.Entry"/>. <see cref="Before"/> is taken once the
+    /// model, or key 102 on platform 1. Requests go through one entry point (<see cref="Entry"/>). <see cref="Before"/> is taken once the
     /// gateway exists, before anything is sent.
     /// </summary>
     internal sealed class FailoverScenario : IAsyncDisposable
