@@ -64,11 +64,12 @@ public sealed partial class PortalGateway
         Validate(request);
         ArgumentNullException.ThrowIfNull(context);
         using var run = RequestRun.Start(_engine, context, request.Model, stream: true, cancellationToken);
-        var (upstream, more) = await run.OpenAsync<StreamOpener, (IAsyncEnumerator<ChatCompletionChunk>, bool)>(new StreamOpener(request)).ConfigureAwait(false);
+        var callerWantsUsage = request.StreamOptions?.IncludeUsage == true;
+        var (upstream, more, skippedUsage) = await run.OpenAsync<StreamOpener, (IAsyncEnumerator<ChatCompletionChunk>, bool, Usage?)>(
+            new StreamOpener(request, callerWantsUsage)).ConfigureAwait(false);
         try
         {
-            int? promptTokens = null, completionTokens = null;
-            var callerWantsUsage = request.StreamOptions?.IncludeUsage == true;
+            int? promptTokens = skippedUsage?.PromptTokens, completionTokens = skippedUsage?.CompletionTokens;
             while (more)
             {
                 var chunk = upstream.Current;
@@ -127,20 +128,22 @@ public sealed partial class PortalGateway
             await adapter.ChatCompletionAsync(channel, request, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>A streaming attempt: open until the first chunk (or the end of an empty stream).</summary>
-    private readonly struct StreamOpener(ChatCompletionRequest request) : IAttemptOpener<(IAsyncEnumerator<ChatCompletionChunk> Chunks, bool HasFirst)>
+    /// <summary>A streaming attempt: open until the first chunk for the caller (or the end of a stream without one).</summary>
+    private readonly struct StreamOpener(ChatCompletionRequest request, bool callerWantsUsage)
+        : IAttemptOpener<(IAsyncEnumerator<ChatCompletionChunk> Chunks, bool HasFirst, Usage? SkippedUsage)>
     {
         public void Prepare(ResolvedChannels channels)
         {
         }
 
-        public async ValueTask<(IAsyncEnumerator<ChatCompletionChunk> Chunks, bool HasFirst)> OpenAsync(
+        public async ValueTask<(IAsyncEnumerator<ChatCompletionChunk> Chunks, bool HasFirst, Usage? SkippedUsage)> OpenAsync(
             Channel channel, IProviderAdapter adapter, int attempt, CancellationToken cancellationToken)
         {
             var chunks = adapter.StreamChatCompletionAsync(channel, request, cancellationToken).GetAsyncEnumerator(cancellationToken);
             try
             {
-                return (chunks, await chunks.MoveNextAsync().ConfigureAwait(false));
+                var (hasFirst, usage) = await TypedRelayAttempt.FirstForCallerAsync(chunks, callerWantsUsage).ConfigureAwait(false);
+                return (chunks, hasFirst, usage);
             }
             catch (Exception)
             {
