@@ -4,6 +4,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Portal;
+using Portal.DependencyInjection;
+using Portal.Providers;
 using Portal.Storage;
 using Portal.Storage.Configuration;
 using Portal.Storage.Internal;
@@ -28,7 +30,8 @@ public static class StorageServiceCollectionExtensions
     /// Settings come from the <c>Portal:Storage</c> configuration section when an <see cref="IConfiguration"/> is
     /// registered (durations as <c>30s</c>, <c>5m</c>, <c>1h</c> or <c>hh:mm:ss</c>: see <see cref="DurationText"/>),
     /// then from <paramref name="configure"/>. The container's <see cref="ILoggerFactory"/> and
-    /// <see cref="TimeProvider"/> are used when registered.
+    /// <see cref="TimeProvider"/> are used when registered, and so is its <see cref="ProviderCatalog"/> (registered by
+    /// <c>AddPortal</c>): the configuration file may name every format it holds, not only the built-in ones.
     /// </para>
     /// <para>
     /// Resolving the repository before the host has started opens it on the spot (blocking), so the order of
@@ -63,6 +66,7 @@ public static class StorageServiceCollectionExtensions
 
         services.TryAddSingleton(sp => new StorageOpener(
             sp.GetRequiredService<IOptions<StorageOptions>>().Value,
+            sp.GetService<ProviderCatalog>(),
             sp.GetService<ILoggerFactory>(),
             sp.GetService<TimeProvider>()));
         services.TryAddSingleton(sp => sp.GetRequiredService<StorageOpener>().GetRepository());
@@ -80,15 +84,15 @@ public static class StorageServiceCollectionExtensions
     /// </summary>
     /// <exception cref="FileNotFoundException">The named file does not exist; the message names the setting and the path.</exception>
     /// <exception cref="PortalConfigException">The file is invalid.</exception>
-    internal static PortalConfigFile? LoadConfigFile(string? configured)
+    internal static PortalConfigFile? LoadConfigFile(string? configured, ProviderCatalog formats)
     {
         if (configured is null)
         {
-            return File.Exists(DefaultConfigFile) ? PortalConfigLoader.Load(DefaultConfigFile) : null;
+            return File.Exists(DefaultConfigFile) ? PortalConfigLoader.Load(DefaultConfigFile, formats) : null;
         }
 
         return File.Exists(configured)
-            ? PortalConfigLoader.Load(configured)
+            ? PortalConfigLoader.Load(configured, formats)
             : throw new FileNotFoundException(MissingConfigFile(configured), configured);
     }
 
@@ -100,13 +104,13 @@ public static class StorageServiceCollectionExtensions
     {
         private readonly Lazy<Task<EfPortalRepository>> _open;
 
-        public StorageOpener(StorageOptions options, ILoggerFactory? loggerFactory, TimeProvider? timeProvider) =>
-            _open = new(() => OpenAndImportAsync(options, loggerFactory, timeProvider));
+        public StorageOpener(StorageOptions options, ProviderCatalog? formats, ILoggerFactory? loggerFactory, TimeProvider? timeProvider) =>
+            _open = new(() => OpenAndImportAsync(options, formats ?? BuiltInProviders.Catalog, loggerFactory, timeProvider));
 
-        private static async Task<EfPortalRepository> OpenAndImportAsync(StorageOptions options, ILoggerFactory? loggerFactory, TimeProvider? timeProvider)
+        private static async Task<EfPortalRepository> OpenAndImportAsync(StorageOptions options, ProviderCatalog formats, ILoggerFactory? loggerFactory, TimeProvider? timeProvider)
         {
             // Read before the database opens: a mistake in the file fails the start before anything is created or migrated.
-            var config = LoadConfigFile(options.ConfigFile);
+            var config = LoadConfigFile(options.ConfigFile, formats);
             var repository = await EfPortalRepository.OpenAsync(options, loggerFactory, timeProvider, CancellationToken.None).ConfigureAwait(false);
             try
             {

@@ -4,8 +4,6 @@ using Microsoft.Extensions.Hosting;
 using Portal;
 using Portal.DependencyInjection;
 using Portal.Providers;
-using Portal.Providers.Mock;
-using Portal.Providers.OpenAI;
 using Portal.Selection;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -24,35 +22,20 @@ public static class PortalServiceCollectionExtensions
     /// (<c>TryAddEnumerable</c>), and so is the <see cref="ProviderCatalog"/> of every format, which the rest of an
     /// application (configuration import, an admin API) asks for the known formats. The container's
     /// <see cref="IHttpClientFactory"/> is used only when set in <see cref="PortalOptions.HttpClientFactory"/>.
+    /// <para>
+    /// Register added formats in the container (<see cref="PortalBuilder.AddAdapter{TAdapter}"/>): the
+    /// <see cref="PortalOptions.Adapters"/> of options made by a factory reach the gateway but not the container's
+    /// catalog, which configuration import reads while storage opens, before the factory runs. (The overload that
+    /// takes the options themselves puts their adapters in the catalog.)
+    /// </para>
     /// </remarks>
     /// <param name="services">The service collection.</param>
     /// <param name="options">Creates the gateway's options, for example <c>sp =&gt; new PortalOptions { Repository = ... }</c>.</param>
     /// <returns>A builder to add selectors and adapters.</returns>
     public static PortalBuilder AddPortal(this IServiceCollection services, Func<IServiceProvider, PortalOptions> options)
     {
-        ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(options);
-        services.TryAddSingleton(sp => new PortalSetup(options(sp), sp));
-        services.TryAddSingleton(sp => new UpstreamHttp(sp.GetRequiredService<PortalSetup>()));
-
-        // The built-in formats and strategies are registered like any added one; an added one of the same name replaces them.
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, OpenAIAdapter>(sp =>
-        {
-            var setup = sp.GetRequiredService<PortalSetup>();
-            var http = sp.GetRequiredService<UpstreamHttp>();
-            return new OpenAIAdapter(() => http.Client, new RetryAfterReader(setup.Time, setup.Logger), setup.Options.RequestStreamUsage);
-        }));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, MockAdapter>(sp => new MockAdapter(sp.GetRequiredService<PortalSetup>().Time)));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IChannelSelector, RandomChannelSelector>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IChannelSelector, LruChannelSelector>());
-        services.TryAddSingleton(sp => new ProviderCatalog(
-            BuiltInFirst(sp.GetServices<IProviderAdapter>()).Concat(sp.GetRequiredService<PortalSetup>().Options.Adapters)));
-        services.TryAddSingleton(sp => new PortalGateway(
-            sp.GetRequiredService<PortalSetup>(),
-            sp.GetRequiredService<ProviderCatalog>(),
-            BuiltInFirst(sp.GetServices<IChannelSelector>())));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PortalGatewayLifetime>());
-        return new PortalBuilder(services);
+        return services.AddPortal(options, knownAdapters: []);
     }
 
     /// <summary>Registers <see cref="PortalGateway"/> over <paramref name="options"/>; see <see cref="AddPortal(IServiceCollection, Func{IServiceProvider, PortalOptions})"/>.</summary>
@@ -62,7 +45,35 @@ public static class PortalServiceCollectionExtensions
     public static PortalBuilder AddPortal(this IServiceCollection services, PortalOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return services.AddPortal(_ => options);
+        return services.AddPortal(_ => options, options.Adapters);
+    }
+
+    /// <param name="services">The service collection.</param>
+    /// <param name="options">Creates the gateway's options.</param>
+    /// <param name="knownAdapters">The options' adapters when they are known before the container is built, so that the catalog (and with it configuration import) has them too.</param>
+    private static PortalBuilder AddPortal(this IServiceCollection services, Func<IServiceProvider, PortalOptions> options, IReadOnlyList<IProviderAdapter> knownAdapters)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton(sp => new PortalSetup(options(sp), sp));
+        services.TryAddSingleton(sp => new UpstreamHttp(sp.GetRequiredService<PortalSetup>()));
+
+        // The built-in formats and strategies are registered like any added one; an added one of the same name replaces them.
+        BuiltInProviders.Register(services);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IChannelSelector, RandomChannelSelector>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IChannelSelector, LruChannelSelector>());
+
+        // The catalog does not depend on the options: storage asks it while opening, and the options name the storage.
+        services.TryAddSingleton(sp => new ProviderCatalog(BuiltInFirst(sp.GetServices<IProviderAdapter>()).Concat(knownAdapters)));
+        services.TryAddSingleton(sp =>
+        {
+            var setup = sp.GetRequiredService<PortalSetup>();
+            return new PortalGateway(
+                setup,
+                sp.GetRequiredService<ProviderCatalog>().With(setup.Options.Adapters),
+                BuiltInFirst(sp.GetServices<IChannelSelector>()));
+        });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PortalGatewayLifetime>());
+        return new PortalBuilder(services);
     }
 
     /// <summary>Orders the built-in adapters or selectors first (stable otherwise), so that any added one of the same name replaces them.</summary>

@@ -67,6 +67,20 @@ public sealed class ProviderCatalog
     /// <summary>The adapter of a format that routing has checked exists.</summary>
     internal IProviderAdapter Get(string format) => _adapters[format];
 
+    /// <summary>This catalog with <paramref name="adapters"/> added after its own (replacing those of the same format); this catalog itself when they are in it already.</summary>
+    internal ProviderCatalog With(IReadOnlyList<IProviderAdapter> adapters)
+    {
+        foreach (var adapter in adapters)
+        {
+            if (adapter is null || !_adapters.TryGetValue(adapter.Format ?? "", out var current) || !ReferenceEquals(current, adapter))
+            {
+                return new ProviderCatalog(Formats.Select(Get).Concat(adapters));
+            }
+        }
+
+        return this;
+    }
+
     /// <summary>The rule most formats share: an absolute http or https URL.</summary>
     /// <param name="baseUrl">The URL.</param>
     /// <returns>Why it is not acceptable, or <see langword="null"/>.</returns>

@@ -26,4 +26,15 @@ public sealed class MockFormatConfigTests
 
         Assert.Equal("$.platforms[0].baseUrl", exception.JsonPath);
     }
+
+    [Fact]
+    public void Parse_MockBaseUrlWithInvalidSettings_FailsWithTheAdaptersReason()
+    {
+        const string json = """{ "platforms": [ { "name": "demo", "format": "mock", "baseUrl": "mock://local?latency=soon" } ] }""";
+
+        var exception = Assert.Throws<PortalConfigException>(() => PortalConfigLoader.Parse(json, "portal.json", _ => null));
+
+        Assert.Equal("$.platforms[0].baseUrl", exception.JsonPath);
+        Assert.Contains("has invalid mock settings", exception.Message, StringComparison.Ordinal);
+    }
 }

@@ -246,9 +246,9 @@ public sealed class PortalConfigLoaderTests
         { Platform(""" "name": "p", "format": "anthropic", "baseUrl": "https://example.com" """), "$.platforms[0].format", "unknown format \"anthropic\"; expected one of: openai" },
 
         // Base URL not an absolute http(s) URL.
-        { Platform(""" "name": "p", "format": "openai", "baseUrl": "api.openai.com/v1" """), "$.platforms[0].baseUrl", "\"api.openai.com/v1\" is not an absolute http or https URL" },
-        { Platform(""" "name": "p", "format": "openai", "baseUrl": "/v1" """), "$.platforms[0].baseUrl", "is not an absolute http or https URL" },
-        { Platform(""" "name": "p", "format": "openai", "baseUrl": "ftp://example.com" """), "$.platforms[0].baseUrl", "is not an absolute http or https URL" },
+        { Platform(""" "name": "p", "format": "openai", "baseUrl": "api.openai.com/v1" """), "$.platforms[0].baseUrl", "\"api.openai.com/v1\" must be an absolute http or https URL" },
+        { Platform(""" "name": "p", "format": "openai", "baseUrl": "/v1" """), "$.platforms[0].baseUrl", "must be an absolute http or https URL" },
+        { Platform(""" "name": "p", "format": "openai", "baseUrl": "ftp://example.com" """), "$.platforms[0].baseUrl", "must be an absolute http or https URL" },
 
         // Duplicates.
         { """{ "platforms": [ { "name": "a", "format": "openai", "baseUrl": "https://a.example" }, { "name": "a", "format": "openai", "baseUrl": "https://b.example" } ] }""", "$.platforms[1].name", "duplicate platform name \"a\" (already used at $.platforms[0])" },

@@ -42,6 +42,55 @@ public sealed class ProviderRegistrationTests
     }
 
     [Fact]
+    public async Task Catalog_ResolvesWithoutCreatingTheOptions()
+    {
+        // Storage asks the catalog while it opens, and the options factory asks for the opened storage.
+        var optionsCreated = false;
+        var services = new ServiceCollection();
+        services.AddPortal(_ =>
+        {
+            optionsCreated = true;
+            return new PortalOptions { Repository = new InMemoryPortalRepository() };
+        }).AddAdapter<EchoAdapter>();
+        await using var provider = services.BuildServiceProvider();
+
+        var catalog = provider.GetRequiredService<ProviderCatalog>();
+
+        Assert.Equal(new[] { PlatformFormats.OpenAI, PlatformFormats.Mock, EchoAdapter.Name }, catalog.Formats);
+        Assert.Null(catalog.CheckBaseUrl(PlatformFormats.Mock, "mock://local?latency=5ms"));
+        Assert.False(optionsCreated);
+    }
+
+    [Fact]
+    public async Task AdaptersOfFactoryOptions_ReachTheGateway_AfterTheContainersOnes()
+    {
+        var services = new ServiceCollection();
+        var added = new EchoAdapter("acme");
+        services.AddPortal(_ => new PortalOptions { Repository = new InMemoryPortalRepository(), Adapters = [added] });
+        await using var provider = services.BuildServiceProvider();
+
+        var gateway = provider.GetRequiredService<PortalGateway>();
+
+        Assert.Equal(new[] { PlatformFormats.OpenAI, PlatformFormats.Mock, "acme" }, gateway.Providers.Formats);
+        Assert.True(gateway.Providers.TryGet("ACME", out var found));
+        Assert.Same(added, found);
+        Assert.Equal(new[] { PlatformFormats.OpenAI, PlatformFormats.Mock }, provider.GetRequiredService<ProviderCatalog>().Formats);
+    }
+
+    [Fact]
+    public async Task AdaptersOfOptionsGivenDirectly_AreInTheContainersCatalog()
+    {
+        var services = new ServiceCollection();
+        services.AddPortal(new PortalOptions { Repository = new InMemoryPortalRepository(), Adapters = [new EchoAdapter("acme")] });
+        await using var provider = services.BuildServiceProvider();
+
+        var catalog = provider.GetRequiredService<ProviderCatalog>();
+
+        Assert.Equal(new[] { PlatformFormats.OpenAI, PlatformFormats.Mock, "acme" }, catalog.Formats);
+        Assert.Same(catalog, provider.GetRequiredService<PortalGateway>().Providers);
+    }
+
+    [Fact]
     public async Task CreateWithoutContainer_ComposesTheSameBuiltIns()
     {
         await using var gateway = PortalGateway.Create(new PortalOptions { Repository = new InMemoryPortalRepository() });

@@ -75,17 +75,17 @@ internal static class PlatformEndpoints
         return Resource.Found(await config.GetPlatformRowAsync(platformId, http.RequestAborted), platformId);
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext http, [FromServices] IConfigStore config)
+    private static async Task<IResult> CreateAsync(HttpContext http, [FromServices] IConfigStore config, [FromServices] PortalGateway gateway)
     {
         AdminQuery.Allow(http.Request);
         var body = (await AdminBody.ReadAsync(http.Request, AdminJsonContext.Api.PlatformWrite, ReadOnly))!;
         var name = AdminValidation.Name(body.Name, "name");
-        var format = AdminValidation.Format(body.Format, http);
+        var format = AdminValidation.Format(body.Format, gateway.Providers);
         var platform = new Platform
         {
             Name = name,
             Format = format,
-            BaseUrl = AdminValidation.BaseUrl(body.BaseUrl, format),
+            BaseUrl = AdminValidation.BaseUrl(body.BaseUrl, format, gateway.Providers),
             RateLimit = AdminValidation.RateLimit(body.RateLimit),
             Enabled = body.Enabled ?? true,
         };
@@ -93,7 +93,7 @@ internal static class PlatformEndpoints
         return Resource.Created(http, await config.AddPlatformAsync(platform, http.RequestAborted));
     }
 
-    private static async Task<IResult> UpdateAsync(string id, HttpContext http, [FromServices] IConfigStore config)
+    private static async Task<IResult> UpdateAsync(string id, HttpContext http, [FromServices] IConfigStore config, [FromServices] PortalGateway gateway)
     {
         AdminQuery.Allow(http.Request, "force");
         var platformId = AdminQuery.Id(id);
@@ -104,14 +104,14 @@ internal static class PlatformEndpoints
             return Resource.NotFound(platformId);
         }
 
-        var format = body.Format is null ? current.Item.Format : AdminValidation.Format(body.Format, http);
+        var format = body.Format is null ? current.Item.Format : AdminValidation.Format(body.Format, gateway.Providers);
         var changed = current.Item with
         {
             Name = body.Name is null ? current.Item.Name : AdminValidation.Name(body.Name, "name"),
             Format = format,
 
             // Checked again when only the format changes: an http URL may not suit a new format, and back.
-            BaseUrl = AdminValidation.BaseUrl(body.BaseUrl ?? current.Item.BaseUrl, format),
+            BaseUrl = AdminValidation.BaseUrl(body.BaseUrl ?? current.Item.BaseUrl, format, gateway.Providers),
             RateLimit = body.HasRateLimit ? AdminValidation.RateLimit(body.RateLimit) : current.Item.RateLimit,
             Enabled = body.Enabled ?? current.Item.Enabled,
         };

@@ -2,7 +2,6 @@ using Portal.Providers;
 using Portal.Server.Admin.Platforms;
 using Portal.Server.Errors;
 using Portal.Storage.Configuration;
-using Portal.Storage.Configuration.Internal;
 
 namespace Portal.Server.Admin.Shared;
 
@@ -32,8 +31,7 @@ internal static class AdminValidation
     }
 
     /// <summary>A platform format the gateway has an adapter for (ignoring case); returns its canonical spelling.</summary>
-    /// <remarks>The formats are the config file's (<see cref="ConfigFormats.Known"/>) and those of the adapters registered in DI (<see cref="KnownFormats"/>).</remarks>
-    public static string Format(string? value, HttpContext context)
+    public static string Format(string? value, ProviderCatalog formats)
     {
         const string param = "format";
         if (string.IsNullOrWhiteSpace(value))
@@ -41,13 +39,12 @@ internal static class AdminValidation
             throw AdminException.BadRequest(param, $"'{param}' is required and may not be empty.", value is null ? AdminErrorCodes.MissingValue : AdminErrorCodes.InvalidValue);
         }
 
-        var known = KnownFormats(context);
-        return known.FirstOrDefault(f => string.Equals(f, value, StringComparison.OrdinalIgnoreCase))
-            ?? throw AdminException.BadRequest(param, $"Unknown format '{ClientText.Echo(value)}'; expected one of: {string.Join(", ", known)}.");
+        return formats.Canonical(value)
+            ?? throw AdminException.BadRequest(param, $"Unknown format '{ClientText.Echo(value)}'; expected one of: {formats.Describe()}.");
     }
 
-    /// <summary>A base URL that suits the format: the config file's rule (<see cref="ConfigFormats.IsBaseUrl"/>), and at most 2,000 characters.</summary>
-    public static string BaseUrl(string? value, string format)
+    /// <summary>A base URL that suits the format (its adapter's rule, as in the config file), and at most 2,000 characters.</summary>
+    public static string BaseUrl(string? value, string format, ProviderCatalog formats)
     {
         const string param = "baseUrl";
         if (string.IsNullOrWhiteSpace(value))
@@ -60,9 +57,9 @@ internal static class AdminValidation
             throw AdminException.BadRequest(param, $"'{param}' is longer than {MaxUrlLength} characters.");
         }
 
-        if (!ConfigFormats.IsBaseUrl(format, value))
+        if (formats.CheckBaseUrl(format, value) is { } problem)
         {
-            throw AdminException.BadRequest(param, $"'{param}' must be an absolute {ConfigFormats.BaseUrlSchemes(format)} URL; it is '{ClientText.Echo(value)}'.");
+            throw AdminException.BadRequest(param, $"'{param}' {problem}; it is '{ClientText.Echo(value)}'.");
         }
 
         return value;
@@ -128,20 +125,5 @@ internal static class AdminValidation
         }
 
         return id;
-    }
-
-    /// <summary>The formats a platform may have: the config file's, then those of the adapters registered in DI.</summary>
-    private static List<string> KnownFormats(HttpContext context)
-    {
-        var formats = new List<string>(ConfigFormats.Known);
-        foreach (var adapter in context.RequestServices.GetServices<IProviderAdapter>())
-        {
-            if (!formats.Contains(adapter.Format, StringComparer.OrdinalIgnoreCase))
-            {
-                formats.Add(adapter.Format);
-            }
-        }
-
-        return formats;
     }
 }

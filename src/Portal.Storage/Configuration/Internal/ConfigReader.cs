@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Portal.Providers;
 
 namespace Portal.Storage.Configuration.Internal;
 
@@ -25,16 +26,18 @@ internal sealed class ConfigReader
 
     private readonly string _filePath;
     private readonly Func<string, string?> _environment;
+    private readonly ProviderCatalog _formats;
 
-    private ConfigReader(string filePath, Func<string, string?> environment)
+    private ConfigReader(string filePath, Func<string, string?> environment, ProviderCatalog formats)
     {
         _filePath = filePath;
         _environment = environment;
+        _formats = formats;
     }
 
     /// <summary>Parses and validates a configuration file.</summary>
     /// <exception cref="PortalConfigException">The file is invalid.</exception>
-    public static PortalConfigFile Read(string json, string filePath, Func<string, string?> environment)
+    public static PortalConfigFile Read(string json, string filePath, Func<string, string?> environment, ProviderCatalog formats)
     {
         if (string.IsNullOrWhiteSpace(json))
         {
@@ -53,7 +56,7 @@ internal sealed class ConfigReader
 
         using (document)
         {
-            return new ConfigReader(filePath, environment).ReadFile(document.RootElement);
+            return new ConfigReader(filePath, environment, formats).ReadFile(document.RootElement);
         }
     }
 
@@ -92,13 +95,13 @@ internal sealed class ConfigReader
 
         var formatPath = Child(path, "format");
         var format = RequiredString(properties, "format", path, MaxNameLength);
-        var canonicalFormat = ConfigFormats.Canonical(format)
-            ?? throw Fail(formatPath, $"unknown format \"{format}\"; expected one of: {string.Join(", ", ConfigFormats.Known)}");
+        var canonicalFormat = _formats.Canonical(format)
+            ?? throw Fail(formatPath, $"unknown format \"{format}\"; expected one of: {_formats.Describe()}");
 
         var baseUrl = RequiredString(properties, "baseUrl", path, MaxUrlLength);
-        if (!ConfigFormats.IsBaseUrl(canonicalFormat, baseUrl))
+        if (_formats.CheckBaseUrl(canonicalFormat, baseUrl) is { } problem)
         {
-            throw Fail(Child(path, "baseUrl"), $"\"{baseUrl}\" is not an absolute {ConfigFormats.BaseUrlSchemes(canonicalFormat)} URL");
+            throw Fail(Child(path, "baseUrl"), $"\"{baseUrl}\" {problem}");
         }
 
         var enabled = OptionalBoolean(properties, "enabled", path, defaultValue: true);

@@ -30,11 +30,12 @@ internal sealed class MockAdapter : IProviderAdapter, DependencyInjection.IBuilt
     private const int SnippetLength = 60;
     private static readonly TimeSpan MaxLatency = TimeSpan.FromHours(1);
 
-    private readonly TimeProvider _timeProvider;
+    private readonly Lazy<TimeProvider> _timeProvider;
 
-    public MockAdapter(TimeProvider timeProvider)
+    /// <param name="timeProvider">The gateway's clock, read at the first request (see <see cref="OpenAI.OpenAIAdapter"/>'s constructor).</param>
+    public MockAdapter(Func<TimeProvider> timeProvider)
     {
-        _timeProvider = timeProvider;
+        _timeProvider = new(timeProvider);
     }
 
     public string Format => PlatformFormats.Mock;
@@ -60,7 +61,7 @@ internal sealed class MockAdapter : IProviderAdapter, DependencyInjection.IBuilt
 
     public async Task<ChatCompletionResponse> ChatCompletionAsync(Channel channel, ChatCompletionRequest request, CancellationToken cancellationToken)
     {
-        var created = _timeProvider.GetUtcNow().ToUnixTimeSeconds();
+        var created = _timeProvider.Value.GetUtcNow().ToUnixTimeSeconds();
         var settings = MockSettings.Parse(channel.Platform.BaseUrl);
         var reply = Reply(channel, request);
         var words = SplitWords(reply);
@@ -79,7 +80,7 @@ internal sealed class MockAdapter : IProviderAdapter, DependencyInjection.IBuilt
 
     public async IAsyncEnumerable<ChatCompletionChunk> StreamChatCompletionAsync(Channel channel, ChatCompletionRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var created = _timeProvider.GetUtcNow().ToUnixTimeSeconds();
+        var created = _timeProvider.Value.GetUtcNow().ToUnixTimeSeconds();
         var settings = MockSettings.Parse(channel.Platform.BaseUrl);
         var reply = Reply(channel, request);
         var words = SplitWords(reply);
@@ -115,7 +116,7 @@ internal sealed class MockAdapter : IProviderAdapter, DependencyInjection.IBuilt
     private Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return delay > TimeSpan.Zero ? Task.Delay(delay, _timeProvider, cancellationToken) : Task.CompletedTask;
+        return delay > TimeSpan.Zero ? Task.Delay(delay, _timeProvider.Value, cancellationToken) : Task.CompletedTask;
     }
 
     private static void ThrowIfErrorModel(string model)

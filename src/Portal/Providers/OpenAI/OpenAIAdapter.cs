@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Portal.Contracts;
 using Portal.Contracts.Internal;
+using Portal.DependencyInjection;
 
 namespace Portal.Providers.OpenAI;
 
@@ -27,15 +28,19 @@ internal sealed class OpenAIAdapter : IProviderAdapter, IByteRelayProvider, Depe
     private static readonly JsonTypeInfo<ChatCompletionRequest> UpstreamRequestInfo = WireJson.Context.ChatCompletionRequest;
 
     private readonly Func<HttpClient> _httpClient;
-    private readonly RetryAfterReader _retryAfter;
-    private readonly bool _requestStreamUsage;
+    private readonly Lazy<Settings> _settings;
     private readonly ConcurrentDictionary<string, Uri> _endpoints = new(StringComparer.Ordinal);
 
-    public OpenAIAdapter(Func<HttpClient> httpClient, RetryAfterReader retryAfter, bool requestStreamUsage)
+    /// <param name="httpClient">The client of one upstream call.</param>
+    /// <param name="setup">The gateway's setup, read at the first request: the adapter exists before the options do (it describes its format to configuration import, which runs while storage opens).</param>
+    public OpenAIAdapter(Func<HttpClient> httpClient, Func<PortalSetup> setup)
     {
         _httpClient = httpClient;
-        _retryAfter = retryAfter;
-        _requestStreamUsage = requestStreamUsage;
+        _settings = new(() =>
+        {
+            var bound = setup();
+            return new Settings(new RetryAfterReader(bound.Time, bound.Logger), bound.Options.RequestStreamUsage);
+        });
     }
 
     public string Format => PlatformFormats.OpenAI;
@@ -156,7 +161,7 @@ internal sealed class OpenAIAdapter : IProviderAdapter, IByteRelayProvider, Depe
     }
 
     /// <summary>Whether streams ask the upstream for a final usage chunk (<see cref="PortalOptions.RequestStreamUsage"/>).</summary>
-    internal bool RequestStreamUsage => _requestStreamUsage;
+    internal bool RequestStreamUsage => _settings.Value.RequestStreamUsage;
 
     /// <summary>A request whose body is already serialized: the relay path.</summary>
     internal HttpRequestMessage CreateRequest(Channel channel, ReadOnlyMemory<byte> body, bool stream)
@@ -181,7 +186,7 @@ internal sealed class OpenAIAdapter : IProviderAdapter, IByteRelayProvider, Depe
         {
             upstream.StreamOptions = null;
         }
-        else if (_requestStreamUsage && request.StreamOptions?.IncludeUsage != true)
+        else if (RequestStreamUsage && request.StreamOptions?.IncludeUsage != true)
         {
             upstream.StreamOptions = new StreamOptions
             {
@@ -221,7 +226,7 @@ internal sealed class OpenAIAdapter : IProviderAdapter, IByteRelayProvider, Depe
         using (response)
         {
             throw await ErrorFromResponseAsync(response, channel, cancellationToken).ConfigureAwait(false)
-                ?? new UpstreamException(UpstreamErrorKind.Http, $"Upstream returned HTTP {(int)response.StatusCode}.", (int)response.StatusCode, retryAfter: _retryAfter.Read(response.Headers, channel.Platform.Id));
+                ?? new UpstreamException(UpstreamErrorKind.Http, $"Upstream returned HTTP {(int)response.StatusCode}.", (int)response.StatusCode, retryAfter: _settings.Value.RetryAfter.Read(response.Headers, channel.Platform.Id));
         }
     }
 
@@ -229,7 +234,7 @@ internal sealed class OpenAIAdapter : IProviderAdapter, IByteRelayProvider, Depe
     private async Task<UpstreamException?> ErrorFromResponseAsync(HttpResponseMessage response, Channel channel, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
-        var retryAfter = _retryAfter.Read(response.Headers, channel.Platform.Id);
+        var retryAfter = _settings.Value.RetryAfter.Read(response.Headers, channel.Platform.Id);
         byte[] body;
         try
         {
@@ -365,4 +370,6 @@ internal sealed class OpenAIAdapter : IProviderAdapter, IByteRelayProvider, Depe
 
     private static string? GetString(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private sealed record Settings(RetryAfterReader RetryAfter, bool RequestStreamUsage);
 }
