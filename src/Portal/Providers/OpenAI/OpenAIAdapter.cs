@@ -61,7 +61,7 @@ internal sealed class OpenAIAdapter : IProviderAdapter, IByteRelayProvider, Depe
         }
         catch (JsonException ex)
         {
-            throw new UpstreamException(UpstreamErrorKind.Protocol, $"Upstream sent a response that is not valid JSON (at byte {ex.BytePositionInLine ?? 0} of line {ex.LineNumber ?? 0}).", status, innerException: ex);
+            throw NotJsonObject("a response", ex, status);
         }
 
         if (parsed is null)
@@ -269,6 +269,10 @@ internal sealed class OpenAIAdapter : IProviderAdapter, IByteRelayProvider, Depe
             status, retryAfter: retryAfter);
     }
 
+    /// <summary>The error for an answer (<paramref name="what"/>: "a response", "an event") whose JSON does not parse, typed or scanned alike.</summary>
+    internal static UpstreamException NotJsonObject(string what, JsonException ex, int status) =>
+        new(UpstreamErrorKind.Protocol, $"Upstream sent {what} that is not a valid JSON object (at byte {ex.BytePositionInLine ?? 0} of line {(ex.LineNumber ?? 0) + 1}).", status, innerException: ex);
+
     internal static UpstreamException ErrorFromBody(JsonElement error, int status, Channel channel, TimeSpan? retryAfter)
     {
         string? message = null, type = null, code = null;
@@ -336,8 +340,7 @@ internal sealed class OpenAIAdapter : IProviderAdapter, IByteRelayProvider, Depe
         }
         catch (JsonException ex)
         {
-            throw new UpstreamException(UpstreamErrorKind.Protocol,
-                $"Upstream sent an event whose data is not valid JSON (at byte {ex.BytePositionInLine ?? 0}).", status, innerException: ex);
+            throw NotJsonObject("an event", ex, status);
         }
 
         return chunk ?? throw new UpstreamException(UpstreamErrorKind.Protocol, "Upstream sent an event with null data.", status);

@@ -158,7 +158,7 @@ internal sealed class OpenAIRelayAttempt(OpenAIAdapter adapter, Channel channel,
         }
         catch (JsonException ex)
         {
-            throw new UpstreamException(UpstreamErrorKind.Protocol, $"Upstream sent {what} that is not a valid JSON object (at byte {ex.BytePositionInLine ?? 0}).", _status, innerException: ex);
+            throw OpenAIAdapter.NotJsonObject(what, ex, _status);
         }
     }
 
