@@ -18,24 +18,17 @@ public sealed class ConfigFormatCatalogTests
         Assert.Equal("acme", Assert.Single(file.Platforms).Format);
     }
 
-    [Fact]
-    public void Parse_BaseUrlTheAdapterRejects_FailsWithItsReason()
+    [Theory]
+    [InlineData("acme", "https://example.com", "$.platforms[0].baseUrl", "\"https://example.com\" must use the acme scheme")] // the adapter's rule and words
+    [InlineData("openai", "https://example.com", "$.platforms[0].format", "unknown format \"openai\"; expected one of: acme")] // only the catalog's formats
+    public void Parse_AgainstTheCatalog_FailsWhereItsRulesSay(string format, string baseUrl, string jsonPath, string problem)
     {
-        var ex = Assert.Throws<PortalConfigException>(() =>
-            PortalConfigLoader.Parse("""{ "platforms": [ { "name": "a", "format": "acme", "baseUrl": "https://example.com" } ] }""", "portal.json", WithAcme, _ => null));
+        var json = $$"""{ "platforms": [ { "name": "a", "format": "{{format}}", "baseUrl": "{{baseUrl}}" } ] }""";
 
-        Assert.Equal("$.platforms[0].baseUrl", ex.JsonPath);
-        Assert.Contains("\"https://example.com\" must use the acme scheme", ex.Message, StringComparison.Ordinal);
-    }
+        var ex = Assert.Throws<PortalConfigException>(() => PortalConfigLoader.Parse(json, "portal.json", WithAcme, _ => null));
 
-    [Fact]
-    public void Parse_FormatNotInTheCatalog_ListsTheCatalogsFormats()
-    {
-        var ex = Assert.Throws<PortalConfigException>(() =>
-            PortalConfigLoader.Parse("""{ "platforms": [ { "name": "a", "format": "openai", "baseUrl": "https://example.com" } ] }""", "portal.json", WithAcme, _ => null));
-
-        Assert.Equal("$.platforms[0].format", ex.JsonPath);
-        Assert.Contains("unknown format \"openai\"; expected one of: acme", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(jsonPath, ex.JsonPath);
+        Assert.Contains(problem, ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

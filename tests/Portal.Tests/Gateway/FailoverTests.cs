@@ -85,15 +85,8 @@ public sealed partial class FailoverTests
         await using var gateway = CreateGateway(OneChannel(hanging.BaseUrl), attemptTimeout: TimeLimit, time: time);
         var before = time.GetUtcNow();
 
-        var sending = EntryPoints.SendAsync(gateway, entry);
-        var received = await hanging.WaitForRequestsAsync(1, Wait);
-        time.Advance(TimeLimit);
-        var sent = await sending.WaitAsync(Wait);
+        await AssertTimesOutAsync(gateway, entry, hanging, time);
 
-        var exception = sent.AssertFailed(PortalErrorCode.Timeout);
-        sent.AssertNothingSent();
-        Assert.Null(exception.StatusCode);
-        await received.Aborted.WaitAsync(Wait);
         await AssertBlamedWithoutFailoverAsync(gateway, ResourceKind.Platform, statusCode: null, before, entry.IsStream());
     }
 
@@ -127,15 +120,8 @@ public sealed partial class FailoverTests
         await using var gateway = CreateGateway(TwoChannels(hanging.BaseUrl, healthy.BaseUrl), attemptTimeout: Timeout.InfiniteTimeSpan, requestTimeout: TimeLimit, time: time);
         var before = time.GetUtcNow();
 
-        var sending = EntryPoints.SendAsync(gateway, entry);
-        var received = await hanging.WaitForRequestsAsync(1, Wait);
-        time.Advance(TimeLimit);
-        var sent = await sending.WaitAsync(Wait);
+        await AssertTimesOutAsync(gateway, entry, hanging, time);
 
-        var exception = sent.AssertFailed(PortalErrorCode.Timeout);
-        sent.AssertNothingSent();
-        Assert.Null(exception.StatusCode);
-        await received.Aborted.WaitAsync(Wait);
         Assert.Equal(1, hanging.RequestCount);
         Assert.Equal(0, healthy.RequestCount);
         await AssertBlamedWithoutFailoverAsync(gateway, ResourceKind.Platform, statusCode: null, before, entry.IsStream());
@@ -208,5 +194,38 @@ public sealed partial class FailoverTests
         var row = await AssertBrokenStreamBlamedOnPlatformAsync(gateway, before);
         Assert.Equal(200, row.StatusCode);
         Assert.Contains("deadline", row.ErrorMessage, StringComparison.Ordinal);
+    }
+
+    /// <summary>Sends to a gateway whose one channel's upstream hangs, lets <see cref="TimeLimit"/> pass: the request times out, the caller got nothing, and the upstream call is aborted.</summary>
+    private static async Task AssertTimesOutAsync(PortalGateway gateway, Entry entry, FakeUpstream hanging, FakeTimeProvider time)
+    {
+        var sending = EntryPoints.SendAsync(gateway, entry);
+        var received = await hanging.WaitForRequestsAsync(1, Wait);
+        time.Advance(TimeLimit);
+        var sent = await sending.WaitAsync(Wait);
+
+        var exception = sent.AssertFailed(PortalErrorCode.Timeout);
+        sent.AssertNothingSent();
+        Assert.Null(exception.StatusCode);
+        await received.Aborted.WaitAsync(Wait);
+    }
+
+    /// <summary>
+    /// Sends to a gateway whose only channel's upstream answers <paramref name="response"/>: the request fails as an
+    /// upstream failure, the caller got nothing, and <paramref name="blamed"/> is backed off without a failover.
+    /// </summary>
+    private static async Task<PortalException> AssertOnlyPlatformFailsAsync(Entry entry, FakeResponse response, ResourceKind blamed, int? statusCode)
+    {
+        await using var upstream = await FakeUpstream.StartAsync();
+        upstream.DefaultResponse = response;
+        await using var gateway = CreateGateway(OneChannel(upstream.BaseUrl));
+        var before = DateTimeOffset.UtcNow;
+
+        var sent = await EntryPoints.SendAsync(gateway, entry);
+
+        var exception = sent.AssertFailed(PortalErrorCode.UpstreamFailed);
+        sent.AssertNothingSent();
+        await AssertBlamedWithoutFailoverAsync(gateway, blamed, statusCode, before, entry.IsStream());
+        return exception;
     }
 }

@@ -22,42 +22,12 @@ internal static class ApiKeyEndpoints
 
     public static void MapApiKeys(this RouteGroupBuilder admin)
     {
-        var group = admin.MapGroup("/keys");
-
-        group.MapGet("/", ListAsync)
-            .WithName("AdminListKeys")
-            .WithSummary("Lists keys (masked), enabled or not, with their source; ?platformId= lists one platform's.")
-            .Produces<ListResponse<ApiKeyResponse>>()
-            .ProducesAdminErrors(StatusCodes.Status400BadRequest);
-
-        group.MapPost("/", CreateAsync)
-            .WithName("AdminCreateKey")
-            .WithSummary("Adds a key (platformId, value; optional enabled); requests can use it at once. The response shows it masked.")
-            .Accepts<ApiKeyWrite>("application/json")
-            .Produces<ApiKeyResponse>(StatusCodes.Status201Created)
-            .ProducesAdminErrors(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict);
-
-        group.MapGet("/{id}", GetAsync)
-            .WithName("AdminGetKey")
-            .WithSummary("Gets one key (masked).")
-            .Produces<ApiKeyResponse>()
-            .ProducesAdminErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
-
-        foreach (var method in new[] { HttpMethods.Put, HttpMethods.Patch })
-        {
-            group.MapMethods("/{id}", [method], UpdateAsync)
-                .WithName("AdminUpdateKey" + (method == HttpMethods.Put ? "" : "Patch"))
-                .WithSummary("Changes a key: fields left out keep their value (no value keeps the secret). A config-file row needs ?force=true.")
-                .Accepts<ApiKeyWrite>("application/json")
-                .Produces<ApiKeyResponse>()
-                .ProducesAdminErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
-        }
-
-        group.MapDelete("/{id}", DeleteAsync)
-            .WithName("AdminDeleteKey")
-            .WithSummary("Deletes a key and its health; a config-file row needs ?force=true.")
-            .Produces<DeletedResponse>()
-            .ProducesAdminErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        Resource.MapRoutes<ApiKeyWrite>(admin.MapGroup("/keys"), new(
+            List: new(ListAsync, "Lists keys (masked), enabled or not, with their source; ?platformId= lists one platform's."),
+            Create: new(CreateAsync, "Adds a key (platformId, value; optional enabled); requests can use it at once. The response shows it masked."),
+            Get: new(GetAsync, "Gets one key (masked)."),
+            Update: new(UpdateAsync, "Changes a key: fields left out keep their value (no value keeps the secret). A config-file row needs ?force=true."),
+            Delete: new(DeleteAsync, "Deletes a key and its health; a config-file row needs ?force=true.")));
     }
 
     /// <summary>How a key is shown where a name is expected: its name, else its masked value.</summary>

@@ -22,42 +22,12 @@ internal static class ModelEndpoints
 
     public static void MapModels(this RouteGroupBuilder admin)
     {
-        var group = admin.MapGroup("/models");
-
-        group.MapGet("/", ListAsync)
-            .WithName("AdminListModels")
-            .WithSummary("Lists models, enabled or not, with their source; ?platformId= lists one platform's.")
-            .Produces<ListResponse<ModelResponse>>()
-            .ProducesAdminErrors(StatusCodes.Status400BadRequest);
-
-        group.MapPost("/", CreateAsync)
-            .WithName("AdminCreateModel")
-            .WithSummary("Creates a model (platformId, name; optional alias, enabled); requests can use it at once.")
-            .Accepts<ModelWrite>("application/json")
-            .Produces<ModelResponse>(StatusCodes.Status201Created)
-            .ProducesAdminErrors(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict);
-
-        group.MapGet("/{id}", GetAsync)
-            .WithName("AdminGetModel")
-            .WithSummary("Gets one model.")
-            .Produces<ModelResponse>()
-            .ProducesAdminErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
-
-        foreach (var method in new[] { HttpMethods.Put, HttpMethods.Patch })
-        {
-            group.MapMethods("/{id}", [method], UpdateAsync)
-                .WithName("AdminUpdateModel" + (method == HttpMethods.Put ? "" : "Patch"))
-                .WithSummary("Changes a model: fields left out keep their value (alias null removes it). A config-file row needs ?force=true.")
-                .Accepts<ModelWrite>("application/json")
-                .Produces<ModelResponse>()
-                .ProducesAdminErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
-        }
-
-        group.MapDelete("/{id}", DeleteAsync)
-            .WithName("AdminDeleteModel")
-            .WithSummary("Deletes a model and its health; a config-file row needs ?force=true.")
-            .Produces<DeletedResponse>()
-            .ProducesAdminErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        Resource.MapRoutes<ModelWrite>(admin.MapGroup("/models"), new(
+            List: new(ListAsync, "Lists models, enabled or not, with their source; ?platformId= lists one platform's."),
+            Create: new(CreateAsync, "Creates a model (platformId, name; optional alias, enabled); requests can use it at once."),
+            Get: new(GetAsync, "Gets one model."),
+            Update: new(UpdateAsync, "Changes a model: fields left out keep their value (alias null removes it). A config-file row needs ?force=true."),
+            Delete: new(DeleteAsync, "Deletes a model and its health; a config-file row needs ?force=true.")));
     }
 
     private static async Task<IResult> ListAsync(HttpContext http, [FromServices] IConfigStore config)

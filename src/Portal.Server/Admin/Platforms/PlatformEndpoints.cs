@@ -24,42 +24,12 @@ internal static class PlatformEndpoints
 
     public static void MapPlatforms(this RouteGroupBuilder admin)
     {
-        var group = admin.MapGroup("/platforms");
-
-        group.MapGet("/", ListAsync)
-            .WithName("AdminListPlatforms")
-            .WithSummary("Lists every platform, enabled or not, with its source (config or admin).")
-            .Produces<ListResponse<PlatformResponse>>()
-            .ProducesAdminErrors(StatusCodes.Status400BadRequest);
-
-        group.MapPost("/", CreateAsync)
-            .WithName("AdminCreatePlatform")
-            .WithSummary("Creates a platform (name, format, baseUrl; optional rateLimit, enabled); requests see it at once.")
-            .Accepts<PlatformWrite>("application/json")
-            .Produces<PlatformResponse>(StatusCodes.Status201Created)
-            .ProducesAdminErrors(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict);
-
-        group.MapGet("/{id}", GetAsync)
-            .WithName("AdminGetPlatform")
-            .WithSummary("Gets one platform.")
-            .Produces<PlatformResponse>()
-            .ProducesAdminErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
-
-        foreach (var method in new[] { HttpMethods.Put, HttpMethods.Patch })
-        {
-            group.MapMethods("/{id}", [method], UpdateAsync)
-                .WithName("AdminUpdatePlatform" + (method == HttpMethods.Put ? "" : "Patch"))
-                .WithSummary("Changes a platform: fields left out keep their value. A config-file row needs ?force=true.")
-                .Accepts<PlatformWrite>("application/json")
-                .Produces<PlatformResponse>()
-                .ProducesAdminErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
-        }
-
-        group.MapDelete("/{id}", DeleteAsync)
-            .WithName("AdminDeletePlatform")
-            .WithSummary("Deletes a platform; one with models or keys needs ?cascade=true, a config-file row ?force=true.")
-            .Produces<DeletedResponse>()
-            .ProducesAdminErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        Resource.MapRoutes<PlatformWrite>(admin.MapGroup("/platforms"), new(
+            List: new(ListAsync, "Lists every platform, enabled or not, with its source (config or admin)."),
+            Create: new(CreateAsync, "Creates a platform (name, format, baseUrl; optional rateLimit, enabled); requests see it at once."),
+            Get: new(GetAsync, "Gets one platform."),
+            Update: new(UpdateAsync, "Changes a platform: fields left out keep their value. A config-file row needs ?force=true."),
+            Delete: new(DeleteAsync, "Deletes a platform; one with models or keys needs ?cascade=true, a config-file row ?force=true.")));
     }
 
     private static async Task<IResult> ListAsync(HttpContext http, [FromServices] IConfigStore config)

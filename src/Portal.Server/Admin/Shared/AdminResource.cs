@@ -31,6 +31,55 @@ internal sealed class AdminResource<T, TResponse>(
     bool ownsRows = false)
     where T : class
 {
+    /// <summary>
+    /// Maps the resource's five routes on <paramref name="group"/>: list (<c>GET /</c>), create (<c>POST /</c>), read
+    /// (<c>GET /{id}</c>), change (<c>PUT</c> and <c>PATCH /{id}</c>, both merging) and delete (<c>DELETE /{id}</c>),
+    /// named after the kind (<c>AdminListPlatforms</c>, <c>AdminCreatePlatform</c> and so on), with their OpenAPI metadata.
+    /// </summary>
+    /// <typeparam name="TWrite">The body of a create or change.</typeparam>
+    /// <param name="group">The resource's route group.</param>
+    /// <param name="routes">Each route's handler and summary.</param>
+    public void MapRoutes<TWrite>(RouteGroupBuilder group, AdminRoutes routes)
+        where TWrite : notnull
+    {
+        var singular = char.ToUpperInvariant(kind[0]) + kind[1..];
+        var plural = singular + "s";
+        group.MapGet("/", routes.List.Handler)
+            .WithName("AdminList" + plural)
+            .WithSummary(routes.List.Summary)
+            .Produces<ListResponse<TResponse>>()
+            .ProducesAdminErrors(StatusCodes.Status400BadRequest);
+
+        group.MapPost("/", routes.Create.Handler)
+            .WithName("AdminCreate" + singular)
+            .WithSummary(routes.Create.Summary)
+            .Accepts<TWrite>("application/json")
+            .Produces<TResponse>(StatusCodes.Status201Created)
+            .ProducesAdminErrors(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict);
+
+        group.MapGet("/{id}", routes.Get.Handler)
+            .WithName("AdminGet" + singular)
+            .WithSummary(routes.Get.Summary)
+            .Produces<TResponse>()
+            .ProducesAdminErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+
+        foreach (var method in new[] { HttpMethods.Put, HttpMethods.Patch })
+        {
+            group.MapMethods("/{id}", [method], routes.Update.Handler)
+                .WithName("AdminUpdate" + singular + (method == HttpMethods.Put ? "" : "Patch"))
+                .WithSummary(routes.Update.Summary)
+                .Accepts<TWrite>("application/json")
+                .Produces<TResponse>()
+                .ProducesAdminErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        }
+
+        group.MapDelete("/{id}", routes.Delete.Handler)
+            .WithName("AdminDelete" + singular)
+            .WithSummary(routes.Delete.Summary)
+            .Produces<DeletedResponse>()
+            .ProducesAdminErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+    }
+
     /// <summary>200 with the rows.</summary>
     public IResult List(IReadOnlyList<StoredRow<T>> rows) =>
         TypedResults.Json(new ListResponse<TResponse> { Data = [.. rows.Select(r => toResponse(r, null))] }, listJson);
@@ -98,3 +147,9 @@ internal sealed class AdminResource<T, TResponse>(
             AdminJsonContext.Api.DeletedResponse);
     }
 }
+
+/// <summary>A route's handler (a minimal-API delegate) and its OpenAPI summary.</summary>
+internal readonly record struct AdminRoute(Delegate Handler, string Summary);
+
+/// <summary>The five routes of a configuration resource (<see cref="AdminResource{T, TResponse}.MapRoutes"/>).</summary>
+internal readonly record struct AdminRoutes(AdminRoute List, AdminRoute Create, AdminRoute Get, AdminRoute Update, AdminRoute Delete);
