@@ -75,6 +75,8 @@ internal abstract class PortalDbContext : DbContext
             e.HasKey(s => s.Id);
             e.Property(s => s.Id).HasMaxLength(32);
             e.Property(s => s.RequestId).HasMaxLength(StatsWriter.MaxRequestIdLength);
+            e.Property(s => s.Protocol).HasMaxLength(StatsWriter.MaxNameLength);
+            e.Property(s => s.Caller).HasMaxLength(StatsWriter.MaxNameLength);
             e.Property(s => s.ModelName).HasMaxLength(200).IsRequired();
             e.Property(s => s.ErrorMessage).HasMaxLength(2000);
             ConfigureStatsIndexes(e);

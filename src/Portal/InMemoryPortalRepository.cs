@@ -287,7 +287,9 @@ public sealed class InMemoryPortalRepository : IPortalRepository
         (q.PlatformId is null || s.PlatformId == q.PlatformId) &&
         (q.ApiKeyId is null || s.ApiKeyId == q.ApiKeyId) &&
         (q.IsStream is null || s.IsStream == q.IsStream) &&
-        (q.RequestId is null || string.Equals(s.RequestId, q.RequestId, StringComparison.Ordinal)));
+        (q.RequestId is null || string.Equals(s.RequestId, q.RequestId, StringComparison.Ordinal)) &&
+        (q.Protocol is null || string.Equals(s.Protocol, q.Protocol, StringComparison.Ordinal)) &&
+        (q.Caller is null || string.Equals(s.Caller, q.Caller, StringComparison.Ordinal)));
 
     private bool Change(Func<Snapshot, Snapshot?> change)
     {

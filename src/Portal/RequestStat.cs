@@ -91,6 +91,12 @@ public sealed record StatsQuery
     /// <summary>Only the attempts of this client request (<see cref="RequestStat.RequestId"/>); queries then return them in attempt order, first attempt first.</summary>
     public string? RequestId { get; init; }
 
+    /// <summary>Only rows of client requests that came in as this protocol (<see cref="RequestStat.Protocol"/>, one of <see cref="InboundProtocols"/>; ordinal).</summary>
+    public string? Protocol { get; init; }
+
+    /// <summary>Only rows of client requests made by this caller (<see cref="RequestStat.Caller"/>, such as the server's <c>client-1</c>; ordinal).</summary>
+    public string? Caller { get; init; }
+
     /// <summary>At most this many rows (newest first); ignored by counts.</summary>
     /// <value>The default is 100.</value>
     public int Limit { get; init; } = 100;

@@ -429,6 +429,42 @@ public abstract class EfPortalRepositoryTests : IAsyncLifetime
         Assert.Equal((5, 3), (counts.TotalAttempts, counts.SuccessAttempts));
     }
 
+    [SkippableFact]
+    public async Task Migrate_StatsWrittenBeforeProtocolAndCaller_ReadBackWithoutThemAndFilterOnlyNewRows()
+    {
+        const string OldColumns = "id, timestamp, is_stream, model_name, platform_id, api_key_id, model_id, duration_ms, success, request_id, attempt";
+        await using (var context = await CreateBareContextAsync())
+        {
+            var migrations = context.Database.GetMigrations().ToList();
+            var added = migrations.FindIndex(m => m.EndsWith("_ProtocolAndCaller", StringComparison.Ordinal));
+            Assert.True(added > 0);
+            await context.GetService<IMigrator>().MigrateAsync(migrations[added - 1]);
+            await ExecuteAsync(context,
+                $"INSERT INTO request_stats ({OldColumns}) VALUES ('00000000000000000000000000000001', 5, FALSE, 'm', 3, 9, 5, 12.5, TRUE, '0190000000000000000000000000000a', 1)");
+        }
+
+        var repository = await OpenAsync();
+        await using (var context = repository.CreateContext())
+        {
+            Assert.Empty(await context.Database.GetPendingMigrationsAsync());
+        }
+
+        // A replica still on the previous version keeps inserting without the new columns during a rolling upgrade.
+        await ExecuteAsync(repository, $"INSERT INTO request_stats ({OldColumns}) VALUES ('00000000000000000000000000000002', 6, FALSE, 'm', 3, 9, 5, 10, TRUE, '0190000000000000000000000000000b', 1)");
+        await repository.SaveRequestStatsAsync(
+        [
+            new RequestStat { Id = "00000000000000000000000000000003", Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(7), RequestId = "0190000000000000000000000000000c", Attempt = 1, ModelName = "m", Success = true, Protocol = InboundProtocols.OpenAIChat, Caller = "client-1" },
+        ], default);
+
+        var rows = await repository.QueryRequestStatsAsync(new StatsQuery(), default);
+        Assert.Equal(
+            new (string?, string?)[] { (null, null), (null, null), (InboundProtocols.OpenAIChat, "client-1") },
+            rows.OrderBy(r => r.Id, StringComparer.Ordinal).Select(r => (r.Protocol, r.Caller)));
+        Assert.Equal(["00000000000000000000000000000003"], (await repository.QueryRequestStatsAsync(new StatsQuery { Caller = "client-1" }, default)).Select(r => r.Id));
+        Assert.Equal(1, (await repository.CountRequestStatsAsync(new StatsQuery { Protocol = InboundProtocols.OpenAIChat }, default)).TotalRequests);
+        Assert.Equal(3, (await repository.CountRequestStatsAsync(new StatsQuery(), default)).TotalRequests);
+    }
+
     // ---- Helpers ----
 
     protected async Task<EfPortalRepository> OpenAsync(

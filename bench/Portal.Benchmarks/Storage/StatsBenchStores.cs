@@ -104,7 +104,8 @@ internal static class StatsBenchStores
     /// <paramref name="count"/> attempts of the day starting at row <paramref name="first"/>, evenly spread: 20 models
     /// over 5 platforms and 30 keys, half streaming, 5% failed, durations skewed towards short ones. As in the gateway,
     /// a failed attempt is followed by the next attempt of its request (same request id and model, another platform),
-    /// up to 3 attempts: about 5% of the rows are failovers. Request ids sort by time, as the gateway's do.
+    /// up to 3 attempts: about 5% of the rows are failovers. Request ids sort by time, as the gateway's do. Every row has
+    /// the server's protocol and a caller name, as a server with client tokens writes them.
     /// </summary>
     public static List<RequestStat> DayBatch(Random random, long first, int count)
     {
@@ -130,6 +131,8 @@ internal static class StatsBenchStores
                 Timestamp = timestamp,
                 RequestId = failover ? previous!.RequestId : Guid.CreateVersion7(timestamp).ToString("N"),
                 Attempt = failover ? previous!.Attempt + 1 : 1,
+                Protocol = InboundProtocols.OpenAIChat,
+                Caller = "client-1",
                 IsStream = failover ? previous!.IsStream : stream,
                 ModelName = failover ? previous!.ModelName : "model-" + random.Next(20),
                 PlatformId = platformId,

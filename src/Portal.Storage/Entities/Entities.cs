@@ -127,6 +127,12 @@ internal sealed class RequestStatEntity
     /// <summary>The attempt's number within its request, from 1; 0 on rows written before it was recorded.</summary>
     public int Attempt { get; set; }
 
+    /// <summary>The protocol the client request came in as (such as <c>openai-chat</c>); null on rows written before it was recorded.</summary>
+    public string? Protocol { get; set; }
+
+    /// <summary>The name of the client's token (such as <c>client-1</c>), never the token; null when unknown or on rows written before it was recorded.</summary>
+    public string? Caller { get; set; }
+
     public bool IsStream { get; set; }
 
     public string ModelName { get; set; } = "";

@@ -34,7 +34,7 @@ internal static class StatsSql
 
     /// <summary>The request_stats columns in insert order.</summary>
     public const string Columns =
-        "id, \"timestamp\", is_stream, model_name, platform_id, api_key_id, model_id, duration_ms, first_byte_ms, success, error_message, status_code, prompt_tokens, completion_tokens, request_id, attempt";
+        "id, \"timestamp\", is_stream, model_name, platform_id, api_key_id, model_id, duration_ms, first_byte_ms, success, error_message, status_code, prompt_tokens, completion_tokens, request_id, attempt, protocol, caller";
 
     /// <summary>Applies the filters of <paramref name="query"/> (times as Unix milliseconds, start inclusive, end exclusive).</summary>
     public static IQueryable<RequestStatEntity> Filter(IQueryable<RequestStatEntity> rows, StatsQuery query)
@@ -81,6 +81,16 @@ internal static class StatsSql
             rows = rows.Where(s => s.RequestId == requestId);
         }
 
+        if (query.Protocol is { } protocol)
+        {
+            rows = rows.Where(s => s.Protocol == protocol);
+        }
+
+        if (query.Caller is { } caller)
+        {
+            rows = rows.Where(s => s.Caller == caller);
+        }
+
         return rows;
     }
 
@@ -90,6 +100,8 @@ internal static class StatsSql
         Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(e.Timestamp),
         RequestId = e.RequestId,
         Attempt = e.Attempt,
+        Protocol = e.Protocol,
+        Caller = e.Caller,
         IsStream = e.IsStream,
         ModelName = e.ModelName,
         PlatformId = e.PlatformId,

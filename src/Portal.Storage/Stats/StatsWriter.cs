@@ -13,13 +13,20 @@ internal static class StatsWriter
     /// <summary>The column length of request_stats.request_id: twice the gateway's 32 digits, so a longer id from elsewhere still fits.</summary>
     public const int MaxRequestIdLength = 64;
 
+    /// <summary>
+    /// The column length of request_stats.protocol and request_stats.caller: 200, the most the admin API and the config
+    /// file allow a name. The server's names are short (<c>openai-chat</c>, <c>client-1</c>); a library caller's longer
+    /// one is cut.
+    /// </summary>
+    public const int MaxNameLength = 200;
+
     // Column lengths (PortalDbContext): longer values are cut, so one odd row cannot fail a batch.
     private const int MaxModelNameLength = 200;
 
-    // SQLite numbers the parameters in the order they first appear (@id is 1, @attempt 16); Insert binds them by number.
+    // SQLite numbers the parameters in the order they first appear (@id is 1, @caller 18); Insert binds them by number.
     private static readonly string InsertSql = $"""
         INSERT INTO request_stats ({StatsSql.Columns})
-        VALUES (@id, @timestamp, @is_stream, @model_name, @platform_id, @api_key_id, @model_id, @duration_ms, @first_byte_ms, @success, @error_message, @status_code, @prompt_tokens, @completion_tokens, @request_id, @attempt)
+        VALUES (@id, @timestamp, @is_stream, @model_name, @platform_id, @api_key_id, @model_id, @duration_ms, @first_byte_ms, @success, @error_message, @status_code, @prompt_tokens, @completion_tokens, @request_id, @attempt, @protocol, @caller)
         ON CONFLICT (id) DO NOTHING
         """;
 
@@ -36,7 +43,7 @@ internal static class StatsWriter
         Check(raw.sqlite3_prepare_v2(db, InsertSql, out var statement), db);
         using (statement)
         {
-            // Ids (32 characters) and model names (at most 200) fit; anything longer is bound from the string.
+            // Ids (32 characters) and names (model, protocol, caller: at most 200) fit; anything longer is bound from the string.
             Span<byte> text = stackalloc byte[1024];
             var fairShare = new FairShareYield();
             foreach (var stat in stats)
@@ -58,6 +65,8 @@ internal static class StatsWriter
                 Check(BindInt(statement, 14, stat.CompletionTokens), db);
                 Check(BindText(statement, 15, EntityMapping.Truncate(stat.RequestId, MaxRequestIdLength), text), db);
                 Check(raw.sqlite3_bind_int(statement, 16, stat.Attempt), db);
+                Check(BindText(statement, 17, EntityMapping.Truncate(stat.Protocol, MaxNameLength), text), db);
+                Check(BindText(statement, 18, EntityMapping.Truncate(stat.Caller, MaxNameLength), text), db);
                 Check(raw.sqlite3_step(statement), db);
                 raw.sqlite3_reset(statement); // returns the step's error again, already thrown above
 
@@ -113,6 +122,8 @@ internal static class StatsWriter
         var completionTokens = new int?[n];
         var requestId = new string?[n];
         var attempt = new int[n];
+        var protocol = new string?[n];
+        var caller = new string?[n];
         var i = 0;
         foreach (var stat in stats)
         {
@@ -132,6 +143,8 @@ internal static class StatsWriter
             completionTokens[i] = stat.CompletionTokens;
             requestId[i] = EntityMapping.Truncate(stat.RequestId, MaxRequestIdLength);
             attempt[i] = stat.Attempt;
+            protocol[i] = EntityMapping.Truncate(stat.Protocol, MaxNameLength);
+            caller[i] = EntityMapping.Truncate(stat.Caller, MaxNameLength);
             i++;
         }
 
@@ -139,7 +152,7 @@ internal static class StatsWriter
         await using var command = new NpgsqlCommand(
             $"""
             INSERT INTO request_stats ({StatsSql.Columns})
-            SELECT * FROM unnest(@id, @timestamp, @is_stream, @model_name, @platform_id, @api_key_id, @model_id, @duration_ms, @first_byte_ms, @success, @error_message, @status_code, @prompt_tokens, @completion_tokens, @request_id, @attempt)
+            SELECT * FROM unnest(@id, @timestamp, @is_stream, @model_name, @platform_id, @api_key_id, @model_id, @duration_ms, @first_byte_ms, @success, @error_message, @status_code, @prompt_tokens, @completion_tokens, @request_id, @attempt, @protocol, @caller)
             ON CONFLICT (id) DO NOTHING
             """,
             connection);
@@ -159,6 +172,8 @@ internal static class StatsWriter
         command.Parameters.Add(Array("completion_tokens", NpgsqlDbType.Integer, completionTokens));
         command.Parameters.Add(Array("request_id", NpgsqlDbType.Text, requestId));
         command.Parameters.Add(Array("attempt", NpgsqlDbType.Integer, attempt));
+        command.Parameters.Add(Array("protocol", NpgsqlDbType.Text, protocol));
+        command.Parameters.Add(Array("caller", NpgsqlDbType.Text, caller));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
 
         static NpgsqlParameter<T[]> Array<T>(string name, NpgsqlDbType elementType, T[] values) =>

@@ -473,6 +473,8 @@ public abstract class PortalRepositoryContractTests : IAsyncLifetime
             Timestamp = T0,
             RequestId = "0190aaaabbbbccccddddeeeeffff0001",
             Attempt = 3,
+            Protocol = InboundProtocols.OpenAIChat,
+            Caller = "client-12",
             IsStream = true,
             ModelName = "modèle/日本-ü \"quoted\"",
             PlatformId = 9_000_000_001,
@@ -507,6 +509,8 @@ public abstract class PortalRepositoryContractTests : IAsyncLifetime
         Assert.Null(rows[1].CompletionTokens);
         Assert.Null(rows[1].RequestId);
         Assert.Equal(0, rows[1].Attempt);
+        Assert.Null(rows[1].Protocol);
+        Assert.Null(rows[1].Caller);
         Assert.Equal(TimeSpan.Zero, rows[1].Duration);
     }
 
@@ -628,23 +632,23 @@ public abstract class PortalRepositoryContractTests : IAsyncLifetime
     /// <summary>Six stats, one every 10 s from <see cref="T0"/>; row n has id <see cref="StatId"/>(n).</summary>
     /// <remarks>
     /// <code>
-    ///  n  time    model  success  platform  key  stream
-    ///  1  T0      gpt    yes      1         11   no
-    ///  2  T0+10s  gpt    no       1         12   yes
-    ///  3  T0+20s  fast   yes      2         21   yes
-    ///  4  T0+30s  gpt    yes      2         21   no
-    ///  5  T0+40s  fast   no       1         11   no
-    ///  6  T0+50s  gpt    yes      1         12   yes
+    ///  n  time    model  success  platform  key  stream  protocol     caller
+    ///  1  T0      gpt    yes      1         11   no      openai-chat  client-1
+    ///  2  T0+10s  gpt    no       1         12   yes     openai-chat  client-2
+    ///  3  T0+20s  fast   yes      2         21   yes     other        -
+    ///  4  T0+30s  gpt    yes      2         21   no      openai-chat  client-1
+    ///  5  T0+40s  fast   no       1         11   no      -            admin
+    ///  6  T0+50s  gpt    yes      1         12   yes     openai-chat  client-1
     /// </code>
     /// </remarks>
     protected static RequestStat[] StatsSet() =>
     [
-        Stat(1, "gpt", success: true, platform: 1, key: 11, stream: false),
-        Stat(2, "gpt", success: false, platform: 1, key: 12, stream: true),
-        Stat(3, "fast", success: true, platform: 2, key: 21, stream: true),
-        Stat(4, "gpt", success: true, platform: 2, key: 21, stream: false),
-        Stat(5, "fast", success: false, platform: 1, key: 11, stream: false),
-        Stat(6, "gpt", success: true, platform: 1, key: 12, stream: true),
+        Stat(1, "gpt", success: true, platform: 1, key: 11, stream: false) with { Caller = "client-1" },
+        Stat(2, "gpt", success: false, platform: 1, key: 12, stream: true) with { Caller = "client-2" },
+        Stat(3, "fast", success: true, platform: 2, key: 21, stream: true) with { Protocol = "other", Caller = null },
+        Stat(4, "gpt", success: true, platform: 2, key: 21, stream: false) with { Caller = "client-1" },
+        Stat(5, "fast", success: false, platform: 1, key: 11, stream: false) with { Protocol = null, Caller = "admin" },
+        Stat(6, "gpt", success: true, platform: 1, key: 12, stream: true) with { Caller = "client-1" },
     ];
 
     /// <summary>Each filter of <see cref="StatsQuery"/> over <see cref="StatsSet"/>: the rows expected newest first and how many succeeded.</summary>
@@ -663,6 +667,13 @@ public abstract class PortalRepositoryContractTests : IAsyncLifetime
         ["api key"] = (new StatsQuery { ApiKeyId = 11 }, [5, 1], 1),
         ["streaming"] = (new StatsQuery { IsStream = true }, [6, 3, 2], 2),
         ["not streaming"] = (new StatsQuery { IsStream = false }, [5, 4, 1], 2),
+        ["protocol"] = (new StatsQuery { Protocol = InboundProtocols.OpenAIChat }, [6, 4, 2, 1], 3),
+        ["other protocol"] = (new StatsQuery { Protocol = "other" }, [3], 1),
+        ["protocol, ordinal"] = (new StatsQuery { Protocol = "OpenAI-Chat" }, [], 0),
+        ["caller"] = (new StatsQuery { Caller = "client-1" }, [6, 4, 1], 3),
+        ["admin caller"] = (new StatsQuery { Caller = "admin" }, [5], 0),
+        ["caller, ordinal"] = (new StatsQuery { Caller = "Client-1" }, [], 0),
+        ["unknown caller"] = (new StatsQuery { Caller = "client-9" }, [], 0),
         ["all filters together"] = (new StatsQuery
         {
             StartTime = T0,
@@ -672,6 +683,8 @@ public abstract class PortalRepositoryContractTests : IAsyncLifetime
             PlatformId = 1,
             ApiKeyId = 12,
             IsStream = true,
+            Protocol = InboundProtocols.OpenAIChat,
+            Caller = "client-1",
         }, [6], 1),
     };
 
@@ -729,6 +742,7 @@ public abstract class PortalRepositoryContractTests : IAsyncLifetime
     {
         Id = StatId(n),
         Timestamp = T0.AddSeconds((n - 1) * 10),
+        Protocol = InboundProtocols.OpenAIChat,
         IsStream = stream,
         ModelName = model,
         PlatformId = platform,

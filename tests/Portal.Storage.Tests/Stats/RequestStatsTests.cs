@@ -67,12 +67,16 @@ public abstract class RequestStatsTests : IAsyncLifetime
         var repository = await OpenAsync();
         var error = new string('e', 1999) + "🚀";
         var model = new string('m', 199) + "🚀";
+        var protocol = new string('p', 199) + "🚀";
+        var caller = new string('c', 199) + "🚀";
 
-        await repository.SaveRequestStatsAsync([Stat(1, T0) with { ErrorMessage = error, ModelName = model }], default);
+        await repository.SaveRequestStatsAsync([Stat(1, T0) with { ErrorMessage = error, ModelName = model, Protocol = protocol, Caller = caller }], default);
 
         var row = Assert.Single(await repository.QueryRequestStatsAsync(new StatsQuery(), default));
         Assert.Equal(error[..1999], row.ErrorMessage);
         Assert.Equal(model[..199], row.ModelName);
+        Assert.Equal(protocol[..199], row.Protocol);
+        Assert.Equal(caller[..199], row.Caller);
     }
 
     [SkippableFact]
@@ -83,6 +87,10 @@ public abstract class RequestStatsTests : IAsyncLifetime
         {
             Id = Id(1),
             Timestamp = T0.AddMilliseconds(1234),
+            RequestId = "0190aaaabbbbccccddddeeeeffff0001",
+            Attempt = 2,
+            Protocol = "p-" + new string('p', 300),
+            Caller = "c-" + new string('c', 300),
             IsStream = true,
             ModelName = "gpt-x",
             PlatformId = 3,
@@ -101,7 +109,7 @@ public abstract class RequestStatsTests : IAsyncLifetime
 
         var rows = await repository.QueryRequestStatsAsync(new StatsQuery(), default);
 
-        Assert.Equal(full with { ErrorMessage = new string('e', 2000) }, rows[0]);
+        Assert.Equal(full with { ErrorMessage = new string('e', 2000), Protocol = full.Protocol[..200], Caller = full.Caller[..200] }, rows[0]);
         Assert.Equal(minimal, rows[1]);
     }
 
@@ -592,7 +600,11 @@ public abstract class RequestStatsTests : IAsyncLifetime
             platformId: i % 2 == 0 ? 2 : 1,
             apiKeyId: i <= 2 ? 7 : 8,
             success: i is not (3 or 6),
-            stream: i >= 6)),
+            stream: i >= 6) with
+        {
+            Protocol = i == 8 ? null : i <= 5 ? InboundProtocols.OpenAIChat : "other",
+            Caller = i switch { 1 or 4 or 6 => "client-1", 2 => "client-2", 3 => "admin", _ => null },
+        }),
     ];
 
     private static readonly Dictionary<string, (StatsQuery Query, int[] Expected, long Succeeded)> FilterCases = new()
@@ -607,6 +619,11 @@ public abstract class RequestStatsTests : IAsyncLifetime
         ["key"] = (new StatsQuery { ApiKeyId = 7 }, [2, 1], 2),
         ["stream"] = (new StatsQuery { IsStream = true }, [8, 7, 6], 2),
         ["not stream"] = (new StatsQuery { IsStream = false }, [5, 4, 3, 2, 1], 4),
-        ["all at once"] = (new StatsQuery { StartTime = T0.AddMinutes(2), EndTime = T0.AddMinutes(8), ModelName = "b", PlatformId = 2, ApiKeyId = 8, IsStream = true, Success = false }, [6], 0),
+        ["protocol"] = (new StatsQuery { Protocol = InboundProtocols.OpenAIChat }, [5, 4, 3, 2, 1], 4),
+        ["protocol, ordinal"] = (new StatsQuery { Protocol = "Other" }, [], 0),
+        ["caller"] = (new StatsQuery { Caller = "client-1" }, [6, 4, 1], 2),
+        ["caller, ordinal"] = (new StatsQuery { Caller = "CLIENT-1" }, [], 0),
+        ["caller and protocol"] = (new StatsQuery { Caller = "client-1", Protocol = "other" }, [6], 0),
+        ["all at once"] = (new StatsQuery { StartTime = T0.AddMinutes(2), EndTime = T0.AddMinutes(8), ModelName = "b", PlatformId = 2, ApiKeyId = 8, IsStream = true, Success = false, Protocol = "other", Caller = "client-1" }, [6], 0),
     };
 }

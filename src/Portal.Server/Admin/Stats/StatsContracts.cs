@@ -16,6 +16,12 @@ internal sealed class StatResponse
     /// <summary>The attempt's number within its request, from 1; 0 on rows written before it was recorded.</summary>
     public int Attempt { get; init; }
 
+    /// <summary>The protocol the client request came in as (such as <c>openai-chat</c>); null on rows written before it was recorded.</summary>
+    public string? Protocol { get; init; }
+
+    /// <summary>Who made the client request: the name of its token (<c>client-1</c>, <c>admin</c>), never the token; null when no token was required, and on rows written before it was recorded.</summary>
+    public string? Caller { get; init; }
+
     public bool IsStream { get; init; }
 
     public required string ModelName { get; init; }

@@ -17,13 +17,13 @@ internal static class StatsEndpoints
     /// <summary>The range of summary and series when the query gives no start.</summary>
     private static readonly TimeSpan DefaultRange = TimeSpan.FromHours(24);
 
-    private static readonly string[] Filters = ["startTime", "endTime", "modelName", "success", "platformId", "apiKeyId", "isStream", "requestId"];
+    private static readonly string[] Filters = ["startTime", "endTime", "modelName", "success", "platformId", "apiKeyId", "isStream", "requestId", "protocol", "caller"];
 
     public static void MapStats(this RouteGroupBuilder admin)
     {
         admin.MapGet("/stats", QueryAsync)
             .WithName("AdminQueryStats")
-            .WithSummary("Lists request stats (one row per upstream attempt), newest first: filters startTime, endTime, modelName, success, platformId, apiKeyId, isStream, requestId (one request's attempts, in attempt order); limit (1–1000, default 100) and offset.")
+            .WithSummary("Lists request stats (one row per upstream attempt), newest first: filters startTime, endTime, modelName, success, platformId, apiKeyId, isStream, requestId (one request's attempts, in attempt order), protocol (such as openai-chat), caller (the client token's name, such as client-1); limit (1–1000, default 100) and offset.")
             .Produces<StatsPageResponse>()
             .ProducesAdminErrors(StatusCodes.Status400BadRequest);
 
@@ -185,11 +185,23 @@ internal static class StatsEndpoints
             PlatformId = AdminQuery.OptionalId(request, "platformId"),
             ApiKeyId = AdminQuery.OptionalId(request, "apiKeyId"),
             IsStream = AdminQuery.OptionalBool(request, "isStream"),
-            RequestId = AdminQuery.Text(request, "requestId") is { } requestId
-                ? requestId.Length > 0 ? requestId : throw AdminException.BadRequest("requestId", "'requestId' must not be empty.")
-                : null,
+            RequestId = OptionalText(request, "requestId", StatsWriter.MaxRequestIdLength),
+            Protocol = OptionalText(request, "protocol", StatsWriter.MaxNameLength),
+            Caller = OptionalText(request, "caller", StatsWriter.MaxNameLength),
         };
     }
+
+    /// <summary>
+    /// A text filter matched exactly: not empty, and no longer than its column, so a value no row can hold is a 400
+    /// rather than an empty page.
+    /// </summary>
+    private static string? OptionalText(HttpRequest request, string name, int maxLength) => AdminQuery.Text(request, name) switch
+    {
+        null => null,
+        "" => throw AdminException.BadRequest(name, $"'{name}' must not be empty."),
+        { Length: var length } when length > maxLength => throw AdminException.BadRequest(name, $"'{name}' is longer than {maxLength} characters."),
+        var value => value,
+    };
 
     /// <summary>startTime and endTime, by default the last 24 hours up to now (or before endTime).</summary>
     private static (DateTimeOffset Start, DateTimeOffset End) ReadRange(HttpContext http)
@@ -208,6 +220,8 @@ internal static class StatsEndpoints
         Timestamp = stat.Timestamp,
         RequestId = stat.RequestId,
         Attempt = stat.Attempt,
+        Protocol = stat.Protocol,
+        Caller = stat.Caller,
         IsStream = stat.IsStream,
         ModelName = stat.ModelName,
         PlatformId = stat.PlatformId,

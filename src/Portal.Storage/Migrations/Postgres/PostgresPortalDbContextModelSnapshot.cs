@@ -265,6 +265,11 @@ namespace Portal.Storage.Migrations.Postgres
                         .HasColumnType("integer")
                         .HasColumnName("attempt");
 
+                    b.Property<string>("Caller")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("caller");
+
                     b.Property<int?>("CompletionTokens")
                         .HasColumnType("integer")
                         .HasColumnName("completion_tokens");
@@ -304,6 +309,11 @@ namespace Portal.Storage.Migrations.Postgres
                         .HasColumnType("integer")
                         .HasColumnName("prompt_tokens");
 
+                    b.Property<string>("Protocol")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("protocol");
+
                     b.Property<string>("RequestId")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
@@ -329,7 +339,8 @@ namespace Portal.Storage.Migrations.Postgres
 
                     b.HasIndex("PlatformId", "Timestamp");
 
-                    b.HasIndex("RequestId", "Attempt");
+                    b.HasIndex("RequestId", "Attempt")
+                        .HasDatabaseName("IX_request_stats_request_id_attempt");
 
                     b.ToTable("request_stats", (string)null);
                 });

@@ -254,6 +254,11 @@ namespace Portal.Storage.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("attempt");
 
+                    b.Property<string>("Caller")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("caller");
+
                     b.Property<int?>("CompletionTokens")
                         .HasColumnType("INTEGER")
                         .HasColumnName("completion_tokens");
@@ -292,6 +297,11 @@ namespace Portal.Storage.Migrations.Sqlite
                     b.Property<int?>("PromptTokens")
                         .HasColumnType("INTEGER")
                         .HasColumnName("prompt_tokens");
+
+                    b.Property<string>("Protocol")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("protocol");
 
                     b.Property<string>("RequestId")
                         .HasMaxLength(64)

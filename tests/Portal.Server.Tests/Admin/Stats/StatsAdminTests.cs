@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using Portal.Contracts;
@@ -11,12 +12,15 @@ public sealed class StatsAdminTests
 {
     private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
 
-    /// <summary>Four rows: three in the last 24 hours (models a, a, b), one two days old (model a).</summary>
+    /// <summary>
+    /// Four rows: three in the last 24 hours (models a, a, b; callers client-1, client-2, admin; protocol openai-chat),
+    /// one two days old (model a, no protocol or caller: written before they were recorded).
+    /// </summary>
     private static readonly RequestStat[] Rows =
     [
-        Stat("r1", Now.AddMinutes(-10), "a", platformId: 1, apiKeyId: 11, success: true, stream: false, durationMs: 100),
-        Stat("r2", Now.AddMinutes(-9), "a", platformId: 1, apiKeyId: 12, success: false, stream: true, durationMs: 200),
-        Stat("r3", Now.AddMinutes(-8), "b", platformId: 2, apiKeyId: 21, success: true, stream: true, durationMs: 300),
+        Stat("r1", Now.AddMinutes(-10), "a", platformId: 1, apiKeyId: 11, success: true, stream: false, durationMs: 100) with { Protocol = InboundProtocols.OpenAIChat, Caller = "client-1" },
+        Stat("r2", Now.AddMinutes(-9), "a", platformId: 1, apiKeyId: 12, success: false, stream: true, durationMs: 200) with { Protocol = InboundProtocols.OpenAIChat, Caller = "client-2" },
+        Stat("r3", Now.AddMinutes(-8), "b", platformId: 2, apiKeyId: 21, success: true, stream: true, durationMs: 300) with { Protocol = InboundProtocols.OpenAIChat, Caller = "admin" },
         Stat("r4", Now.AddDays(-2), "a", platformId: 1, apiKeyId: 11, success: true, stream: false, durationMs: 400),
     ];
 
@@ -92,7 +96,14 @@ public sealed class StatsAdminTests
         Assert.Equal(200, (double)r2["durationMs"]!);
         Assert.Equal("boom", (string?)r2["errorMessage"]);
         Assert.Equal(Rows[1].Timestamp, DateTimeOffset.Parse((string)r2["timestamp"]!, CultureInfo.InvariantCulture));
+        Assert.Equal("openai-chat", (string?)r2["protocol"]);
+        Assert.Equal("client-2", (string?)r2["caller"]);
         Assert.Null(r2["value"]);
+
+        // Written before protocols and callers were recorded: both present, as null.
+        var r4 = body["data"]![3]!.AsObject();
+        Assert.True(r4.ContainsKey("protocol") && r4["protocol"] is null);
+        Assert.True(r4.ContainsKey("caller") && r4["caller"] is null);
     }
 
     [Fact]
@@ -118,6 +129,13 @@ public sealed class StatsAdminTests
     [InlineData("apiKeyId=11", new[] { "r1", "r4" })]
     [InlineData("isStream=true", new[] { "r3", "r2" })]
     [InlineData("modelName=a&isStream=false", new[] { "r1", "r4" })]
+    [InlineData("caller=client-1", new[] { "r1" })]
+    [InlineData("caller=admin", new[] { "r3" })]
+    [InlineData("caller=client-9", new string[0])]
+    [InlineData("caller=Client-1", new string[0])]
+    [InlineData("protocol=openai-chat", new[] { "r3", "r2", "r1" })]
+    [InlineData("protocol=anthropic-messages", new string[0])]
+    [InlineData("protocol=openai-chat&caller=client-2", new[] { "r2" })]
     public async Task Query_Filter_ReturnsOnlyMatchingRows(string query, string[] expected)
     {
         var (host, admin) = await StartSeededAsync();
@@ -155,6 +173,10 @@ public sealed class StatsAdminTests
     [InlineData("platformId=abc", "platformId")]
     [InlineData("apiKeyId=-2", "apiKeyId")]
     [InlineData("modelName=a&modelName=b", "modelName")]
+    [InlineData("caller=", "caller")]
+    [InlineData("caller=client-1&caller=client-2", "caller")]
+    [InlineData("protocol=", "protocol")]
+    [InlineData("protocol=openai-chat&protocol=openai-chat", "protocol")]
     public async Task Query_BadParameter_Returns400NamingIt(string query, string param)
     {
         var (host, admin) = await AdminTestKit.StartAsync();
@@ -162,6 +184,24 @@ public sealed class StatsAdminTests
 
         var message = await admin.SendErrorAsync(HttpMethod.Get, $"admin/stats?{query}", null, HttpStatusCode.BadRequest, "invalid_value", param);
         Assert.Contains(param, message);
+    }
+
+    /// <summary>Longer than the column (200 characters for names, 64 for request ids): no stored row can match, so it is refused.</summary>
+    [Theory]
+    [InlineData("caller", 201)]
+    [InlineData("protocol", 201)]
+    [InlineData("requestId", 65)]
+    public async Task Query_FilterLongerThanItsColumn_Returns400NamingIt(string param, int length)
+    {
+        var (host, admin) = await AdminTestKit.StartAsync();
+        await using var _ = host;
+
+        var message = await admin.SendErrorAsync(HttpMethod.Get, $"admin/stats?{param}={new string('x', length)}", null, HttpStatusCode.BadRequest, "invalid_value", param);
+        Assert.Contains($"longer than {length - 1} characters", message);
+
+        // At the limit the filter is taken (and matches nothing here).
+        var body = await admin.SendAsync(HttpMethod.Get, $"admin/stats?{param}={new string('x', length - 1)}", null, HttpStatusCode.OK);
+        Assert.Empty(Ids(body));
     }
 
     [Fact]
@@ -192,6 +232,74 @@ public sealed class StatsAdminTests
         Assert.DoesNotContain("0123456789", text);
     }
 
+    /// <summary>
+    /// A chat request through the client API records who made it by the name of its token (its position in
+    /// Portal:Auth:ClientTokens, or admin), never the token, and the protocol it came in as; the admin read shows both
+    /// and filters by them.
+    /// </summary>
+    [Theory]
+    [InlineData(SecondClientToken, "client-2", false)]
+    [InlineData(SecondClientToken, "client-2", true)]
+    [InlineData(AdminTestKit.AdminToken, "admin", false)]
+    public async Task ChatRequest_WithToken_StatRowHasTheTokensNameAndProtocolButNeverTheToken(string token, string name, bool stream)
+    {
+        await using var host = await Infrastructure.GatewayHost.StartAsync(o =>
+        {
+            o.AdminToken = AdminTestKit.AdminToken;
+            o.PortalJson = AdminTestKit.MockConfig;
+            o.ClientTokens.Add(FirstClientToken);
+            o.ClientTokens.Add(SecondClientToken);
+        });
+        var admin = host.CreateClient(AdminTestKit.AdminToken);
+        string requestId;
+        using (var chat = await host.CreateClient(token).PostAsync(
+            "v1/chat/completions",
+            new StringContent($$"""{"model":"x","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"hi"}]}""")))
+        {
+            var answer = await chat.Content.ReadAsStringAsync();
+            Assert.True(chat.StatusCode == HttpStatusCode.OK, answer);
+            requestId = Assert.Single(chat.Headers.GetValues("X-Request-Id"));
+        }
+
+        // The request's log line is written once the gateway has finished with it (its stat queued); the admin read
+        // writes queued stats before reading.
+        await Operations.RequestLogTests.WaitForChatLogAsync(host);
+        using var response = await admin.SendAsync(HttpMethod.Get, $"admin/stats?requestId={requestId}");
+        var text = await response.Content.ReadAsStringAsync();
+        var row = Assert.Single((await response.ReadAsync(HttpStatusCode.OK))["data"]!.AsArray())!;
+        Assert.Equal(name, (string?)row["caller"]);
+        Assert.Equal("openai-chat", (string?)row["protocol"]);
+        Assert.Equal(stream, (bool)row["isStream"]!);
+        Assert.True((bool)row["success"]!);
+        Assert.DoesNotContain(token, text, StringComparison.Ordinal);
+
+        var mine = await admin.SendAsync(HttpMethod.Get, $"admin/stats?caller={name}&protocol=openai-chat", null, HttpStatusCode.OK);
+        var others = await admin.SendAsync(HttpMethod.Get, "admin/stats?caller=client-1", null, HttpStatusCode.OK);
+        Assert.Equal([(string)row["id"]!], Ids(mine));
+        Assert.Empty(Ids(others));
+
+        // Stored as the name: the row read from storage, and no byte of the database files or of the logs, holds the token.
+        var stored = Assert.Single(await host.Repository().QueryRequestStatsAsync(new StatsQuery { RequestId = requestId }, CancellationToken.None));
+        Assert.Equal((name, InboundProtocols.OpenAIChat), (stored.Caller, stored.Protocol));
+        var files = Directory.GetFiles(host.Directory, "portal.db*");
+        Assert.NotEmpty(files);
+        var tokenBytes = Encoding.UTF8.GetBytes(token);
+        foreach (var file in files)
+        {
+            await using var reader = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var copy = new MemoryStream();
+            await reader.CopyToAsync(copy);
+            Assert.True(copy.GetBuffer().AsSpan(0, (int)copy.Length).IndexOf(tokenBytes) < 0, $"{Path.GetFileName(file)} holds the token");
+        }
+
+        Assert.DoesNotContain(host.Logs.GetSnapshot(), r =>
+            r.Message.Contains(token, StringComparison.Ordinal)
+            || (r.StructuredState?.Any(p => p.Value?.Contains(token, StringComparison.Ordinal) == true) ?? false));
+    }
+
+    private const string FirstClientToken = "client-token-first-0123456789";
+    private const string SecondClientToken = "client-token-second-0123456789";
+
     [Fact]
     public async Task Count_WithFilters_ReturnsTotalSuccessAndFailed()
     {
@@ -200,9 +308,11 @@ public sealed class StatsAdminTests
 
         var all = await admin.SendAsync(HttpMethod.Get, "admin/stats/count", null, HttpStatusCode.OK);
         var modelA = await admin.SendAsync(HttpMethod.Get, "admin/stats/count?modelName=a&limit=1", null, HttpStatusCode.OK);
+        var client2 = await admin.SendAsync(HttpMethod.Get, "admin/stats/count?caller=client-2&protocol=openai-chat", null, HttpStatusCode.OK);
 
         Assert.Equal((4, 3, 1), ((long)all["totalRequests"]!, (long)all["successRequests"]!, (long)all["failedRequests"]!));
         Assert.Equal((3, 2, 1), ((long)modelA["totalRequests"]!, (long)modelA["successRequests"]!, (long)modelA["failedRequests"]!));
+        Assert.Equal((1, 0, 1), ((long)client2["totalRequests"]!, (long)client2["successRequests"]!, (long)client2["failedRequests"]!));
 
         // The rows have no request id (written before it was recorded): each is a request of its own.
         Assert.Equal((4, 3, 1), ((long)all["totalAttempts"]!, (long)all["successAttempts"]!, (long)all["failedAttempts"]!));
@@ -282,6 +392,7 @@ public sealed class StatsAdminTests
     [InlineData("success=nope", "success", "invalid_value")]
     [InlineData("startTime=bad", "startTime", "invalid_value")]
     [InlineData("groupBy=model", "groupBy", "unknown_parameter")]
+    [InlineData("caller=", "caller", "invalid_value")]
     public async Task Count_BadParameter_Returns400NamingIt(string query, string param, string code)
     {
         var (host, admin) = await AdminTestKit.StartAsync();
