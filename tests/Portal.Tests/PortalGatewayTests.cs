@@ -38,4 +38,18 @@ public sealed class PortalGatewayTests
         Assert.Equal(7, stat.CompletionTokens);
         Assert.Equal(HealthStatus.Available, gateway.GetHealth(ResourceKind.ApiKey, 101).Status);
     }
+
+    [Fact]
+    public async Task GetHealth_ResourceNeverUsed_ReturnsUnknownStateNamingIt()
+    {
+        var repository = new InMemoryPortalRepository();
+        repository.AddOpenAIChannel(1, "http://127.0.0.1:1", 10, "gpt-upstream", alias: "gpt");
+        await using var gateway = PortalGateway.Create(new PortalOptions { Repository = repository });
+
+        var state = gateway.GetHealth(ResourceKind.ApiKey, 101);
+
+        Assert.Equal(
+            (ResourceKind.ApiKey, 101L, HealthStatus.Unknown, 0, (DateTimeOffset?)null, TimeSpan.Zero, (string?)null, (int?)null, 0L, 0L),
+            (state.ResourceKind, state.ResourceId, state.Status, state.RetryCount, state.NextAvailableAt, state.BackoffDuration, state.LastError, state.LastErrorCode, state.SuccessCount, state.ErrorCount));
+    }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Serialization;
 
 namespace Portal.Contracts;
@@ -12,4 +13,7 @@ namespace Portal.Contracts;
 [JsonSerializable(typeof(IList<ContentPart>))]
 [JsonSerializable(typeof(ToolChoiceFunction))]
 [JsonSerializable(typeof(Usage))]
+// The generator declares each JsonTypeInfo<T> property nullable-oblivious on purpose (the same property serves T and T?),
+// so the public API baseline lists them with '~'; nothing here can be annotated.
+[SuppressMessage("ApiDesign", "RS0041:Public members should not use oblivious types", Justification = "The System.Text.Json generator makes its JsonTypeInfo<T> properties oblivious.")]
 public sealed partial class PortalJsonContext : JsonSerializerContext;

@@ -120,6 +120,7 @@ public sealed class ShutdownTests
         Assert.True(gateway.IsShuttingDown);
         var error = await Assert.ThrowsAsync<PortalException>(() => gateway.ChatCompletionAsync(RepositorySeed.Chat("gpt")));
         Assert.Equal(PortalErrorCode.ShuttingDown, error.Code);
+        Assert.Null(error.StatusCode); // Refused by the gateway itself: no upstream status.
         Assert.Single(await repository.QueryRequestStatsAsync(new StatsQuery(), CancellationToken.None));
     }
 
