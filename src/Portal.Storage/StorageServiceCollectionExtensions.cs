@@ -88,11 +88,11 @@ public static class StorageServiceCollectionExtensions
     {
         if (configured is null)
         {
-            return File.Exists(DefaultConfigFile) ? PortalConfigLoader.Load(DefaultConfigFile, formats) : null;
+            return File.Exists(DefaultConfigFile) ? PortalConfigLoader.Load(DefaultConfigFile, formats, environment: null) : null;
         }
 
         return File.Exists(configured)
-            ? PortalConfigLoader.Load(configured, formats)
+            ? PortalConfigLoader.Load(configured, formats, environment: null)
             : throw new FileNotFoundException(MissingConfigFile(configured), configured);
     }
 

@@ -9,8 +9,9 @@ namespace Portal.Storage.Configuration;
 /// The file is JSON with camelCase names; comments and trailing commas are allowed. Every problem — invalid JSON,
 /// a wrong type, a missing or unknown property, an unknown format, a bad URL, a duplicate name, an unset
 /// <c>env:</c> variable — fails with a <see cref="PortalConfigException"/> naming the file, the JSON path and the problem.
-/// Formats and their base-URL rules come from a <see cref="ProviderCatalog"/>: the gateway's (registered by
-/// <c>AddPortal</c>, with every adapter the application added), or the built-in formats when none is given.
+/// These methods check formats and base URLs against the built-in formats; the server's start
+/// (<c>AddPortalStorage</c>) checks them against the container's <see cref="ProviderCatalog"/>, which also holds every
+/// format the application added.
 /// </remarks>
 public static class PortalConfigLoader
 {
@@ -27,12 +28,12 @@ public static class PortalConfigLoader
     /// <summary>Reads and validates a configuration file against the formats of <paramref name="formats"/>.</summary>
     /// <param name="path">The file's path; it appears as given in error messages.</param>
     /// <param name="formats">The formats a platform may have, with their base-URL rules (the container's <see cref="ProviderCatalog"/>).</param>
-    /// <param name="environment">Reads an environment variable for <c>env:NAME</c> key values; the default is <see cref="Environment.GetEnvironmentVariable(string)"/>.</param>
+    /// <param name="environment">Reads an environment variable for <c>env:NAME</c> key values; <see langword="null"/> for <see cref="Environment.GetEnvironmentVariable(string)"/>.</param>
     /// <returns>The validated configuration, with <c>env:</c> values resolved.</returns>
     /// <exception cref="PortalConfigException">The file is invalid.</exception>
     /// <exception cref="IOException">The file cannot be read (for example <see cref="FileNotFoundException"/>).</exception>
     /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>
-    public static PortalConfigFile Load(string path, ProviderCatalog formats, Func<string, string?>? environment = null)
+    internal static PortalConfigFile Load(string path, ProviderCatalog formats, Func<string, string?>? environment)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(formats);
@@ -52,10 +53,10 @@ public static class PortalConfigLoader
     /// <param name="json">The file's content.</param>
     /// <param name="path">The name to report in error messages, usually the file's path.</param>
     /// <param name="formats">The formats a platform may have, with their base-URL rules (the container's <see cref="ProviderCatalog"/>).</param>
-    /// <param name="environment">Reads an environment variable for <c>env:NAME</c> key values; the default is <see cref="Environment.GetEnvironmentVariable(string)"/>.</param>
+    /// <param name="environment">Reads an environment variable for <c>env:NAME</c> key values; <see langword="null"/> for <see cref="Environment.GetEnvironmentVariable(string)"/>.</param>
     /// <returns>The validated configuration, with <c>env:</c> values resolved.</returns>
     /// <exception cref="PortalConfigException">The text is invalid.</exception>
-    public static PortalConfigFile Parse(string json, string path, ProviderCatalog formats, Func<string, string?>? environment = null)
+    internal static PortalConfigFile Parse(string json, string path, ProviderCatalog formats, Func<string, string?>? environment)
     {
         ArgumentNullException.ThrowIfNull(json);
         ArgumentNullException.ThrowIfNull(path);
