@@ -9,8 +9,11 @@ public sealed class SettingsCheckTests
     /// <summary>The problems with <paramref name="settings"/>, against the sections the real server registers.</summary>
     private static IReadOnlyList<string> Problems(params (string Key, string Value)[] settings)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Configuration.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)));
+        // No appsettings.json watcher: a builder that is never built keeps its inotify instance (128 per user) until
+        // the garbage collector finds it, and hundreds of cases ran out of them while other tests ran.
+        var builder = WebApplication.CreateSlimBuilder(["--hostBuilder:reloadConfigOnChange=false"]);
+        using var configuration = builder.Configuration;
+        configuration.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)));
         builder.AddPortalServer();
         try
         {
