@@ -1,0 +1,230 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
+using Portal.Server.Hosting;
+
+namespace Portal.Server.Tests.Hosting;
+
+/// <summary>The server's console logging: the console logger's lines, in order and unchanged, written in batches.</summary>
+public sealed partial class BatchedConsoleLoggerProviderTests
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public void Log_ManyLines_WrittenInOrderAsTheFormatterWritesThemInFewerWrites()
+    {
+        var output = new RecordingWriter();
+        using (var provider = Create(output, new RecordingWriter(), TimeSpan.FromMilliseconds(50)))
+        {
+            var logger = provider.CreateLogger("Portal.Server");
+            for (var i = 0; i < 200; i++)
+            {
+                Done(logger, i);
+            }
+        }
+
+        var expected = string.Concat(Enumerable.Range(0, 200).Select(i => $"info: Portal.Server[1] request {i} done{Environment.NewLine}"));
+        Assert.Equal(expected, output.Text);
+        Assert.InRange(output.Writes, 1, 199);
+    }
+
+    [Fact]
+    public async Task Log_LoneLine_WrittenWithoutAnotherToFollow()
+    {
+        var output = new RecordingWriter();
+        using var provider = Create(output, new RecordingWriter(), BatchedConsoleLoggerProvider.Linger);
+
+        Warn(provider.CreateLogger("Portal.Server"), "alone");
+
+        await output.FirstWrite.WaitAsync(Wait);
+        Assert.Equal($"warn: Portal.Server[3] alone{Environment.NewLine}", output.Text);
+    }
+
+    [Fact]
+    public void Log_AtOrAboveErrorThreshold_GoesToStandardError()
+    {
+        var output = new RecordingWriter();
+        var error = new RecordingWriter();
+        using (var provider = Create(output, error, TimeSpan.Zero, o => o.LogToStandardErrorThreshold = LogLevel.Error))
+        {
+            var logger = provider.CreateLogger("c");
+            Info(logger, "fine");
+            Fail(logger, "broken");
+            Warn(logger, "hmm");
+        }
+
+        Assert.Equal($"info: c[2] fine{Environment.NewLine}warn: c[3] hmm{Environment.NewLine}", output.Text);
+        Assert.Equal($"fail: c[4] broken{Environment.NewLine}", error.Text);
+    }
+
+    [Fact]
+    public void Log_QueueFullAndWaitMode_NoLineLost()
+    {
+        var output = new RecordingWriter();
+        using (var provider = Create(output, new RecordingWriter(), TimeSpan.FromMilliseconds(5), o => o.MaxQueueLength = 2))
+        {
+            var logger = provider.CreateLogger("c");
+            for (var i = 0; i < 100; i++)
+            {
+                Info(logger, i.ToString(CultureInfo.InvariantCulture));
+            }
+        }
+
+        Assert.Equal(string.Concat(Enumerable.Range(0, 100).Select(i => $"info: c[2] {i}{Environment.NewLine}")), output.Text);
+    }
+
+    [Fact]
+    public void Log_QueueFullAndDropMode_DropsAndSaysHowMany()
+    {
+        // The writer is held in its first write, so the queue (two lines) fills and the next two lines are dropped.
+        var output = new RecordingWriter { Hold = new ManualResetEventSlim() };
+        var error = new RecordingWriter();
+        using (var provider = Create(output, error, TimeSpan.Zero, o =>
+        {
+            o.MaxQueueLength = 2;
+            o.QueueFullMode = ConsoleLoggerQueueFullMode.DropWrite;
+        }))
+        {
+            var logger = provider.CreateLogger("c");
+            Info(logger, "1");
+            Assert.True(output.Entered.Wait(Wait));
+            for (var i = 2; i <= 5; i++)
+            {
+                Info(logger, i.ToString(CultureInfo.InvariantCulture));
+            }
+
+            output.Hold.Set();
+        }
+
+        Assert.Equal($"info: c[2] 1{Environment.NewLine}info: c[2] 2{Environment.NewLine}info: c[2] 3{Environment.NewLine}", output.Text);
+        Assert.StartsWith("2 message(s) dropped", error.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Dispose_LinesStillGathering_AllWritten()
+    {
+        var output = new RecordingWriter();
+        var provider = Create(output, new RecordingWriter(), TimeSpan.FromHours(1));
+        Info(provider.CreateLogger("c"), "last words");
+
+        provider.Dispose();
+
+        Assert.Equal($"info: c[2] last words{Environment.NewLine}", output.Text);
+    }
+
+    [Fact]
+    public void ReplaceConsoleLogger_ConsoleRegistered_TakesItsPlaceAndItsFilters()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Logging:LogLevel:Default"] = "Information",
+            ["Logging:Console:LogLevel:Default"] = "Warning",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.AddConfiguration(configuration.GetSection("Logging")).AddSimpleConsole());
+
+        BatchedConsoleLoggerProvider.ReplaceConsoleLogger(services);
+
+        using var built = services.BuildServiceProvider();
+        var providers = built.GetServices<ILoggerProvider>().ToList();
+        Assert.Contains(providers, p => p is BatchedConsoleLoggerProvider);
+        Assert.DoesNotContain(providers, p => p is ConsoleLoggerProvider);
+        var logger = built.GetRequiredService<ILoggerFactory>().CreateLogger("c");
+        Assert.False(logger.IsEnabled(LogLevel.Information)); // Logging:Console:LogLevel applies to it ("Console" alias).
+        Assert.True(logger.IsEnabled(LogLevel.Warning));
+    }
+
+    [Fact]
+    public void Build_Server_LogsThroughTheBatchedProvider()
+    {
+        var app = PortalServer.Build(["--urls", "http://127.0.0.1:0"]);
+        try
+        {
+            var providers = app.Services.GetServices<ILoggerProvider>().ToList();
+            Assert.Contains(providers, p => p is BatchedConsoleLoggerProvider);
+            Assert.DoesNotContain(providers, p => p is ConsoleLoggerProvider);
+        }
+        finally
+        {
+            ((IDisposable)app).Dispose();
+        }
+    }
+
+    [LoggerMessage(1, LogLevel.Information, "request {Number} done")]
+    private static partial void Done(ILogger logger, int number);
+
+    [LoggerMessage(2, LogLevel.Information, "{Text}")]
+    private static partial void Info(ILogger logger, string text);
+
+    [LoggerMessage(3, LogLevel.Warning, "{Text}")]
+    private static partial void Warn(ILogger logger, string text);
+
+    [LoggerMessage(4, LogLevel.Error, "{Text}")]
+    private static partial void Fail(ILogger logger, string text);
+
+    private static BatchedConsoleLoggerProvider Create(RecordingWriter output, RecordingWriter error, TimeSpan linger, Action<ConsoleLoggerOptions>? configure = null)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.ColorBehavior = LoggerColorBehavior.Disabled;
+        }));
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        var built = services.BuildServiceProvider();
+        return new BatchedConsoleLoggerProvider(
+            built.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>(), built.GetServices<ConsoleFormatter>(), () => output, () => error, linger);
+    }
+
+    /// <summary>Records what is written and how many writes it took; can hold its first write until released.</summary>
+    private sealed class RecordingWriter : TextWriter
+    {
+        private readonly Lock _gate = new();
+        private readonly StringBuilder _text = new();
+        private readonly TaskCompletionSource _firstWrite = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override Encoding Encoding => Encoding.UTF8;
+
+        public ManualResetEventSlim? Hold { get; init; }
+
+        public ManualResetEventSlim Entered { get; } = new();
+
+        public Task FirstWrite => _firstWrite.Task;
+
+        public int Writes { get; private set; }
+
+        public string Text
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _text.ToString();
+                }
+            }
+        }
+
+        public override void Write(string? value)
+        {
+            Entered.Set();
+            Hold?.Wait(Wait);
+            lock (_gate)
+            {
+                _text.Append(value);
+                Writes++;
+            }
+
+            _firstWrite.TrySetResult();
+        }
+
+        public override void Write(char value) => Write(value.ToString());
+    }
+}
