@@ -77,6 +77,27 @@ public sealed class RelayBatchingTests
         Assert.DoesNotContain("[DONE]", writer.Inner.EventTexts);
     }
 
+    [Fact]
+    public async Task RelayStream_WriteFailsWhileWaitingForTheUpstream_EndsAtOnceAndDropsTheUpstreamCall()
+    {
+        // The first event is written while the relay already waits for the next, which comes 300 ms later: the failed
+        // write (the client left) ends the relay at once, and the upstream call with it, which the upstream sees when
+        // it sends the next event into a closed connection.
+        await using var upstream = await FakeUpstream.StartAsync();
+        upstream.DefaultResponse = FakeResponse.Stream([.. Enumerable.Range(0, 50).Select(i => $"chunk-{i} ")])
+            .WithDelayBetweenWrites(TimeSpan.FromMilliseconds(300));
+        await using var gateway = SingleChannel(upstream);
+        var writer = new RecordingRelayWriter { ThrowOnWrite = 1 };
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => RelayAsync(gateway, ChatBody(stream: true), writer).WaitAsync(Wait));
+
+        await Assert.Single(upstream.Requests).Aborted.WaitAsync(Wait);
+        await gateway.FlushStatsAsync();
+        var row = Assert.Single(await gateway.QueryStatsAsync(new StatsQuery()));
+        Assert.False(row.Success);
+        Assert.Contains("client", row.ErrorMessage, StringComparison.OrdinalIgnoreCase);
+    }
+
     private static PortalGateway SingleChannel(FakeUpstream upstream)
     {
         var repository = new InMemoryPortalRepository();
