@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -17,8 +18,9 @@ namespace Portal.Server.Hosting;
 /// request costs. This provider formats each record on the calling thread exactly as that logger does (the formatter
 /// chosen by <c>Logging:Console:FormatterName</c> with its options, the scopes, the time stamp, standard error from
 /// <c>LogToStandardErrorThreshold</c> up), then queues the text without waking anyone: the writer thread, once woken by
-/// the first line, lets lines gather for <see cref="Linger"/> and writes them all at once. So the output is the same,
-/// in the same order, at most <see cref="Linger"/> later; the writer wakes at most once per <see cref="Linger"/>.
+/// the first line, lets lines gather for <see cref="Linger"/> and writes them all at once, in one write to the process's
+/// standard output (or error). So the output is the same, in the same order, at most <see cref="Linger"/> later; the
+/// writer wakes at most once per <see cref="Linger"/>.
 /// </para>
 /// <para>
 /// The queue holds at most <c>MaxQueueLength</c> lines; when full, a log call waits for room or drops its line, as
@@ -37,8 +39,9 @@ internal sealed class BatchedConsoleLoggerProvider : ILoggerProvider, ISupportEx
     private readonly IDisposable? _reload;
     private readonly object _gate = new(); // Monitor.Wait and Pulse: the writer parks on it, full-queue callers wait on it.
     private readonly Thread _writer;
-    private readonly Func<TextWriter> _out;
-    private readonly Func<TextWriter> _error;
+    private readonly Stream _out;
+    private readonly Stream _error;
+    private readonly Encoding _encoding;
     private readonly TimeSpan _linger;
     private Queue<(string Text, bool Error)> _queue = new();
     private Queue<(string Text, bool Error)> _spare = new();
@@ -50,17 +53,22 @@ internal sealed class BatchedConsoleLoggerProvider : ILoggerProvider, ISupportEx
     private int _dropped;
 
     public BatchedConsoleLoggerProvider(IOptionsMonitor<ConsoleLoggerOptions> options, IEnumerable<ConsoleFormatter> formatters)
-        : this(options, formatters, static () => Console.Out, static () => Console.Error, Linger)
+        : this(options, formatters, Console.OpenStandardOutput(), Console.OpenStandardError(), Console.OutputEncoding, Linger)
     {
     }
 
-    /// <summary>Writes to the given writers (read at each write, so a redirected console is followed) after <paramref name="linger"/>.</summary>
+    /// <summary>Writes to the given streams, in <paramref name="encoding"/>, after <paramref name="linger"/>.</summary>
+    /// <remarks>
+    /// Bytes go to the standard streams in one write per batch: the console's own writer flushes every 256 characters,
+    /// which would make a batch as many system calls as lines.
+    /// </remarks>
     internal BatchedConsoleLoggerProvider(IOptionsMonitor<ConsoleLoggerOptions> options, IEnumerable<ConsoleFormatter> formatters,
-        Func<TextWriter> output, Func<TextWriter> error, TimeSpan linger)
+        Stream output, Stream error, Encoding encoding, TimeSpan linger)
     {
         _formatters = formatters.GroupBy(f => f.Name, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.Last(), StringComparer.OrdinalIgnoreCase);
         _out = output;
         _error = error;
+        _encoding = encoding;
         _linger = linger;
         _options = options.CurrentValue;
         _formatter = PickFormatter(_options);
@@ -234,16 +242,22 @@ internal sealed class BatchedConsoleLoggerProvider : ILoggerProvider, ISupportEx
 
     private void Write(string text, bool error)
     {
+        var bytes = ArrayPool<byte>.Shared.Rent(_encoding.GetMaxByteCount(text.Length));
         try
         {
-            var writer = error ? _error() : _out();
-            writer.Write(text);
-            writer.Flush();
+            var length = _encoding.GetBytes(text, bytes);
+            var stream = error ? _error : _out;
+            stream.Write(bytes, 0, length);
+            stream.Flush();
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException)
         {
             // A console that is gone (a closed pipe, or closed at process exit) cannot be logged to; the console
             // logger ignores that too.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
         }
     }
 
