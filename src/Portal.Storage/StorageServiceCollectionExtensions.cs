@@ -19,7 +19,8 @@ public static class StorageServiceCollectionExtensions
     private const string DefaultConfigFile = "./portal.json";
 
     /// <summary>
-    /// Registers <see cref="EfPortalRepository"/> as a singleton and as the <see cref="IPortalRepository"/>, opened
+    /// Registers <see cref="EfPortalRepository"/> as a singleton and as the <see cref="IPortalRepository"/>, and its
+    /// stores as <see cref="IConfigStore"/>, <see cref="IHealthStore"/> and <see cref="IRequestStatsStore"/>, opened
     /// (database created or migrated, configuration cache loaded) when the host starts.
     /// </summary>
     /// <remarks>
@@ -66,6 +67,9 @@ public static class StorageServiceCollectionExtensions
             sp.GetService<TimeProvider>()));
         services.TryAddSingleton(sp => sp.GetRequiredService<StorageOpener>().GetRepository());
         services.TryAddSingleton<IPortalRepository>(sp => sp.GetRequiredService<EfPortalRepository>());
+        services.TryAddSingleton(sp => sp.GetRequiredService<EfPortalRepository>().Config);
+        services.TryAddSingleton(sp => sp.GetRequiredService<EfPortalRepository>().Health);
+        services.TryAddSingleton(sp => sp.GetRequiredService<EfPortalRepository>().Stats);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StorageStartup>());
         return services;
     }

@@ -5,12 +5,11 @@ namespace Portal;
 /// <summary>A (platform, model, key) triple: the unit of routing.</summary>
 /// <remarks>
 /// The gateway builds channels from the repository and reuses the same instances while the underlying records do not
-/// change, so that per-channel state (health references, least-recently-used order) costs no lookup per request.
+/// change, so that their health references cost no lookup per request. Routing state (recency, load, latency) lives in
+/// the routing layer, not here.
 /// </remarks>
 public sealed class Channel
 {
-    private long _lastUsed;
-
     /// <summary>Creates a channel with health of its own (for custom selectors and tests).</summary>
     /// <param name="platform">The platform.</param>
     /// <param name="model">The model on that platform.</param>
@@ -53,9 +52,6 @@ public sealed class Channel
     internal HealthEntry ModelHealth { get; }
 
     internal HealthEntry KeyHealth { get; }
-
-    /// <summary>A global sequence number of the last selection; 0 when never selected.</summary>
-    internal ref long LastUsed => ref _lastUsed;
 
     /// <summary>Whether the platform, the model and the key are all usable at <paramref name="utcNowTicks"/>.</summary>
     internal bool IsUsable(long utcNowTicks) =>

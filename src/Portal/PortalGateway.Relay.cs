@@ -1,28 +1,27 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Portal.Contracts;
-using Portal.Health;
+using Portal.Engine;
 using Portal.Internal;
-using Portal.Providers.OpenAI;
+using Portal.Providers;
 using Portal.Relay;
 using Portal.Relay.Internal;
 
 namespace Portal;
 
-/// <content>The relay path: a request kept as bytes, answered as bytes.</content>
+/// <content>The relay entry point: a request kept as bytes, answered as bytes.</content>
 public sealed partial class PortalGateway
 {
     /// <summary>
     /// Serves a chat completion request given as the client's JSON bytes, writing the response (JSON or server-sent
     /// events) to <paramref name="writer"/>, with the same routing, failover, health and stats as
-    /// <see cref="ChatCompletionAsync"/>.
+    /// <see cref="ChatCompletionAsync(ChatCompletionRequest, CancellationToken)"/>.
     /// </summary>
     /// <remarks>
-    /// When the chosen platform speaks OpenAI, the body is forwarded with only <c>model</c> rewritten (and, for a
-    /// stream, <c>stream_options.include_usage</c> turned on when <see cref="PortalOptions.RequestStreamUsage"/> is set,
-    /// so stats get tokens; the usage chunk is then not relayed to a client that did not ask for it), and the upstream's
-    /// JSON is relayed without being re-serialized. Other formats go through their adapter. Failover happens until the
-    /// writer is started: for a stream, until the first event arrived.
+    /// When the chosen platform's format relays bytes (OpenAI's does), the body is forwarded with only <c>model</c>
+    /// rewritten (and, for a stream, <c>stream_options.include_usage</c> turned on when
+    /// <see cref="PortalOptions.RequestStreamUsage"/> is set, so stats get tokens; the usage chunk is then not relayed to
+    /// a client that did not ask for it), and the upstream's JSON is relayed without being re-serialized. Other formats
+    /// go through their adapter. Failover happens until the writer is started: for a stream, until the first event arrived.
     /// </remarks>
     /// <param name="request">The request, from <see cref="ChatRelayRequest.Parse"/>.</param>
     /// <param name="writer">Receives the response once an attempt succeeded.</param>
@@ -33,123 +32,88 @@ public sealed partial class PortalGateway
     /// should end the response with an error event instead of a status.
     /// </exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled, or the writer failed (the client is gone).</exception>
-    public async Task<ChatRelayResult> RelayChatCompletionAsync(ChatRelayRequest request, IChatRelayWriter writer, CancellationToken cancellationToken = default)
+    public Task<ChatRelayResult> RelayChatCompletionAsync(ChatRelayRequest request, IChatRelayWriter writer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return RelayChatCompletionAsync(request, writer, new PortalRequestContext { RequestId = request.RequestId }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Serves a chat completion request given as the client's JSON bytes on behalf of the caller <paramref name="context"/>
+    /// describes; see <see cref="RelayChatCompletionAsync(ChatRelayRequest, IChatRelayWriter, CancellationToken)"/>.
+    /// </summary>
+    /// <param name="request">The request, from <see cref="ChatRelayRequest.Parse"/>.</param>
+    /// <param name="writer">Receives the response once an attempt succeeded.</param>
+    /// <param name="context">Who asks, and how (one context per request); selectors and stat rows see it. Its <see cref="PortalRequestContext.RequestId"/> is the one recorded.</param>
+    /// <param name="cancellationToken">Cancels the request (the client left): the upstream call is cancelled at once and nobody is blamed.</param>
+    /// <returns>What served the request, once the whole response has been written.</returns>
+    /// <exception cref="PortalException">The request could not be served; see the other overload.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled, or the writer failed (the client is gone).</exception>
+    public async Task<ChatRelayResult> RelayChatCompletionAsync(ChatRelayRequest request, IChatRelayWriter writer, PortalRequestContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(writer);
-        Enter();
-        var model = request.Model;
-        var stream = request.Stream;
-        var started = _time.GetTimestamp();
-        var outcome = "success";
-        using var activity = StartActivity(model, stream);
-        using var scope = new RequestScope(request.RequestId, _options.RequestTimeout, _time, cancellationToken, _shutdown.Token);
-        try
+        ArgumentNullException.ThrowIfNull(context);
+        using var run = RequestRun.Start(_engine, context, request.Model, request.Stream, cancellationToken);
+        var relay = await run.OpenAsync<RelayOpener, RelayAttempt>(new RelayOpener(request, _engine.Providers)).ConfigureAwait(false);
+        await using (relay.ConfigureAwait(false))
         {
-            var channels = await ResolveChannelsAsync(model, scope).ConfigureAwait(false);
-
-            // When any channel would need the body typed, it is deserialized now: a body its adapter cannot take is the
-            // client's 400 before the first attempt, never a failure of some attempt (or a failover) halfway through.
-            foreach (var candidate in channels)
+            try
             {
-                if (!IsByteRelay(candidate))
+                var guarded = new GuardedRelayWriter(writer);
+                await guarded.StartAsync(request.Stream, run.Token).ConfigureAwait(false);
+                await relay.PumpAsync(guarded, run.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                throw run.Failed(ex);
+            }
+
+            run.Succeeded(relay.PromptTokens, relay.CompletionTokens);
+            var channel = run.Channel;
+            var result = new ChatRelayResult(channel.Platform.Id, channel.Model.Id, channel.ApiKey.Id, run.Attempt, relay.PromptTokens, relay.CompletionTokens);
+            request.Served(result);
+            return result;
+        }
+    }
+
+    /// <summary>A relay attempt: the client's bytes for formats that take them, the adapter's typed API for the rest.</summary>
+    private readonly struct RelayOpener(ChatRelayRequest request, ProviderCatalog providers) : IAttemptOpener<RelayAttempt>
+    {
+        /// <summary>
+        /// When any channel would need the body typed, it is deserialized now: a body its adapter cannot take is the
+        /// client's 400 before the first attempt, never a failure of some attempt (or a failover) halfway through.
+        /// </summary>
+        public void Prepare(ResolvedChannels channels)
+        {
+            foreach (var channel in channels.Channels)
+            {
+                if (providers.Get(channel.Platform.Format) is not IByteRelayProvider)
                 {
                     Typed(request);
                     break;
                 }
             }
+        }
 
-            var attempts = new Attempts(_options.MaxAttempts);
-            while (attempts.Count < _options.MaxAttempts)
+        public async ValueTask<RelayAttempt> OpenAsync(Channel channel, IProviderAdapter adapter, int attempt, CancellationToken cancellationToken)
+        {
+            request.AttemptStarted(channel, attempt);
+            var relay = adapter is IByteRelayProvider bytes
+                ? bytes.CreateRelay(channel, request)
+                : new TypedRelayAttempt(adapter, channel, Typed(request), request.Stream, request.IncludeUsage);
+            try
             {
-                var channel = Select(channels, attempts) ?? throw attempts.Exhausted(this, channels, model);
-                var relay = CreateRelayAttempt(channel, request);
-                attempts.Add(channel);
-                request.AttemptStarted(channel, attempts.Count);
-                using var attempt = scope.StartAttempt(_options.AttemptTimeout);
-                using var attemptActivity = StartAttemptActivity(channel, attempts.Count);
-                var record = BeginAttempt(scope, channel, model, stream, attempts.Count);
-                await using (relay.ConfigureAwait(false))
-                {
-                    try
-                    {
-                        await relay.OpenAsync(attempt.Token).ConfigureAwait(false);
-                    }
-                    catch (Exception ex)
-                    {
-                        var verdict = Judge(ex, scope, attempt);
-                        RecordFailure(record, firstByte: null, verdict, attemptActivity);
-                        attempts.Failed(verdict);
-                        if (!verdict.Retryable)
-                        {
-                            throw ToCallerException(verdict, scope, ex);
-                        }
-
-                        continue;
-                    }
-
-                    // Committed: from here on a failure ends the response instead of failing over.
-                    attempt.Commit();
-                    TimeSpan? firstByte = null;
-                    if (stream)
-                    {
-                        firstByte = _time.GetElapsedTime(record.Start);
-                        _metrics.FirstToken(_time.GetElapsedTime(started), model);
-                    }
-
-                    try
-                    {
-                        var guarded = new GuardedRelayWriter(writer);
-                        await guarded.StartAsync(stream, attempt.Token).ConfigureAwait(false);
-                        await relay.PumpAsync(guarded, attempt.Token).ConfigureAwait(false);
-                    }
-                    catch (Exception ex)
-                    {
-                        var verdict = ex is RelayClientGoneException
-                            ? FailureVerdict.Cancellation(PortalErrorCode.InvalidRequest, "The client stopped receiving the response.")
-                            : Judge(ex, scope, attempt) with { Retryable = false };
-                        RecordFailure(record, firstByte, verdict, attemptActivity, committed: true);
-                        if (ex is RelayClientGoneException)
-                        {
-                            throw new OperationCanceledException("The client stopped receiving the response.", ex.InnerException);
-                        }
-
-                        throw ToCallerException(verdict, scope, ex, midStream: stream);
-                    }
-
-                    RecordSuccess(record, firstByte, relay.PromptTokens, relay.CompletionTokens);
-                    var result = new ChatRelayResult(channel.Platform.Id, channel.Model.Id, channel.ApiKey.Id, attempts.Count, relay.PromptTokens, relay.CompletionTokens);
-                    request.Served(result);
-                    return result;
-                }
+                await relay.OpenAsync(cancellationToken).ConfigureAwait(false);
+                return relay;
             }
-
-            throw attempts.Exhausted(this, channels, model);
-        }
-        catch (Exception ex)
-        {
-            outcome = Outcome(ex);
-            activity?.SetStatus(ActivityStatusCode.Error, outcome);
-            throw;
-        }
-        finally
-        {
-            _metrics.Request(outcome, stream, model, _time.GetElapsedTime(started));
-            Exit();
+            catch (Exception)
+            {
+                await relay.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
         }
     }
-
-    /// <summary>The attempt for a channel: raw bytes for OpenAI platforms, the adapter's typed API for the rest.</summary>
-    private RelayAttempt CreateRelayAttempt(Channel channel, ChatRelayRequest request)
-    {
-        var adapter = _adapters[channel.Platform.Format];
-        return adapter is OpenAIAdapter openAI
-            ? new OpenAIRelayAttempt(openAI, channel, request)
-            : new TypedRelayAttempt(adapter, channel, Typed(request), request.Stream, request.IncludeUsage);
-    }
-
-    /// <summary>Whether a channel's platform takes the client's bytes as they are (no typed request needed).</summary>
-    private bool IsByteRelay(Channel channel) => _adapters[channel.Platform.Format] is OpenAIAdapter;
 
     /// <summary>The request deserialized, for adapters that need it; once per request.</summary>
     private static ChatCompletionRequest Typed(ChatRelayRequest request)

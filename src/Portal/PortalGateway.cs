@@ -1,14 +1,12 @@
-using System.Collections.Concurrent;
-using System.Collections.Frozen;
-using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
+using Portal.DependencyInjection;
 using Portal.Diagnostics;
+using Portal.Engine;
 using Portal.Health;
 using Portal.Internal;
 using Portal.Providers;
-using Portal.Providers.Mock;
-using Portal.Providers.OpenAI;
+using Portal.Routing;
 using Portal.Selection;
 using Portal.Stats;
 
@@ -30,80 +28,41 @@ public sealed partial class PortalGateway : IAsyncDisposable
     private readonly HealthTracker _health;
     private readonly HealthSynchronizer _healthSync;
     private readonly StatsRecorder _stats;
-    private readonly ChannelResolver _resolver;
-    private readonly IChannelSelector _selector;
-    private readonly FrozenDictionary<string, IProviderAdapter> _adapters;
-    private readonly HttpClient? _ownedHttpClient;
-    private readonly CancellationTokenSource _shutdown = new();
-    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly RequestEngine _engine;
+    private ServiceProvider? _ownedServices;
     private readonly Lock _lifecycleLock = new();
-    private readonly ConcurrentDictionary<OpenStream, byte> _openStreams = new(ReferenceEqualityComparer.Instance);
-    private int _inFlight;
-    private volatile bool _shuttingDown;
     private Task? _shutdownTask;
     private bool _disposed;
 
     private static readonly TimeSpan CancelGrace = TimeSpan.FromSeconds(2);
 
-    private PortalGateway(PortalOptions options, IServiceProvider? services)
+    /// <summary>Builds a gateway from its setup; <see cref="Microsoft.Extensions.DependencyInjection.PortalServiceCollectionExtensions.AddPortal(Microsoft.Extensions.DependencyInjection.IServiceCollection, Func{IServiceProvider, PortalOptions})"/> is the one place that composes it.</summary>
+    internal PortalGateway(PortalSetup setup, ProviderCatalog providers, IEnumerable<IChannelSelector> selectors)
     {
-        options.Validate();
+        var options = setup.Options;
         _options = options;
-        var selectors = new Dictionary<string, IChannelSelector>(StringComparer.OrdinalIgnoreCase)
+        var strategies = new Dictionary<string, IChannelSelector>(StringComparer.OrdinalIgnoreCase);
+        foreach (var selector in selectors.Concat(options.Selectors))
         {
-            [SelectorStrategies.Random] = new RandomChannelSelector(),
-            [SelectorStrategies.Lru] = new LruChannelSelector(),
-        };
-        foreach (var selector in ResolveAll<IChannelSelector>(services).Concat(options.Selectors))
-        {
-            selectors[selector.Name] = selector;
+            strategies[selector.Name] = selector;
         }
 
-        _selector = selectors.TryGetValue(options.SelectorStrategy, out var chosen)
+        var strategy = strategies.TryGetValue(options.SelectorStrategy, out var chosen)
             ? chosen
             : throw new ArgumentException(
-                $"SelectorStrategy '{options.SelectorStrategy}' is unknown; known strategies: {string.Join(", ", selectors.Keys.Order(StringComparer.Ordinal))}.",
-                nameof(options));
+                $"SelectorStrategy '{options.SelectorStrategy}' is unknown; known strategies: {string.Join(", ", strategies.Keys.Order(StringComparer.Ordinal))}.",
+                nameof(setup));
 
         _repository = options.Repository;
         _time = options.TimeProvider;
-        var loggerFactory = options.LoggerFactory ?? Resolve<ILoggerFactory>(services) ?? NullLoggerFactory.Instance;
-        _logger = loggerFactory.CreateLogger("Portal");
-        _metrics = new PortalMetrics(options.MeterFactory ?? Resolve<IMeterFactory>(services));
-        _health = new HealthTracker(options.Backoff, _time);
+        _logger = setup.Logger;
+        _metrics = new PortalMetrics(setup.MeterFactory);
+        _health = new HealthTracker(options.Backoff, setup.Random, _time);
         _healthSync = new HealthSynchronizer(_health, _repository, options.HealthSyncInterval, _time, _logger);
         _stats = new StatsRecorder(_repository, options.Stats, _time, _metrics, _logger);
-
-        // The container's IHttpClientFactory is not picked up implicitly: its default logging writes the raw
-        // Authorization header into structured log state at Trace level. Users opt in through the options.
-        Func<HttpClient> httpClient;
-        if (options.HttpClientFactory is { } factory && options.HttpMessageHandler is null)
-        {
-            httpClient = () => factory.CreateClient(PortalOptions.HttpClientName);
-        }
-        else
-        {
-            _ownedHttpClient = options.HttpMessageHandler is { } handler
-                ? new HttpClient(handler, disposeHandler: false)
-                : new HttpClient(CreateDefaultHandler(options), disposeHandler: true);
-            _ownedHttpClient.Timeout = Timeout.InfiniteTimeSpan; // The gateway enforces its own deadlines.
-            var client = _ownedHttpClient;
-            httpClient = () => client;
-        }
-
-        var adapters = new Dictionary<string, IProviderAdapter>(StringComparer.OrdinalIgnoreCase)
-        {
-            [PlatformFormats.OpenAI] = new OpenAIAdapter(httpClient, new RetryAfterReader(_time, _logger), options.RequestStreamUsage),
-            [PlatformFormats.Mock] = new MockAdapter(_time),
-        };
-        foreach (var adapter in ResolveAll<IProviderAdapter>(services).Concat(options.Adapters))
-        {
-            adapters[adapter.Format] = adapter;
-        }
-
-        _adapters = adapters.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
-
-        _resolver = new ChannelResolver(_repository, _health, _adapters.ContainsKey, _logger);
+        Providers = providers;
+        var resolver = new ChannelResolver(_repository, _health, new RoutingTable(), format => providers.TryGet(format, out _), _logger);
+        _engine = new RequestEngine(options, providers, resolver, strategy, setup.Random, _health, _healthSync, _stats, _metrics, _logger);
         _healthSync.Start();
     }
 
@@ -111,23 +70,35 @@ public sealed partial class PortalGateway : IAsyncDisposable
     /// <param name="options">The settings; <see cref="PortalOptions.Repository"/> is required.</param>
     /// <returns>A running gateway. Dispose it (or call <see cref="ShutdownAsync"/>) to stop it.</returns>
     /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
+    /// <remarks>Composed exactly as <c>services.AddPortal(options)</c> composes it, in a private container the gateway disposes with itself.</remarks>
     public static PortalGateway Create(PortalOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new PortalGateway(options, services: null);
+        var services = new ServiceCollection().AddPortal(options).Services.BuildServiceProvider();
+        try
+        {
+            var gateway = services.GetRequiredService<PortalGateway>();
+            gateway._ownedServices = services;
+            return gateway;
+        }
+        catch
+        {
+            services.Dispose();
+            throw;
+        }
     }
-
-    /// <summary>Creates a gateway that takes what <paramref name="options"/> leaves unset (logging, metrics, HTTP, extra selectors and adapters) from <paramref name="services"/>.</summary>
-    internal static PortalGateway Create(PortalOptions options, IServiceProvider services) => new(options, services);
 
     /// <summary>The drain timeout used by <see cref="DisposeAsync"/> and by the host's stop.</summary>
     public TimeSpan ShutdownTimeout => _options.ShutdownTimeout;
 
     /// <summary>Whether <see cref="ShutdownAsync"/> has been called.</summary>
-    public bool IsShuttingDown => _shuttingDown;
+    public bool IsShuttingDown => _engine.ShuttingDown;
 
     /// <summary>Requests and streams running now.</summary>
-    public int InFlightRequests => Volatile.Read(ref _inFlight);
+    public int InFlightRequests => _engine.InFlight;
+
+    /// <summary>The platform formats this gateway speaks: the built-in ones and those added as adapters.</summary>
+    public ProviderCatalog Providers { get; }
 
     /// <summary>Request stats dropped since start because the stats queue was full.</summary>
     public long DroppedStats => _stats.Dropped;
@@ -217,33 +188,33 @@ public sealed partial class PortalGateway : IAsyncDisposable
 
         await _healthSync.DisposeAsync().ConfigureAwait(false);
         await _stats.DisposeAsync().ConfigureAwait(false);
-        _ownedHttpClient?.Dispose();
         _metrics.Dispose();
-        _shutdown.Dispose();
+        _engine.Dispose();
+        if (_ownedServices is { } services)
+        {
+            // Disposes what the private container built for this gateway (the upstream HTTP client); its disposal of
+            // this gateway finds it disposed already.
+            await services.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private async Task ShutdownCoreAsync(TimeSpan timeout)
     {
-        _shuttingDown = true;
-        if (Volatile.Read(ref _inFlight) == 0)
-        {
-            _drained.TrySetResult();
-        }
-
+        _engine.BeginShutdown();
         Log.ShuttingDown(_logger, timeout, InFlightRequests);
-        if (!await WaitAsync(_drained.Task, timeout).ConfigureAwait(false))
+        if (!await WaitAsync(_engine.Drained, timeout).ConfigureAwait(false))
         {
             Log.CancellingInFlight(_logger, InFlightRequests);
-            await _shutdown.CancelAsync().ConfigureAwait(false);
+            await _engine.CancelAllAsync().ConfigureAwait(false);
 
             // Cancelled requests record their stats as they unwind; give them a moment to do so. A stream whose
             // caller stopped reading cannot unwind: its stat is written here instead.
-            if (!await WaitAsync(_drained.Task, CancelGrace).ConfigureAwait(false))
+            if (!await WaitAsync(_engine.Drained, CancelGrace).ConfigureAwait(false))
             {
                 Log.InFlightAbandoned(_logger, InFlightRequests);
             }
 
-            RecordAbandonedStreams();
+            _engine.RecordAbandonedStreams();
         }
 
         await _healthSync.StopAsync(CancellationToken.None).ConfigureAwait(false);
@@ -263,49 +234,4 @@ public sealed partial class PortalGateway : IAsyncDisposable
             return false;
         }
     }
-
-    /// <summary>Counts a request in flight, or refuses it when shutting down.</summary>
-    private void Enter()
-    {
-        Interlocked.Increment(ref _inFlight);
-        if (_shuttingDown)
-        {
-            Exit();
-            throw new PortalException(PortalErrorCode.ShuttingDown, "The gateway is shutting down and accepts no new requests.");
-        }
-    }
-
-    private void Exit()
-    {
-        if (Interlocked.Decrement(ref _inFlight) == 0 && _shuttingDown)
-        {
-            _drained.TrySetResult();
-        }
-    }
-
-    private static SocketsHttpHandler CreateDefaultHandler(PortalOptions options) => new()
-    {
-        PooledConnectionLifetime = TimeSpan.FromMinutes(5), // Re-resolve DNS now and then.
-        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
-        ConnectTimeout = options.ConnectTimeout,
-        AutomaticDecompression = System.Net.DecompressionMethods.All,
-        EnableMultipleHttp2Connections = true,
-        UseCookies = false,
-        AllowAutoRedirect = false,
-
-        // A cancelled or abandoned stream must close its connection at once so the upstream stops generating;
-        // draining the rest of the response to reuse the connection would keep it going for seconds.
-        MaxResponseDrainSize = 0,
-
-        // Upstreams are third parties: the caller's trace context and baggage (ASP.NET Core makes them the current
-        // activity's) are not theirs to see. Without a propagator HttpClient also skips its tracing stage, which cost
-        // about 3% of the server's CPU per request (an activity, tags and headers per upstream call).
-        ActivityHeadersPropagator = null,
-    };
-
-    private static T? Resolve<T>(IServiceProvider? services)
-        where T : class => services?.GetService(typeof(T)) as T;
-
-    private static IEnumerable<T> ResolveAll<T>(IServiceProvider? services)
-        where T : class => services?.GetService(typeof(IEnumerable<T>)) as IEnumerable<T> ?? [];
 }

@@ -7,7 +7,13 @@ using Portal.Stats;
 
 namespace Portal;
 
-/// <summary>Settings of a <see cref="PortalGateway"/>.</summary>
+/// <summary>Settings of a <see cref="PortalGateway"/>: the services it uses and its settings, one type per concern.</summary>
+/// <remarks>
+/// The settings come in three types, each validated by one validator: <see cref="Gateway"/> (attempts, timeouts,
+/// selection; the server's <c>Portal:Gateway</c>), <see cref="Backoff"/> (health; <c>Portal:Health</c>) and
+/// <see cref="Stats"/> (<c>Portal:Stats</c>). <see cref="PortalGateway.Create(PortalOptions)"/> validates them all and
+/// throws an <see cref="ArgumentException"/> naming the first invalid setting.
+/// </remarks>
 public sealed class PortalOptions
 {
     /// <summary>The name of the <see cref="IHttpClientFactory"/> client used for upstream calls when <see cref="HttpClientFactory"/> is set.</summary>
@@ -16,16 +22,16 @@ public sealed class PortalOptions
     /// <summary>Where configuration, health and stats live.</summary>
     public required IPortalRepository Repository { get; init; }
 
-    /// <summary>How a channel is chosen among the usable ones: a name from <see cref="SelectorStrategies"/> or of a selector in <see cref="Selectors"/>.</summary>
+    /// <summary>How a channel is chosen among the usable ones; see <see cref="GatewayOptions.SelectorStrategy"/>.</summary>
     /// <value>The default is <see cref="SelectorStrategies.Random"/>.</value>
-    public string SelectorStrategy { get; init; } = SelectorStrategies.Random;
+    public string SelectorStrategy { get => Gateway.SelectorStrategy; init => Gateway.SelectorStrategy = value; }
 
     /// <summary>Additional selectors, resolved by <see cref="IChannelSelector.Name"/>; a selector here replaces a built-in one of the same name.</summary>
     public IReadOnlyList<IChannelSelector> Selectors { get; init; } = [];
 
-    /// <summary>How often changed health is saved to the repository (and health saved by other replicas is loaded).</summary>
+    /// <summary>How often changed health is saved to the repository; see <see cref="GatewayOptions.HealthSyncInterval"/>.</summary>
     /// <value>The default is 1 minute.</value>
-    public TimeSpan HealthSyncInterval { get; init; } = TimeSpan.FromMinutes(1);
+    public TimeSpan HealthSyncInterval { get => Gateway.HealthSyncInterval; init => Gateway.HealthSyncInterval = value; }
 
     /// <summary>Where logs go; none when <see langword="null"/>.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
@@ -45,37 +51,40 @@ public sealed class PortalOptions
     /// <value>The default is <see cref="System.Random.Shared"/>.</value>
     public Random Random { get; init; } = Random.Shared;
 
-    /// <summary>The most channels one request tries (the first attempt included).</summary>
+    /// <summary>The most channels one request tries; see <see cref="GatewayOptions.MaxAttempts"/>.</summary>
     /// <value>The default is 3.</value>
-    public int MaxAttempts { get; init; } = 3;
+    public int MaxAttempts { get => Gateway.MaxAttempts; init => Gateway.MaxAttempts = value; }
 
-    /// <summary>One deadline for the whole request: all attempts and, for streams, the whole stream.</summary>
+    /// <summary>One deadline for the whole request; see <see cref="GatewayOptions.RequestTimeout"/>.</summary>
     /// <value>The default is 10 minutes.</value>
-    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(10);
+    public TimeSpan RequestTimeout { get => Gateway.RequestTimeout; init => Gateway.RequestTimeout = value; }
 
-    /// <summary>
-    /// How long one attempt may take before it is committed: for a non-streaming request the whole response, for a
-    /// stream its first chunk. An attempt that runs out fails as a platform timeout and the next channel is tried.
-    /// </summary>
-    /// <value>The default is 5 minutes.</value>
-    public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>How long one attempt may take before it is committed; see <see cref="GatewayOptions.AttemptTimeout"/>.</summary>
+    /// <value>The default is 5 minutes, or <see cref="RequestTimeout"/> when that is shorter.</value>
+    public TimeSpan AttemptTimeout { get => Gateway.AttemptTimeout; init => Gateway.AttemptTimeout = value; }
 
     /// <summary>How long <see cref="PortalGateway.DisposeAsync"/> (and the host's stop, with dependency injection) lets in-flight requests finish.</summary>
     /// <value>The default is 30 seconds.</value>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>
-    /// Whether streaming requests ask the upstream for token usage (<c>stream_options.include_usage</c>), so that stats
-    /// and metrics have tokens for streams too. The usage-only chunk this adds is not passed to a caller that did not
-    /// ask for it. Turn it off for an OpenAI-compatible platform that rejects <c>stream_options</c>.
-    /// </summary>
+    /// <summary>Whether streaming requests ask the upstream for token usage; see <see cref="GatewayOptions.RequestStreamUsage"/>.</summary>
     /// <value>The default is <see langword="true"/>.</value>
-    public bool RequestStreamUsage { get; init; } = true;
+    public bool RequestStreamUsage { get => Gateway.RequestStreamUsage; init => Gateway.RequestStreamUsage = value; }
 
-    /// <summary>The exponential backoff of failed resources.</summary>
+    /// <summary>Attempts, timeouts and channel selection; the properties above that refer to it read and write this object.</summary>
+    /// <remarks>
+    /// Set this or those properties, not both: an object initializer that sets <see cref="Gateway"/> after, say,
+    /// <see cref="MaxAttempts"/> replaces the object that value went into.
+    /// </remarks>
+    /// <value>The default is a <see cref="GatewayOptions"/> with its defaults.</value>
+    public GatewayOptions Gateway { get; init; } = new();
+
+    /// <summary>The exponential backoff, with jitter, of failed resources, and the cap on an upstream's <c>Retry-After</c>.</summary>
+    /// <value>The default is a <see cref="BackoffOptions"/> with its defaults.</value>
     public BackoffOptions Backoff { get; init; } = new();
 
     /// <summary>How request stats are queued and written.</summary>
+    /// <value>The default is a <see cref="StatsOptions"/> with its defaults.</value>
     public StatsOptions Stats { get; init; } = new();
 
     /// <summary>Adapters for platform formats beyond the built-in <c>openai</c>; an adapter here replaces a built-in one of the same format.</summary>
@@ -101,39 +110,7 @@ public sealed class PortalOptions
     /// </remarks>
     public IHttpClientFactory? HttpClientFactory { get; init; }
 
-    /// <summary>The connect timeout of the gateway's own <see cref="SocketsHttpHandler"/>.</summary>
+    /// <summary>The connect timeout of the gateway's own <see cref="SocketsHttpHandler"/>; see <see cref="GatewayOptions.ConnectTimeout"/>.</summary>
     /// <value>The default is 10 seconds.</value>
-    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
-
-    internal void Validate()
-    {
-        ArgumentNullException.ThrowIfNull(Repository, nameof(Repository));
-        ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
-        ArgumentNullException.ThrowIfNull(Random, nameof(Random));
-        ArgumentException.ThrowIfNullOrWhiteSpace(SelectorStrategy, nameof(SelectorStrategy));
-        Positive(HealthSyncInterval, nameof(HealthSyncInterval));
-        Positive(RequestTimeout, nameof(RequestTimeout));
-        Positive(AttemptTimeout, nameof(AttemptTimeout));
-        Positive(ConnectTimeout, nameof(ConnectTimeout));
-        if (ShutdownTimeout < TimeSpan.Zero && ShutdownTimeout != Timeout.InfiniteTimeSpan)
-        {
-            throw new ArgumentOutOfRangeException(nameof(ShutdownTimeout), ShutdownTimeout, "ShutdownTimeout must not be negative.");
-        }
-
-        if (MaxAttempts < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MaxAttempts), MaxAttempts, "MaxAttempts must be at least 1.");
-        }
-
-        Backoff.Validate();
-        Stats.Validate();
-
-        static void Positive(TimeSpan value, string name)
-        {
-            if (value <= TimeSpan.Zero && value != Timeout.InfiniteTimeSpan)
-            {
-                throw new ArgumentOutOfRangeException(name, value, name + " must be positive.");
-            }
-        }
-    }
+    public TimeSpan ConnectTimeout { get => Gateway.ConnectTimeout; init => Gateway.ConnectTimeout = value; }
 }

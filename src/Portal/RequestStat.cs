@@ -20,6 +20,13 @@ public sealed record RequestStat
     /// <remarks>0 on rows written before attempt numbers were recorded.</remarks>
     public int Attempt { get; init; }
 
+    /// <summary>The protocol the client request came in as (<see cref="PortalRequestContext.Protocol"/>, one of <see cref="InboundProtocols"/>).</summary>
+    /// <remarks><see langword="null"/> on rows written before protocols were recorded.</remarks>
+    public string? Protocol { get; init; }
+
+    /// <summary>Who made the client request (<see cref="PortalRequestContext.Caller"/>: the client token's name); <see langword="null"/> when unknown.</summary>
+    public string? Caller { get; init; }
+
     /// <summary>Whether the attempt was a streaming request.</summary>
     public bool IsStream { get; init; }
 

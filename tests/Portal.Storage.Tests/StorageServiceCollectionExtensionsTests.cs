@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Portal.Storage.Configuration;
 using Portal.Storage.Tests.Infrastructure;
 
 namespace Portal.Storage.Tests;
@@ -28,6 +29,20 @@ public sealed class StorageServiceCollectionExtensionsTests : IDisposable
         var repository = provider.GetRequiredService<EfPortalRepository>();
         Assert.Same(repository, provider.GetRequiredService<IPortalRepository>());
         Assert.Equal(StorageProviders.Sqlite, repository.Provider);
+    }
+
+    [Fact]
+    public async Task AddPortalStorage_Stores_AreTheRepositorysStores()
+    {
+        var services = new ServiceCollection();
+        services.AddPortalStorage(o => o.ConnectionString = _database.ConnectionString);
+        await using var provider = services.BuildServiceProvider();
+
+        var repository = provider.GetRequiredService<EfPortalRepository>();
+
+        Assert.Same(repository.Config, provider.GetRequiredService<IConfigStore>());
+        Assert.Same(repository.Health, provider.GetRequiredService<IHealthStore>());
+        Assert.Same(repository.Stats, provider.GetRequiredService<IRequestStatsStore>());
     }
 
     [Fact]

@@ -8,6 +8,7 @@ namespace Portal.Testing;
 public sealed class FakeRequest
 {
     private readonly TaskCompletionSource _aborted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lazy<string> _bodyText;
     private readonly Lazy<JsonElement> _bodyJson;
 
@@ -51,5 +52,11 @@ public sealed class FakeRequest
     /// <remarks>Never completes for a request whose response was delivered in full.</remarks>
     public Task Aborted => _aborted.Task;
 
+    /// <summary>Gets a task that completes when the server has finished with the request: its response was sent in full, or the client aborted, or the connection was reset.</summary>
+    /// <remarks>From then on <see cref="ClientAborted"/> no longer changes, so a test can assert that a request was not aborted.</remarks>
+    public Task Finished => _finished.Task;
+
     internal void MarkAborted() => _aborted.TrySetResult();
+
+    internal void MarkFinished() => _finished.TrySetResult();
 }

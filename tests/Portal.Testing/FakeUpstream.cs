@@ -286,7 +286,9 @@ public sealed class FakeUpstream : IAsyncDisposable
         }
         finally
         {
+            // Disposing waits for a running abort callback, so the abort state is final when Finished completes.
             await registration.DisposeAsync();
+            recorded.MarkFinished();
         }
     }
 

@@ -1,10 +1,15 @@
 using System.Data.Common;
 using Portal.Contracts;
-using Portal.Server.Errors;
+using Portal.Server.Admin.Health;
+using Portal.Server.Admin.Keys;
+using Portal.Server.Admin.Models;
+using Portal.Server.Admin.Platforms;
+using Portal.Server.Admin.Shared;
+using Portal.Server.Admin.Stats;
 
 namespace Portal.Server.Admin;
 
-/// <summary>The admin API under <c>/admin</c>: platforms, models, keys, health and stats.</summary>
+/// <summary>The admin API under <c>/admin</c>: platforms, models, keys, health and stats, one folder each; what they share is in <c>Shared/</c>.</summary>
 internal static class AdminApi
 {
     /// <summary>Maps every admin route. Authentication is applied by the server for every path under <c>/admin</c>.</summary>
@@ -43,17 +48,13 @@ internal static class AdminApi
         }
         catch (AdminException ex)
         {
-            return ex.ToResult();
+            return ex.Error.ToResult();
         }
         catch (Exception ex) when (IsStorageFailure(ex) && !context.HttpContext.RequestAborted.IsCancellationRequested)
         {
             var request = context.HttpContext.Request;
             AdminLog.StorageUnavailable(AdminLog.Get(context.HttpContext), ex, request.Method, request.Path);
-            return ApiErrors.Result(
-                StatusCodes.Status503ServiceUnavailable,
-                "The database is unavailable; try again.",
-                ApiErrors.Types.Unavailable,
-                AdminErrorCodes.StorageUnavailable);
+            return AdminError.StorageUnavailable().ToResult();
         }
     }
 

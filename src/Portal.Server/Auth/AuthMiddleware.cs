@@ -18,6 +18,15 @@ internal static class AuthMiddleware
     // Set when the admin check has passed before routing, so it is not repeated after.
     private static readonly object AdminCheckedKey = new();
 
+    // The name of the token a client request authenticated with.
+    private static readonly object CallerNameKey = new();
+
+    /// <summary>
+    /// Who made a client request: <c>client-N</c> for the N-th client token, <c>admin</c> for the admin token;
+    /// <see langword="null"/> when no token is required (loopback-only mode).
+    /// </summary>
+    public static string? CallerName(HttpContext context) => context.Items.TryGetValue(CallerNameKey, out var name) ? name as string : null;
+
     /// <summary>The gate before routing.</summary>
     public static Task BeforeRoutingAsync(HttpContext context, RequestDelegate next)
     {
@@ -38,8 +47,14 @@ internal static class AuthMiddleware
             return IsLocalRequest(context) ? next(context) : CrossOriginAsync(context);
         }
 
-        var caller = Identify(context, auth);
-        return caller is Caller.Client or Caller.Admin ? next(context) : UnauthorizedAsync(context);
+        var caller = Identify(context, auth, out var name);
+        if (caller is not (Caller.Client or Caller.Admin))
+        {
+            return UnauthorizedAsync(context);
+        }
+
+        context.Items[CallerNameKey] = name;
+        return next(context);
     }
 
     /// <summary>The gate after routing: admin-only endpoints whatever the path looked like.</summary>
@@ -85,13 +100,16 @@ internal static class AuthMiddleware
         }
     }
 
-    private static Caller Identify(HttpContext context, TokenAuthenticator auth)
+    private static Caller Identify(HttpContext context, TokenAuthenticator auth) => Identify(context, auth, out _);
+
+    private static Caller Identify(HttpContext context, TokenAuthenticator auth, out string? name)
     {
+        name = null;
         var values = context.Request.Headers.Authorization;
         return values.Count switch
         {
             0 => Caller.Anonymous,
-            1 => auth.Identify(values[0]),
+            1 => auth.Identify(values[0], out name),
             _ => Caller.Invalid,
         };
     }

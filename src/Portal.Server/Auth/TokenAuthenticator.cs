@@ -46,13 +46,20 @@ internal sealed class TokenAuthenticator
     private readonly byte[][] _clientHashes;
     private readonly byte[]? _adminHash;
 
+    /// <summary>The caller name of the admin token.</summary>
+    public const string AdminName = "admin";
+
     public TokenAuthenticator(IOptions<AuthOptions> options)
     {
         var auth = options.Value;
         _clientHashes = [.. auth.ClientTokens.Select(Hash)];
+        ClientNames = [.. Enumerable.Range(1, _clientHashes.Length).Select(i => "client-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
         _adminHash = string.IsNullOrEmpty(auth.AdminToken) ? null : Hash(auth.AdminToken);
         AdminAccess = _adminHash is not null ? AdminAccess.Token : _clientHashes.Length == 0 ? AdminAccess.Open : AdminAccess.Disabled;
     }
+
+    /// <summary>The caller names of the client tokens, in configuration order.</summary>
+    public IReadOnlyList<string> ClientNames { get; }
 
     /// <summary>Whether the client API needs a token (some client tokens are configured).</summary>
     public bool ClientTokenRequired => _clientHashes.Length > 0;
@@ -61,8 +68,13 @@ internal sealed class TokenAuthenticator
     public AdminAccess AdminAccess { get; }
 
     /// <summary>Identifies the caller from the <c>Authorization</c> header values.</summary>
-    public Caller Identify(string? authorization)
+    public Caller Identify(string? authorization) => Identify(authorization, out _);
+
+    /// <summary>Identifies the caller and, for a client token, its name: <c>client-N</c> for the N-th entry of <c>Portal:Auth:ClientTokens</c> (from 1).</summary>
+    /// <remarks>A name made from the token's position, never from the token, so it can be logged and stored.</remarks>
+    public Caller Identify(string? authorization, out string? name)
     {
+        name = null;
         if (string.IsNullOrEmpty(authorization))
         {
             return Caller.Anonymous;
@@ -87,14 +99,29 @@ internal sealed class TokenAuthenticator
         utf8[..length].Clear();
 
         // Every hash is compared: no early exit on a match.
-        var client = false;
-        foreach (var candidate in _clientHashes)
+        var match = -1;
+        for (var i = 0; i < _clientHashes.Length; i++)
         {
-            client |= CryptographicOperations.FixedTimeEquals(hash, candidate);
+            if (CryptographicOperations.FixedTimeEquals(hash, _clientHashes[i]) && match < 0)
+            {
+                match = i;
+            }
         }
 
         var admin = _adminHash is not null && CryptographicOperations.FixedTimeEquals(hash, _adminHash);
-        return admin ? Caller.Admin : client ? Caller.Client : Caller.Invalid;
+        if (admin)
+        {
+            name = AdminName;
+            return Caller.Admin;
+        }
+
+        if (match >= 0)
+        {
+            name = ClientNames[match];
+            return Caller.Client;
+        }
+
+        return Caller.Invalid;
     }
 
     private static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Data.Common;
 using System.Globalization;
-using Portal.Server.Admin;
+using Portal.Server.Admin.Stats;
 using Portal.Storage;
 using Portal.Storage.Internal;
 
@@ -77,7 +77,7 @@ internal static class StatsCommand
             var repository = await EfPortalRepository.OpenAsync(options, cancellationToken: cancellationToken);
             await using (repository)
             {
-                rows = await StatsGroups.AggregateAsync(repository, query, cancellationToken);
+                rows = await StatsGroups.AggregateAsync(repository.Stats, repository.Config, query, cancellationToken);
 
                 // Counted apart: a request that tried several platforms or keys is in several groups, but once in the total.
                 total = await repository.CountRequestStatsAsync(new StatsQuery { StartTime = from }, cancellationToken);

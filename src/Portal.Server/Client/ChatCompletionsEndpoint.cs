@@ -50,7 +50,8 @@ internal static class ChatCompletionsEndpoint
         var writer = new HttpChatRelayWriter(context);
         try
         {
-            var result = await gateway.RelayChatCompletionAsync(request, writer, context.RequestAborted);
+            var caller = new PortalRequestContext { RequestId = request.RequestId, Protocol = InboundProtocols.OpenAIChat, Caller = Auth.AuthMiddleware.CallerName(context) };
+            var result = await gateway.RelayChatCompletionAsync(request, writer, caller, context.RequestAborted);
             log?.Result = result;
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested || writer.Failed)

@@ -5,9 +5,11 @@ using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using Portal.Diagnostics;
+using Portal.Health;
 using Portal.Server.Auth;
 using Portal.Server.Cors;
 using Portal.Server.Operations;
+using Portal.Stats;
 using Portal.Storage;
 using Portal.Storage.Internal;
 
@@ -21,6 +23,15 @@ internal static class ServerServices
     /// (the engine tries for up to 10 s) and stopping the web server.
     /// </summary>
     public static readonly TimeSpan StopMargin = TimeSpan.FromSeconds(15);
+
+    /// <summary>The section the engine's <see cref="GatewayOptions"/> are bound from.</summary>
+    public const string GatewaySection = "Portal:Gateway";
+
+    /// <summary>The section the engine's <see cref="BackoffOptions"/> (health) are bound from.</summary>
+    public const string HealthSection = "Portal:Health";
+
+    /// <summary>The section the engine's <see cref="StatsOptions"/> are bound from.</summary>
+    public const string StatsSection = "Portal:Stats";
 
     public static void AddPortalServer(this WebApplicationBuilder builder)
     {
@@ -100,8 +111,12 @@ internal static class ServerServices
     public static IServiceCollection AddPortalSettings(this IServiceCollection services)
     {
         AddSettings<AuthOptions>(services, AuthOptions.SectionName, o => o.Validate());
-        AddSettings<GatewayOptions>(services, GatewayOptions.SectionName, o => o.Validate());
-        AddSettings<HealthOptions>(services, HealthOptions.SectionName, o => o.Validate());
+
+        // The engine's own settings types, validated by the engine's validators (which PortalGateway.Create runs too),
+        // with messages that name the server's keys.
+        AddSettings(services, GatewaySection, new GatewayOptionsValidator(GatewaySection + ":"));
+        AddSettings(services, HealthSection, new BackoffOptionsValidator(HealthSection + ":"));
+        AddSettings(services, StatsSection, new StatsOptionsValidator(StatsSection + ":"));
         AddSettings<LimitsOptions>(services, LimitsOptions.SectionName, o => o.Validate());
         AddSettings<ShutdownOptions>(services, ShutdownOptions.SectionName, o => o.Validate());
         AddSettings<ReadinessOptions>(services, ReadinessOptions.SectionName, o => o.Validate());
@@ -126,34 +141,29 @@ internal static class ServerServices
     internal static MetricStreamConfiguration? FrameworkMetricLimit(Instrument instrument) =>
         instrument.Meter.Name == PortalTelemetry.Name ? null : new MetricStreamConfiguration { CardinalityLimit = FrameworkCardinalityLimit };
 
-    private static PortalOptions CreateGatewayOptions(IServiceProvider services)
+    /// <summary>The engine's options: its services, and its settings as bound and validated from their sections.</summary>
+    private static PortalOptions CreateGatewayOptions(IServiceProvider services) => new()
     {
-        var gateway = services.GetRequiredService<IOptions<GatewayOptions>>().Value;
-        var health = services.GetRequiredService<IOptions<HealthOptions>>().Value;
-        return new PortalOptions
-        {
-            Repository = services.GetRequiredService<IPortalRepository>(),
-            TimeProvider = services.GetRequiredService<TimeProvider>(),
-            ShutdownTimeout = services.GetRequiredService<IOptions<ShutdownOptions>>().Value.Timeout,
-            MaxAttempts = gateway.MaxAttempts,
-            AttemptTimeout = gateway.AttemptTimeout,
-            RequestTimeout = gateway.RequestTimeout,
-            ConnectTimeout = gateway.ConnectTimeout,
-            SelectorStrategy = gateway.SelectorStrategy,
-            RequestStreamUsage = gateway.RequestStreamUsage,
-            HealthSyncInterval = gateway.HealthSyncInterval,
-            Backoff = new Health.BackoffOptions { MaxRetryAfter = health.MaxRetryAfter },
-        };
-    }
+        Repository = services.GetRequiredService<IPortalRepository>(),
+        TimeProvider = services.GetRequiredService<TimeProvider>(),
+        ShutdownTimeout = services.GetRequiredService<IOptions<ShutdownOptions>>().Value.Timeout,
+        Gateway = services.GetRequiredService<IOptions<GatewayOptions>>().Value,
+        Backoff = services.GetRequiredService<IOptions<BackoffOptions>>().Value,
+        Stats = services.GetRequiredService<IOptions<StatsOptions>>().Value,
+    };
 
     private static void AddSettings<TOptions>(IServiceCollection services, string section, Func<TOptions, IEnumerable<string>> validate)
+        where TOptions : class =>
+        AddSettings(services, section, new OptionsValidator<TOptions>(validate));
+
+    private static void AddSettings<TOptions>(IServiceCollection services, string section, IValidateOptions<TOptions> validator)
         where TOptions : class
     {
         // Bound as AddPortalStorage binds its section (durations also as 30s, 5m); unknown keys are SettingsCheck's.
         services.AddOptions<TOptions>()
             .Configure<IConfiguration>((o, configuration) => SettingsBinding.Bind(configuration.GetSection(section), o))
             .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<TOptions>>(new OptionsValidator<TOptions>(validate));
+        services.AddSingleton(validator);
         services.AddSingleton(new SettingsSection(section, typeof(TOptions)));
     }
 }

@@ -4,7 +4,7 @@ namespace Portal.Storage.Configuration;
 /// <remarks>
 /// Instances come only from <see cref="PortalConfigLoader"/>, which has already checked everything (formats, URLs,
 /// duplicates) and resolved <c>env:</c> key values, so an instance is always valid to import with
-/// <see cref="EfPortalRepository.ImportConfigAsync(PortalConfigFile, CancellationToken)"/>. Immutable.
+/// <see cref="IConfigStore.ImportConfigAsync"/>. Immutable.
 /// </remarks>
 public sealed class PortalConfigFile
 {

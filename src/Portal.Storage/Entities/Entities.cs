@@ -10,16 +10,18 @@ internal static class RowSource
     public const string Config = "config";
 }
 
-/// <summary>A configuration row (platform, model or key): what the config import needs to manage any of them.</summary>
+/// <summary>A configuration row (platform, model or key): what the config import and the admin writes need to manage any of them.</summary>
 internal interface IConfigRow
 {
-    long Id { get; }
+    long Id { get; set; }
 
     string? Name { get; }
 
     bool Enabled { get; set; }
 
     string Source { get; }
+
+    long CreatedAt { get; set; }
 
     long UpdatedAt { get; set; }
 }

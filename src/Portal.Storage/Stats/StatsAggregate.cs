@@ -1,6 +1,6 @@
 namespace Portal.Storage;
 
-/// <summary>What <see cref="EfPortalRepository.AggregateStatsAsync"/> groups request stats by.</summary>
+/// <summary>What <see cref="IRequestStatsStore.AggregateStatsAsync"/> groups request stats by.</summary>
 public enum StatsGroupBy
 {
     /// <summary>One aggregate per requested model name (<see cref="RequestStat.ModelName"/>).</summary>
@@ -17,7 +17,7 @@ public enum StatsGroupBy
     ApiKey,
 }
 
-/// <summary>The time range and grouping of <see cref="EfPortalRepository.AggregateStatsAsync"/>.</summary>
+/// <summary>The time range and grouping of <see cref="IRequestStatsStore.AggregateStatsAsync"/>.</summary>
 public sealed record StatsAggregateQuery
 {
     /// <summary>Only rows at or after this time; <see langword="null"/> for no lower bound.</summary>
@@ -40,7 +40,7 @@ public sealed record StatsAggregateQuery
 /// served only in the group of its successful attempt: a request that failed on platform 1 and was served by platform 2
 /// counts as a request in both, served (and a failover) in platform 2's. Per model (the name the client asked for, the
 /// same on all attempts) each request is in one group. Summing <see cref="Requests"/> over platforms or keys can
-/// therefore count a request more than once; <see cref="EfPortalRepository.CountRequestStatsAsync"/> counts the total.
+/// therefore count a request more than once; <see cref="IStatsStore.CountRequestStatsAsync"/> counts the total.
 /// </para>
 /// <para>
 /// Durations, time to first byte and tokens are per attempt. Percentiles use the nearest-rank definition: of the

@@ -1,6 +1,6 @@
 namespace Portal.Storage;
 
-/// <summary>The width of the buckets of <see cref="EfPortalRepository.GetStatsTimeSeriesAsync"/>.</summary>
+/// <summary>The width of the buckets of <see cref="IRequestStatsStore.GetStatsTimeSeriesAsync"/>.</summary>
 public enum StatsBucketSize
 {
     /// <summary>One bucket per UTC minute.</summary>
@@ -10,7 +10,7 @@ public enum StatsBucketSize
     Hour,
 }
 
-/// <summary>The range, bucket size and filters of <see cref="EfPortalRepository.GetStatsTimeSeriesAsync"/>.</summary>
+/// <summary>The range, bucket size and filters of <see cref="IRequestStatsStore.GetStatsTimeSeriesAsync"/>.</summary>
 public sealed record StatsTimeSeriesQuery
 {
     /// <summary>Only rows at or after this time.</summary>

@@ -2,7 +2,10 @@ using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Portal;
+using Portal.DependencyInjection;
 using Portal.Providers;
+using Portal.Providers.Mock;
+using Portal.Providers.OpenAI;
 using Portal.Selection;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -16,7 +19,10 @@ public static class PortalServiceCollectionExtensions
     /// </summary>
     /// <remarks>
     /// What the options leave unset is taken from the container when registered there: <c>ILoggerFactory</c>,
-    /// <c>IMeterFactory</c>, and every <see cref="IChannelSelector"/> and <see cref="IProviderAdapter"/>. The container's
+    /// <c>IMeterFactory</c>, and every <see cref="IChannelSelector"/> and <see cref="IProviderAdapter"/>. The built-in
+    /// formats (<c>openai</c>, <c>mock</c>) and strategies (<c>random</c>, <c>lru</c>) are registered here the same way
+    /// (<c>TryAddEnumerable</c>), and so is the <see cref="ProviderCatalog"/> of every format, which the rest of an
+    /// application (configuration import, an admin API) asks for the known formats. The container's
     /// <see cref="IHttpClientFactory"/> is used only when set in <see cref="PortalOptions.HttpClientFactory"/>.
     /// </remarks>
     /// <param name="services">The service collection.</param>
@@ -26,7 +32,25 @@ public static class PortalServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(options);
-        services.TryAddSingleton(sp => PortalGateway.Create(options(sp), sp));
+        services.TryAddSingleton(sp => new PortalSetup(options(sp), sp));
+        services.TryAddSingleton(sp => new UpstreamHttp(sp.GetRequiredService<PortalSetup>()));
+
+        // The built-in formats and strategies are registered like any added one; an added one of the same name replaces them.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, OpenAIAdapter>(sp =>
+        {
+            var setup = sp.GetRequiredService<PortalSetup>();
+            var http = sp.GetRequiredService<UpstreamHttp>();
+            return new OpenAIAdapter(() => http.Client, new RetryAfterReader(setup.Time, setup.Logger), setup.Options.RequestStreamUsage);
+        }));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, MockAdapter>(sp => new MockAdapter(sp.GetRequiredService<PortalSetup>().Time)));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IChannelSelector, RandomChannelSelector>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IChannelSelector, LruChannelSelector>());
+        services.TryAddSingleton(sp => new ProviderCatalog(
+            BuiltInFirst(sp.GetServices<IProviderAdapter>()).Concat(sp.GetRequiredService<PortalSetup>().Options.Adapters)));
+        services.TryAddSingleton(sp => new PortalGateway(
+            sp.GetRequiredService<PortalSetup>(),
+            sp.GetRequiredService<ProviderCatalog>(),
+            BuiltInFirst(sp.GetServices<IChannelSelector>())));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PortalGatewayLifetime>());
         return new PortalBuilder(services);
     }
@@ -40,6 +64,9 @@ public static class PortalServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(options);
         return services.AddPortal(_ => options);
     }
+
+    /// <summary>Orders the built-in adapters or selectors first (stable otherwise), so that any added one of the same name replaces them.</summary>
+    private static IEnumerable<T> BuiltInFirst<T>(IEnumerable<T> items) => items.OrderBy(item => item is IBuiltIn ? 0 : 1);
 
     /// <summary>Ties the gateway's shutdown to the host's stop.</summary>
     private sealed class PortalGatewayLifetime : IHostedService

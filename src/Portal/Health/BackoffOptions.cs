@@ -2,8 +2,16 @@ namespace Portal.Health;
 
 /// <summary>How long a failed resource is left alone before it is tried again.</summary>
 /// <remarks>
-/// The n-th failure in a row backs off for <c>InitialDelay * Multiplier^(n-1)</c>, capped at <see cref="MaxDelay"/>.
-/// A success resets the count.
+/// <para>
+/// The n-th failure in a row backs off for <c>InitialDelay * Multiplier^(n-1)</c>, varied at random by up to
+/// ±<see cref="Jitter"/> of itself, then capped at <see cref="MaxDelay"/>: with the defaults 1 s, 2 s, 4 s ... 300 s,
+/// each within ±20 %. A success resets the count. Any failure count is safe: the schedule saturates at
+/// <see cref="MaxDelay"/>, never overflowing or turning negative.
+/// </para>
+/// <para>
+/// When the upstream asked for a wait (<c>Retry-After</c>), the backoff is the longer of that wait, capped at
+/// <see cref="MaxRetryAfter"/> and not varied, and the exponential backoff.
+/// </para>
 /// </remarks>
 public sealed class BackoffOptions
 {
@@ -18,6 +26,24 @@ public sealed class BackoffOptions
     /// <summary>The longest backoff.</summary>
     /// <value>The default is 300 seconds.</value>
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>How much each exponential backoff is varied at random, as a fraction of it: from 0 (not at all) to 1.</summary>
+    /// <remarks>
+    /// <para>
+    /// The delay is multiplied by a random factor between <c>1 - Jitter</c> and <c>1 + Jitter</c> (uniform), then capped
+    /// at <see cref="MaxDelay"/>. Resources that fail together (every key of a platform that went down, or the same
+    /// key on several replicas) are then tried again at different times instead of all at once.
+    /// </para>
+    /// <para>
+    /// Proportional jitter rather than decorrelated jitter: each delay stays within a known band around the schedule
+    /// above (what an operator reads in the health API is what the settings say, give or take the fraction), it depends
+    /// on the failure count alone and not on the previous delay (which replicas share through storage), and it takes
+    /// one random number. The numbers come from <see cref="PortalOptions.Random"/>, so a seeded source makes them
+    /// reproducible; 0 turns jitter off.
+    /// </para>
+    /// </remarks>
+    /// <value>The default is 0.2 (±20 %).</value>
+    public double Jitter { get; init; } = 0.2;
 
     /// <summary>The longest wait an upstream's <c>Retry-After</c> (or <c>retry-after-ms</c>) can impose on a resource, and the longest <c>Retry-After</c> the gateway tells its own callers.</summary>
     /// <remarks>
@@ -36,27 +62,4 @@ public sealed class BackoffOptions
 
     /// <summary>Caps a wait an upstream asked for at <see cref="MaxRetryAfter"/>.</summary>
     internal TimeSpan? CapRetryAfter(TimeSpan? wait) => wait is { } value && value > MaxRetryAfter ? MaxRetryAfter : wait;
-
-    internal void Validate()
-    {
-        if (MaxRetryAfter < TimeSpan.Zero || MaxRetryAfter > MaxRetryAfterLimit)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MaxRetryAfter), MaxRetryAfter, "Backoff.MaxRetryAfter must be between 0 and 1 day.");
-        }
-
-        if (InitialDelay <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(InitialDelay), InitialDelay, "Backoff.InitialDelay must be positive.");
-        }
-
-        if (!(Multiplier >= 1.0) || double.IsInfinity(Multiplier))
-        {
-            throw new ArgumentOutOfRangeException(nameof(Multiplier), Multiplier, "Backoff.Multiplier must be a finite number of at least 1.");
-        }
-
-        if (MaxDelay < InitialDelay)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MaxDelay), MaxDelay, "Backoff.MaxDelay must be at least Backoff.InitialDelay.");
-        }
-    }
 }

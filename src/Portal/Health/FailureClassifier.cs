@@ -46,12 +46,14 @@ internal static class FailureClassifier
     /// fault (a bug, or an adapter breaking its contract): a 500 that blames nobody and is not retried, since another
     /// channel would fail the same way and backing off a healthy platform would turn one bad request into an outage.
     /// </remarks>
-    public static FailureVerdict Classify(Exception exception)
+    /// <param name="exception">What the attempt threw.</param>
+    /// <param name="adapter">The adapter of the attempt's format, whose <see cref="IProviderAdapter.ClassifyError"/> is asked first; <see langword="null"/> for the general rules only.</param>
+    public static FailureVerdict Classify(Exception exception, IProviderAdapter? adapter = null)
     {
         switch (exception)
         {
             case UpstreamException upstream:
-                return ClassifyUpstream(upstream);
+                return adapter?.ClassifyError(upstream) is { } decided ? FromAdapter(upstream, decided) : ClassifyUpstream(upstream);
             case HttpRequestException http:
                 return new FailureVerdict(Blame.Platform, true, PortalErrorCode.UpstreamFailed, (int?)http.StatusCode, null, UpstreamException.Describe(http), What: Short(http));
             case IOException io:
@@ -66,6 +68,20 @@ internal static class FailureClassifier
                 return new FailureVerdict(Blame.None, false, PortalErrorCode.InternalError, null, null,
                     "The gateway failed to handle the request; no upstream was blamed.", What: "gateway error", Fault: exception);
         }
+    }
+
+    /// <summary>A format's own decision about one of its errors.</summary>
+    private static FailureVerdict FromAdapter(UpstreamException e, UpstreamErrorVerdict decided)
+    {
+        var blame = decided.Blame switch
+        {
+            UpstreamBlame.Platform => Blame.Platform,
+            UpstreamBlame.Model => Blame.Model,
+            UpstreamBlame.ApiKey => Blame.ApiKey,
+            _ => Blame.None,
+        };
+        var code = blame == Blame.None ? PortalErrorCode.InvalidRequest : e.Kind == UpstreamErrorKind.Timeout ? PortalErrorCode.Timeout : PortalErrorCode.UpstreamFailed;
+        return new FailureVerdict(blame, decided.Failover, code, e.StatusCode, blame == Blame.None ? null : e.RetryAfter, e.Message);
     }
 
     private static FailureVerdict ClassifyUpstream(UpstreamException e)

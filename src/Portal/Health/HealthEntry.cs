@@ -1,3 +1,5 @@
+using Portal.Internal;
+
 namespace Portal.Health;
 
 /// <summary>The mutable health of one resource.</summary>
@@ -7,7 +9,11 @@ namespace Portal.Health;
 /// </remarks>
 internal sealed class HealthEntry
 {
+    /// <summary>The jitter source of entries made outside a gateway (a <see cref="Channel"/> built by a custom selector's tests).</summary>
+    private static readonly RandomSource SharedRandom = new(Random.Shared);
+
     private readonly Lock _lock = new();
+    private readonly RandomSource _random;
     private volatile HealthStatus _status;
     private long _nextAvailableTicks; // UTC ticks; read lock-free, written under the lock
     private int _retryCount;
@@ -21,9 +27,16 @@ internal sealed class HealthEntry
     private bool _dirty;
 
     public HealthEntry(ResourceKind kind, long id)
+        : this(kind, id, SharedRandom)
+    {
+    }
+
+    /// <summary>Creates an entry whose backoff jitter draws from <paramref name="random"/>, the gateway's one source.</summary>
+    public HealthEntry(ResourceKind kind, long id, RandomSource random)
     {
         Kind = kind;
         Id = id;
+        _random = random;
     }
 
     public ResourceKind Kind { get; }
@@ -55,13 +68,13 @@ internal sealed class HealthEntry
         }
     }
 
-    /// <summary>Puts the resource into Warning with the next backoff, at least <paramref name="minimumBackoff"/>.</summary>
+    /// <summary>Puts the resource into Warning with the next backoff (jittered), at least <paramref name="minimumBackoff"/> (as asked, not jittered).</summary>
     public TimeSpan RecordFailure(DateTimeOffset now, string error, int? statusCode, TimeSpan? minimumBackoff, BackoffOptions options)
     {
         lock (_lock)
         {
             _retryCount = _retryCount == int.MaxValue ? int.MaxValue : _retryCount + 1;
-            var backoff = Backoff.Compute(_retryCount, options);
+            var backoff = Backoff.Compute(_retryCount, options, _random);
             if (minimumBackoff is { } minimum && minimum > backoff)
             {
                 backoff = minimum;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Portal.Internal;
 
 namespace Portal.Health;
 
@@ -8,17 +9,20 @@ internal sealed class HealthTracker
 {
     private readonly ConcurrentDictionary<(ResourceKind Kind, long Id), HealthEntry> _entries = new();
     private readonly TimeProvider _timeProvider;
+    private readonly RandomSource _random;
 
-    public HealthTracker(BackoffOptions backoff, TimeProvider timeProvider)
+    /// <summary>Creates a tracker whose entries back off by <paramref name="backoff"/>, with jitter drawn from <paramref name="random"/>.</summary>
+    public HealthTracker(BackoffOptions backoff, RandomSource random, TimeProvider timeProvider)
     {
         BackoffOptions = backoff;
+        _random = random;
         _timeProvider = timeProvider;
     }
 
     public BackoffOptions BackoffOptions { get; }
 
     public HealthEntry GetEntry(ResourceKind kind, long id) =>
-        _entries.GetOrAdd((kind, id), static key => new HealthEntry(key.Kind, key.Id));
+        _entries.GetOrAdd((kind, id), static (key, random) => new HealthEntry(key.Kind, key.Id, random), _random);
 
     public HealthState GetState(ResourceKind kind, long id) =>
         _entries.TryGetValue((kind, id), out var entry)

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Portal.Diagnostics;
 using Portal.Health;
+using Portal.Routing;
 
 namespace Portal.Internal;
 
@@ -9,28 +10,31 @@ namespace Portal.Internal;
 /// <remarks>
 /// Each request reads the models, platforms and keys from the repository (a cached repository answers from memory).
 /// When it gets the same instances as last time for that name, the channels built then are returned as they are;
-/// otherwise they are rebuilt, and channels whose records did not change keep their identity, so their
-/// least-recently-used position survives. Thread-safe; concurrent rebuilds of one name are harmless.
+/// otherwise they are rebuilt, and channels whose records did not change keep their identity. Each channel comes with
+/// its routing state from the <see cref="RoutingTable"/>, which is kept by ids and so survives a rebuild.
+/// Thread-safe; concurrent rebuilds of one name are harmless.
 /// </remarks>
 internal sealed class ChannelResolver
 {
     private readonly IPortalRepository _repository;
     private readonly HealthTracker _health;
+    private readonly RoutingTable _routing;
     private readonly Func<string, bool> _hasAdapter;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, Resolved> _byName = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(long Platform, long Model, long Key), Channel> _channels = new();
 
-    public ChannelResolver(IPortalRepository repository, HealthTracker health, Func<string, bool> hasAdapter, ILogger logger)
+    public ChannelResolver(IPortalRepository repository, HealthTracker health, RoutingTable routing, Func<string, bool> hasAdapter, ILogger logger)
     {
         _repository = repository;
         _health = health;
+        _routing = routing;
         _hasAdapter = hasAdapter;
         _logger = logger;
     }
 
     /// <summary>Returns the channels of every enabled model named or aliased <paramref name="name"/>; null when no model has that name.</summary>
-    public async ValueTask<Channel[]?> ResolveAsync(string name, CancellationToken cancellationToken)
+    public async ValueTask<ResolvedChannels?> ResolveAsync(string name, CancellationToken cancellationToken)
     {
         var models = await _repository.FindModelsByNameAsync(name, cancellationToken).ConfigureAwait(false);
         if (models.Count == 0)
@@ -70,7 +74,7 @@ internal sealed class ChannelResolver
         return resolved.Channels;
     }
 
-    private Channel[] Build(IReadOnlyList<Model> models, Platform?[] platforms, IReadOnlyList<ApiKey>?[] keys)
+    private ResolvedChannels Build(IReadOnlyList<Model> models, Platform?[] platforms, IReadOnlyList<ApiKey>?[] keys)
     {
         var channels = new List<Channel>();
         for (var i = 0; i < models.Count; i++)
@@ -95,7 +99,13 @@ internal sealed class ChannelResolver
             }
         }
 
-        return [.. channels];
+        var routes = new ChannelRoute[channels.Count];
+        for (var i = 0; i < routes.Length; i++)
+        {
+            routes[i] = _routing.Get(channels[i]);
+        }
+
+        return new ResolvedChannels([.. channels], routes);
     }
 
     private Channel Intern(Platform platform, Model model, ApiKey key)
@@ -111,14 +121,15 @@ internal sealed class ChannelResolver
             _health.GetEntry(ResourceKind.Platform, platform.Id),
             _health.GetEntry(ResourceKind.Model, model.Id),
             _health.GetEntry(ResourceKind.ApiKey, key.Id));
-        if (existing is not null)
-        {
-            channel.LastUsed = Volatile.Read(ref existing.LastUsed);
-        }
-
         _channels[id] = channel;
         return channel;
     }
 
-    private sealed record Resolved(IReadOnlyList<Model> Models, Platform?[] Platforms, IReadOnlyList<ApiKey>?[] Keys, Channel[] Channels);
+    private sealed record Resolved(IReadOnlyList<Model> Models, Platform?[] Platforms, IReadOnlyList<ApiKey>?[] Keys, ResolvedChannels Channels);
+}
+
+/// <summary>The channels of a model name and, at the same index, their routing state.</summary>
+internal sealed record ResolvedChannels(Channel[] Channels, ChannelRoute[] Routes)
+{
+    public int Length => Channels.Length;
 }

@@ -29,6 +29,44 @@ public interface IProviderAdapter
     /// <returns>The chunks; the sequence ends normally only when the upstream signalled the end of the stream.</returns>
     /// <exception cref="UpstreamException">The upstream call failed, or the stream broke or ended early.</exception>
     IAsyncEnumerable<ChatCompletionChunk> StreamChatCompletionAsync(Channel channel, ChatCompletionRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Checks a platform's base URL for this format, when a platform is configured (admin API, <c>portal.json</c>).</summary>
+    /// <param name="baseUrl">The base URL as configured.</param>
+    /// <returns>
+    /// Why it is not acceptable, as a sentence fragment that follows the URL (<c>must be an absolute http or https URL</c>);
+    /// <see langword="null"/> when it is. The default accepts any absolute http or https URL.
+    /// </returns>
+    string? CheckBaseUrl(string baseUrl) => ProviderCatalog.CheckHttpUrl(baseUrl);
+
+    /// <summary>Decides whom an error this adapter reported blames, when the gateway's general rules do not fit the format.</summary>
+    /// <param name="error">The error, as the adapter threw it.</param>
+    /// <returns>
+    /// The decision, or <see langword="null"/> (the default) for the general rules: 401 and 403 blame the key, 404 or a
+    /// model-not-found error the model, 429 the key, 408 and 5xx the platform (all fail over); other 4xx are the client's
+    /// fault (no blame, no failover); connection failures, timeouts and malformed answers blame the platform.
+    /// </returns>
+    UpstreamErrorVerdict? ClassifyError(UpstreamException error) => null;
+}
+
+/// <summary>Whom an upstream error blames, and whether another channel should be tried (<see cref="IProviderAdapter.ClassifyError"/>).</summary>
+/// <param name="Blame">The resource that failed, or <see cref="UpstreamBlame.Client"/> when the request itself is at fault.</param>
+/// <param name="Failover">Whether another channel should be tried.</param>
+public readonly record struct UpstreamErrorVerdict(UpstreamBlame Blame, bool Failover);
+
+/// <summary>Who an upstream error is blamed on: the resource that is backed off.</summary>
+public enum UpstreamBlame
+{
+    /// <summary>The client's request: no resource is backed off; the upstream's (scrubbed) message reaches the client.</summary>
+    Client = 0,
+
+    /// <summary>The platform as a whole (an outage, an overload).</summary>
+    Platform = 1,
+
+    /// <summary>The model on that platform (it does not exist there, or is unavailable).</summary>
+    Model = 2,
+
+    /// <summary>The key (invalid, out of quota, rate limited).</summary>
+    ApiKey = 3,
 }
 
 /// <summary>The names of the platform formats Portal knows.</summary>

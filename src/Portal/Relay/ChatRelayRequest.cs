@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace Portal.Relay;
 
-/// <summary>A chat completion request kept as the client's JSON bytes, for <see cref="PortalGateway.RelayChatCompletionAsync"/>.</summary>
+/// <summary>A chat completion request kept as the client's JSON bytes, for <see cref="PortalGateway.RelayChatCompletionAsync(Relay.ChatRelayRequest, Relay.IChatRelayWriter, CancellationToken)"/>.</summary>
 /// <remarks>
 /// <see cref="Parse"/> validates the JSON and reads only what routing needs (<c>model</c>, <c>stream</c>,
 /// <c>stream_options.include_usage</c>); the rest is forwarded untouched to platforms that speak OpenAI, and

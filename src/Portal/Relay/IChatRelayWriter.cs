@@ -1,6 +1,6 @@
 namespace Portal.Relay;
 
-/// <summary>Where <see cref="PortalGateway.RelayChatCompletionAsync"/> writes a response: an HTTP response, usually.</summary>
+/// <summary>Where <see cref="PortalGateway.RelayChatCompletionAsync(Relay.ChatRelayRequest, Relay.IChatRelayWriter, CancellationToken)"/> writes a response: an HTTP response, usually.</summary>
 /// <remarks>
 /// The gateway calls <see cref="StartAsync"/> once, when an attempt has succeeded and failover is over, then either
 /// <see cref="WriteBodyAsync"/> once (non-streaming) or, for a stream ending with <c>[DONE]</c>,

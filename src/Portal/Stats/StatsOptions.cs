@@ -1,6 +1,7 @@
 namespace Portal.Stats;
 
 /// <summary>How request stats are queued and written to the repository.</summary>
+/// <remarks>The server binds it from <c>Portal:Stats</c>.</remarks>
 public sealed class StatsOptions
 {
     /// <summary>The most stats waiting to be written; when full, new stats are dropped (counted and logged), never blocking a request.</summary>
@@ -25,24 +26,4 @@ public sealed class StatsOptions
     /// <summary>How long shutdown keeps trying to write queued stats before giving up on them.</summary>
     /// <value>The default is 10 seconds.</value>
     public TimeSpan FlushTimeout { get; init; } = TimeSpan.FromSeconds(10);
-
-    internal void Validate()
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(QueueCapacity, "Stats.QueueCapacity");
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(BatchSize, "Stats.BatchSize");
-        if (MaxRetryDelay <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException("Stats.MaxRetryDelay", MaxRetryDelay, "Stats.MaxRetryDelay must be positive.");
-        }
-
-        if (BatchDelay < TimeSpan.Zero || BatchDelay > TimeSpan.FromMinutes(1))
-        {
-            throw new ArgumentOutOfRangeException("Stats.BatchDelay", BatchDelay, "Stats.BatchDelay must be between zero and one minute.");
-        }
-
-        if (FlushTimeout < TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException("Stats.FlushTimeout", FlushTimeout, "Stats.FlushTimeout must not be negative.");
-        }
-    }
 }

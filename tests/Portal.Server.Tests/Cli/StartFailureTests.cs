@@ -45,6 +45,18 @@ public sealed class StartFailureTests : IDisposable
         { "Portal:Gateway:AttemptTimeout: '5x' is not a duration; use 250ms, 30s, 5m, 1h, 7d or hh:mm:ss", ["--Portal:Gateway:AttemptTimeout=5x"] },
         { "Portal:Storage:CacheTtl: '30' is not a duration; use 250ms, 30s, 5m, 1h, 7d or hh:mm:ss", ["--Portal:Storage:CacheTtl=30"] },
         { "Portal:Gateway:MaxAttempts must be at least 1 (it is 0).", ["--Portal:Gateway:MaxAttempts=0"] },
+        {
+            "Portal:Gateway:AttemptTimeout must not be longer than Portal:Gateway:RequestTimeout (it is 00:05:00, Portal:Gateway:RequestTimeout is 00:01:00).",
+            ["--Portal:Gateway:AttemptTimeout=5m", "--Portal:Gateway:RequestTimeout=1m"]
+        },
+        {
+            "Portal:Health:MaxDelay must be at least Portal:Health:InitialDelay (it is 00:01:00, Portal:Health:InitialDelay is 00:10:00).",
+            ["--Portal:Health:InitialDelay=10m", "--Portal:Health:MaxDelay=1m"]
+        },
+        { "Portal:Health:Jitter must be between 0 and 1 (it is 1.5).", ["--Portal:Health:Jitter=1.5"] },
+        { "Portal:Health:MaxRetryAfter must be between 0 and 1 day (it is 2.00:00:00).", ["--Portal:Health:MaxRetryAfter=2d"] },
+        { "Portal:Stats:BatchSize must be at least 1 (it is 0).", ["--Portal:Stats:BatchSize=0"] },
+        { "unknown setting Portal:Health:InitalDelay; did you mean Portal:Health:InitialDelay?", ["--Portal:Health:InitalDelay=1s"] },
         { "Portal:ConfigFile names {dir}/missing.json, which does not exist", ["--Portal:ConfigFile={dir}/missing.json"] },
         { "Portal:Storage:Provider is 'pg'; it must be 'sqlite' or 'postgres'.", ["--Portal:Storage:Provider=pg"] },
         { "Portal:Storage:ConnectionString: cannot create the folder", ["--Portal:Storage:ConnectionString=Data Source={dir}/a-file/portal.db"] },

@@ -37,6 +37,11 @@ public sealed class SettingsCheckTests
     [InlineData("Portal:Gatway:MaxAttempts", "Portal:Gateway:MaxAttempts")]
     [InlineData("Portal:Gatway:MaxAttempt", "Portal:Gateway:MaxAttempts")]
     [InlineData("Portal:Storag:Provider", "Portal:Storage:Provider")]
+    [InlineData("Portal:Health:MaxDelays", "Portal:Health:MaxDelay")]
+    [InlineData("Portal:Health:Jiter", "Portal:Health:Jitter")]
+    [InlineData("Portal:Helth:Multiplier", "Portal:Health:Multiplier")]
+    [InlineData("Portal:Stats:BatchSise", "Portal:Stats:BatchSize")]
+    [InlineData("Portal:Stat:QueueCapacity", "Portal:Stats:QueueCapacity")]
     public void UnknownSetting_SuggestsTheClosestKnownOne(string key, string suggestion)
     {
         var problem = Assert.Single(Problems((key, "1")));
@@ -47,7 +52,7 @@ public sealed class SettingsCheckTests
     public void UnknownSetting_NothingClose_ListsTheSectionsSettings()
     {
         var problem = Assert.Single(Problems(("Portal:Gateway:Retries", "2")));
-        Assert.StartsWith("unknown setting Portal:Gateway:Retries; Portal:Gateway has MaxAttempts, AttemptTimeout, RequestTimeout, ", problem, StringComparison.Ordinal);
+        Assert.StartsWith("unknown setting Portal:Gateway:Retries; Portal:Gateway has MaxAttempts, RequestTimeout, AttemptTimeout, ", problem, StringComparison.Ordinal);
         Assert.Contains("HealthSyncInterval", problem, StringComparison.Ordinal);
     }
 
@@ -57,7 +62,7 @@ public sealed class SettingsCheckTests
         var problem = Assert.Single(Problems(("Portal:Telemetry:Enabled", "true")));
         Assert.StartsWith("unknown setting Portal:Telemetry:Enabled; Portal has ", problem, StringComparison.Ordinal);
         var sections = problem["unknown setting Portal:Telemetry:Enabled; Portal has ".Length..].Split(", ");
-        Assert.Superset(new HashSet<string> { "Auth", "Gateway", "Limits", "Shutdown", "Readiness", "Storage", "ConfigFile" }, sections.ToHashSet());
+        Assert.Superset(new HashSet<string> { "Auth", "Gateway", "Health", "Stats", "Limits", "Shutdown", "Readiness", "Storage", "ConfigFile" }, sections.ToHashSet());
     }
 
     [Fact]
@@ -72,6 +77,10 @@ public sealed class SettingsCheckTests
             ("Portal:Storage:ConfigFile", "/etc/portal/portal.json"),
             ("Portal:Gateway:SelectorStrategy", "lru"),
             ("Portal:Gateway:RequestStreamUsage", "false"),
+            ("Portal:Health:Multiplier", "1.5"),
+            ("Portal:Health:Jitter", "0"),
+            ("Portal:Stats:QueueCapacity", "1000"),
+            ("Portal:Stats:BatchSize", "100"),
             ("Logging:LogLevel:Whatever", "Debug"),
             ("Kestrel:Endpoints:Http:Url", "http://127.0.0.1:0")));
     }
@@ -81,6 +90,12 @@ public sealed class SettingsCheckTests
     [InlineData("Portal:Gateway:RequestTimeout")]
     [InlineData("Portal:Gateway:ConnectTimeout")]
     [InlineData("Portal:Gateway:HealthSyncInterval")]
+    [InlineData("Portal:Health:InitialDelay")]
+    [InlineData("Portal:Health:MaxDelay")]
+    [InlineData("Portal:Health:MaxRetryAfter")]
+    [InlineData("Portal:Stats:BatchDelay")]
+    [InlineData("Portal:Stats:MaxRetryDelay")]
+    [InlineData("Portal:Stats:FlushTimeout")]
     [InlineData("Portal:Shutdown:Timeout")]
     [InlineData("Portal:Readiness:StorageUnavailableAfter")]
     [InlineData("Portal:Readiness:ProbeInterval")]
@@ -101,6 +116,8 @@ public sealed class SettingsCheckTests
     [InlineData("Portal:Gateway:MaxAttempts", "three", "Portal:Gateway:MaxAttempts: 'three' is not a whole number")]
     [InlineData("Portal:Gateway:RequestStreamUsage", "yes", "Portal:Gateway:RequestStreamUsage: 'yes' is not true or false")]
     [InlineData("Portal:Storage:RetentionDays", "30d", "Portal:Storage:RetentionDays: '30d' is not a whole number")]
+    [InlineData("Portal:Health:Jitter", "20%", "Portal:Health:Jitter: '20%' is not a number")]
+    [InlineData("Portal:Stats:BatchSize", "1e3", "Portal:Stats:BatchSize: '1e3' is not a whole number")]
     public void ValueOfTheWrongType_NamesTheSettingAndWhatItTakes(string key, string value, string expected)
     {
         Assert.Equal(expected, Assert.Single(Problems((key, value))));

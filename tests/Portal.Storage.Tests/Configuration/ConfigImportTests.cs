@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Portal.Storage.Configuration;
+using Portal.Storage.Configuration.Internal;
 using Portal.Storage.Entities;
 
 namespace Portal.Storage.Tests.Configuration;
@@ -343,7 +344,7 @@ public sealed class ConfigImportTests : IDisposable
         using (var context = _db.CreateContext())
         {
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-                EfPortalRepository.ImportConfigAsync(file, context, _db.Now, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, cancellation.Token));
+                ConfigImport.RunAsync(context, file, _db.Now, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, cancellation.Token));
         }
 
         Assert.Equivalent(before, await _db.ReadAllAsync(), strict: true);

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Portal.Storage.Configuration;
+using Portal.Storage.Configuration.Internal;
 using Portal.Storage.Entities;
 
 namespace Portal.Storage.Tests.Configuration;
@@ -38,7 +39,7 @@ internal sealed class ConfigTestDatabase : IDisposable
     {
         var file = PortalConfigLoader.Parse(json, "portal.json", environment ?? (_ => null));
         using var context = CreateContext();
-        return await EfPortalRepository.ImportConfigAsync(file, context, Now, NullLogger.Instance, CancellationToken.None);
+        return await ConfigImport.RunAsync(context, file, Now, NullLogger.Instance, CancellationToken.None);
     }
 
     public async Task<(List<PlatformEntity> Platforms, List<ModelEntity> Models, List<ApiKeyEntity> Keys)> ReadAllAsync()

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
-using Microsoft.Extensions.Time.Testing;
 using Portal.Storage.Internal;
 using Portal.Storage.Tests.Infrastructure;
+using Portal.Testing;
 
 namespace Portal.Storage.Tests.Stats;
 
@@ -13,8 +13,11 @@ public sealed class StatsRetentionTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset Now = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
+    /// <summary>Bounds a wait that should end at once; only a broken test waits this long.</summary>
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+
     private readonly TempSqlite _database = new();
-    private readonly FakeTimeProvider _time = new(Now);
+    private readonly TimerTrackingTimeProvider _time = new(Now);
     private readonly FakeLogCollector _logs = new();
     private readonly ILoggerFactory _loggerFactory;
     private EfPortalRepository? _repository;
@@ -75,31 +78,38 @@ public sealed class StatsRetentionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Loop_RetentionOff_NeverDeletes()
+    public async Task Start_RetentionOff_StartsNoLoopAndARunDeletesNothing()
     {
         var repository = await OpenAsync();
         await repository.SaveRequestStatsAsync(Rows(1, 3, age: TimeSpan.FromDays(400)), default);
         await using var retention = StartRetention(repository, days: 0, batchSize: 2);
 
         Assert.Equal(0, await retention.RunOnceAsync(CancellationToken.None));
-        _time.Advance(StatsRetention.StartDelay + TimeSpan.FromHours(2));
-        await Task.Delay(100);
         Assert.Equal(3, await CountAsync(repository));
+
+        // No loop was started: a loop would be waiting on the fake clock, which has not moved, and Start would then
+        // throw "already running". So nothing can delete later.
+        SetRetention(repository, days: 7, batchSize: 2);
+        retention.Start();
     }
 
     [Fact]
     public async Task Dispose_StopsTheLoop()
     {
         var repository = await OpenAsync();
+        var repositoryTimers = _time.TimersCreated; // the configuration cache's reload timer
         var retention = StartRetention(repository, days: 7, batchSize: 100);
         await repository.SaveRequestStatsAsync(Rows(1, 1, age: TimeSpan.FromDays(8)), default);
         await AdvanceUntilAsync(StatsRetention.StartDelay, async () => await CountAsync(repository) == 0);
 
-        await retention.DisposeAsync();
+        await retention.DisposeAsync().AsTask().WaitAsync(Wait);
+
+        // The loop has ended: every timer it started is disposed, so moving the clock can wake nothing.
+        var loopTimers = _time.Timers.Skip(repositoryTimers).ToList();
+        Assert.NotEmpty(loopTimers);
+        Assert.All(loopTimers, t => Assert.True(t.IsDisposed));
         await repository.SaveRequestStatsAsync(Rows(2, 1, age: TimeSpan.FromDays(8)), default);
         _time.Advance(TimeSpan.FromHours(3));
-        await Task.Delay(200);
-
         Assert.Equal(1, await CountAsync(repository));
     }
 
@@ -148,7 +158,7 @@ public sealed class StatsRetentionTests : IAsyncLifetime
         var elapsed = Stopwatch.StartNew();
         while (!await condition())
         {
-            Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(20), "The retention loop did not delete in time.");
+            Assert.True(elapsed.Elapsed < Wait, "The retention loop did not delete in time.");
             _time.Advance(step);
             await Task.Delay(20);
         }

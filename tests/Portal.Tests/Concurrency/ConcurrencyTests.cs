@@ -148,7 +148,8 @@ public sealed class ConcurrencyTests
         RequestTimeout = Timeout.InfiniteTimeSpan,
         AttemptTimeout = Timeout.InfiniteTimeSpan,
         HealthSyncInterval = TimeSpan.FromHours(1),
-        Backoff = new BackoffOptions { InitialDelay = backoff, MaxDelay = TimeSpan.FromMinutes(10) },
+        // No jitter: the tests advance the clock by exactly the backoff.
+        Backoff = new BackoffOptions { InitialDelay = backoff, MaxDelay = TimeSpan.FromMinutes(10), Jitter = 0 },
     };
 
     private static async Task RunAsync(PortalGateway gateway, bool stream, ConcurrentBag<string> errors)

@@ -130,6 +130,14 @@ public sealed class AddPortalTests
         { "Backoff.InitialDelay", r => new PortalOptions { Repository = r, Backoff = new BackoffOptions { InitialDelay = TimeSpan.FromSeconds(-1) } } },
         { "Backoff.MaxDelay", r => new PortalOptions { Repository = r, Backoff = new BackoffOptions { InitialDelay = TimeSpan.FromMinutes(10), MaxDelay = TimeSpan.FromMinutes(1) } } },
         { "Stats.BatchSize", r => new PortalOptions { Repository = r, Stats = new StatsOptions { BatchSize = 0 } } },
+        { "AttemptTimeout must not be longer than RequestTimeout", r => new PortalOptions { Repository = r, RequestTimeout = TimeSpan.FromMinutes(1), AttemptTimeout = TimeSpan.FromMinutes(2) } },
+        { "AttemptTimeout must not be longer than RequestTimeout", r => new PortalOptions { Repository = r, Gateway = new GatewayOptions { RequestTimeout = TimeSpan.FromMinutes(1), AttemptTimeout = TimeSpan.FromSeconds(61) } } },
+        { "Backoff.Jitter", r => new PortalOptions { Repository = r, Backoff = new BackoffOptions { Jitter = 1.5 } } },
+        { "Backoff.MaxRetryAfter", r => new PortalOptions { Repository = r, Backoff = new BackoffOptions { MaxRetryAfter = TimeSpan.FromDays(2) } } },
+        { "Stats.QueueCapacity", r => new PortalOptions { Repository = r, Stats = new StatsOptions { QueueCapacity = 0 } } },
+        { "Stats.FlushTimeout", r => new PortalOptions { Repository = r, Stats = new StatsOptions { FlushTimeout = TimeSpan.FromSeconds(-1) } } },
+        { "Repository must be set", r => new PortalOptions { Repository = null! } },
+        { "Gateway must be set", r => new PortalOptions { Repository = r, Gateway = null! } },
     };
 
     [Theory]

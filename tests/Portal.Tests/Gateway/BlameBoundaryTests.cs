@@ -16,17 +16,11 @@ namespace Portal.Tests.Gateway;
 /// </summary>
 public sealed class BlameBoundaryTests
 {
-    public static TheoryData<string, bool> EntryPoints => new()
-    {
-        { "typed", false },
-        { "typed", true },
-        { "relay", false },
-        { "relay", true },
-    };
+    public static TheoryData<Entry> Entries => EntryPoints.All;
 
     [Theory]
-    [MemberData(nameof(EntryPoints))]
-    public async Task AdapterThrowsNonUpstreamException_InternalErrorNoBlameNoFailover(string entry, bool stream)
+    [MemberData(nameof(Entries))]
+    public async Task AdapterThrowsNonUpstreamException_InternalErrorNoBlameNoFailover(Entry entry)
     {
         var repository = new InMemoryPortalRepository();
         repository.Add(new Platform { Id = 1, Name = "broken", Format = ThrowingAdapter.FormatName, BaseUrl = "https://broken.example" });
@@ -41,9 +35,10 @@ public sealed class BlameBoundaryTests
             Adapters = [new ThrowingAdapter()],
         });
 
-        var exception = await Assert.ThrowsAsync<PortalException>(() => SendAsync(gateway, entry, stream));
+        var sent = await EntryPoints.SendAsync(gateway, entry);
 
-        Assert.Equal(PortalErrorCode.InternalError, exception.Code);
+        var exception = sent.AssertFailed(PortalErrorCode.InternalError);
+        sent.AssertNothingSent();
         Assert.DoesNotContain("tool schema", exception.Message, StringComparison.Ordinal);
         AssertNotBlamed(gateway, ResourceKind.Platform, 1);
         AssertNotBlamed(gateway, ResourceKind.ApiKey, 101);
@@ -77,17 +72,6 @@ public sealed class BlameBoundaryTests
         Assert.Equal(0, upstream.RequestCount);
         Assert.Empty(await gateway.QueryStatsAsync(new StatsQuery()));
         Assert.All(gateway.GetAllHealth(), h => Assert.Equal(0, h.ErrorCount));
-    }
-
-    private static async Task SendAsync(PortalGateway gateway, string entry, bool stream)
-    {
-        if (entry == "typed")
-        {
-            await GatewayTestKit.SendAsync(gateway, RepositorySeed.Chat(Alias), stream);
-            return;
-        }
-
-        await RelayAsync(gateway, ChatBody(stream), new RecordingRelayWriter());
     }
 
     /// <summary>An adapter that fails while building the upstream request, as a conversion bug would.</summary>

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Portal.Contracts;
 using Portal.Health;
+using Portal.Relay;
 using Portal.Selection;
 using Portal.Testing;
 
@@ -31,12 +33,21 @@ internal static class GatewayTestKit
     private static readonly JsonSerializerOptions RelaxedJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Creates a gateway that always picks the first usable channel (lowest model id, then key id), so failover order is known.</summary>
+    /// <param name="repository">The channels.</param>
+    /// <param name="maxAttempts">Attempts per request.</param>
+    /// <param name="attemptTimeout">The attempt timeout; 30 s by default.</param>
+    /// <param name="requestTimeout">The request deadline; 30 s by default.</param>
+    /// <param name="backoff">Backoff settings.</param>
+    /// <param name="time">The clock of timeouts, backoff and stats; the system clock by default.</param>
+    /// <param name="handler">The upstream HTTP handler; the gateway's own by default.</param>
     public static PortalGateway CreateGateway(
         InMemoryPortalRepository repository,
         int maxAttempts = 3,
         TimeSpan? attemptTimeout = null,
         TimeSpan? requestTimeout = null,
-        BackoffOptions? backoff = null) =>
+        BackoffOptions? backoff = null,
+        TimeProvider? time = null,
+        HttpMessageHandler? handler = null) =>
         PortalGateway.Create(new PortalOptions
         {
             Repository = repository,
@@ -44,9 +55,27 @@ internal static class GatewayTestKit
             AttemptTimeout = attemptTimeout ?? TimeSpan.FromSeconds(30),
             RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(30),
             Backoff = backoff ?? new BackoffOptions(),
+            TimeProvider = time ?? TimeProvider.System,
+            HttpMessageHandler = handler,
             SelectorStrategy = FirstChannelSelector.StrategyName,
             Selectors = [new FirstChannelSelector()],
         });
+
+    /// <summary>A repository with one channel: platform 1 at <paramref name="baseUrl"/>, key 101, model 10 serving <see cref="Alias"/>.</summary>
+    public static InMemoryPortalRepository OneChannel(string baseUrl)
+    {
+        var repository = new InMemoryPortalRepository();
+        repository.AddOpenAIChannel(1, baseUrl, 10, UpstreamName, Alias);
+        return repository;
+    }
+
+    /// <summary>A repository with two channels serving <see cref="Alias"/>: platform 1 (key 101, model 10), tried first, and platform 2 (key 201, model 20).</summary>
+    public static InMemoryPortalRepository TwoChannels(string firstBaseUrl, string secondBaseUrl)
+    {
+        var repository = OneChannel(firstBaseUrl);
+        repository.AddOpenAIChannel(2, secondBaseUrl, 20, UpstreamName, Alias);
+        return repository;
+    }
 
     /// <summary>A successful upstream answer carrying <paramref name="text"/>, streamed or not.</summary>
     public static FakeResponse Ok(bool stream, string text) =>
@@ -75,20 +104,6 @@ internal static class GatewayTestKit
         Assert.Equal(code, exception.Code);
         Assert.False(string.IsNullOrWhiteSpace(exception.Message));
         return exception;
-    }
-
-    /// <summary>Streams a request for <paramref name="model"/>, which must end in a <see cref="PortalException"/>; returns the contents received before it and the exception.</summary>
-    public static async Task<(List<string?> Received, PortalException Exception)> StreamUntilFailureAsync(PortalGateway gateway, string model)
-    {
-        var received = new List<string?>();
-        var exception = await Assert.ThrowsAsync<PortalException>(async () =>
-        {
-            await foreach (var chunk in gateway.StreamChatCompletionAsync(RepositorySeed.Chat(model)))
-            {
-                received.Add(chunk.Choices[0].Delta?.Content);
-            }
-        });
-        return (received, exception);
     }
 
     /// <summary>Asserts the resource is backing off after exactly one failure with <paramref name="statusCode"/>.</summary>
@@ -141,9 +156,9 @@ internal static class GatewayTestKit
             AssertUnknown(gateway, kind, id);
         }
 
-        var rows = await gateway.QueryStatsAsync(new StatsQuery());
-        Assert.Single(rows);
-        AssertFailedRow(rows, FirstChannel.PlatformId, FirstChannel.KeyId, statusCode, stream, checkStatusCode);
+        var row = await AssertOnlyRowAsync(gateway);
+        AssertFailedRow([row], FirstChannel.PlatformId, FirstChannel.KeyId, statusCode, stream, checkStatusCode);
+        Assert.Null(row.FirstByteTime);
     }
 
     /// <summary>
@@ -156,23 +171,23 @@ internal static class GatewayTestKit
         AssertBlamed(gateway, ResourceKind.Platform, FirstChannel.PlatformId, null, before, checkStatusCode: false);
         AssertNotBlamed(gateway, ResourceKind.ApiKey, FirstChannel.KeyId);
         AssertNotBlamed(gateway, ResourceKind.Model, FirstChannel.ModelId);
-        var rows = await gateway.QueryStatsAsync(new StatsQuery());
-        var row = Assert.Single(rows);
-        AssertFailedRow(rows, FirstChannel.PlatformId, FirstChannel.KeyId, null, stream: true, checkStatusCode: false);
+        var row = await AssertOnlyRowAsync(gateway);
+        AssertFailedRow([row], FirstChannel.PlatformId, FirstChannel.KeyId, null, stream: true, checkStatusCode: false);
         Assert.NotNull(row.FirstByteTime);
         return row;
     }
 
-    /// <summary>Asserts a request on <see cref="FirstChannel"/> that the caller gave up on blamed nobody: its three resources are untouched (Unknown) and its only stat row failed.</summary>
+    /// <summary>Asserts a request on <see cref="FirstChannel"/> that the caller gave up on blamed nobody: its three resources are untouched (Unknown) and its only stat row, attempt 1 on that channel, failed with a message.</summary>
     /// <returns>The only stat row.</returns>
     public static async Task<RequestStat> AssertAbandonedWithoutBlameAsync(PortalGateway gateway)
     {
         AssertUnknown(gateway, ResourceKind.Platform, FirstChannel.PlatformId);
         AssertUnknown(gateway, ResourceKind.ApiKey, FirstChannel.KeyId);
         AssertUnknown(gateway, ResourceKind.Model, FirstChannel.ModelId);
-        var rows = await gateway.QueryStatsAsync(new StatsQuery());
-        var row = Assert.Single(rows);
+        var row = await AssertOnlyRowAsync(gateway);
         Assert.False(row.Success);
+        Assert.False(string.IsNullOrWhiteSpace(row.ErrorMessage));
+        Assert.Equal((FirstChannel.PlatformId, FirstChannel.KeyId), (row.PlatformId, row.ApiKeyId));
         return row;
     }
 
@@ -200,6 +215,30 @@ internal static class GatewayTestKit
         return row;
     }
 
+    /// <summary>Asserts the only stat row is attempt 1 of a request with an id, and returns it.</summary>
+    public static async Task<RequestStat> AssertOnlyRowAsync(PortalGateway gateway)
+    {
+        var row = Assert.Single(await gateway.QueryStatsAsync(new StatsQuery()));
+        Assert.Equal(1, row.Attempt);
+        Assert.False(string.IsNullOrEmpty(row.RequestId));
+        return row;
+    }
+
+    /// <summary>Asserts the rows are attempts 1, 2, ... of one request, in order of time, and returns them by attempt.</summary>
+    public static IReadOnlyList<RequestStat> AssertAttemptsOfOneRequest(IReadOnlyList<RequestStat> rows)
+    {
+        var ordered = rows.OrderBy(r => r.Attempt).ToList();
+        Assert.Equal(Enumerable.Range(1, rows.Count), ordered.Select(r => r.Attempt));
+        Assert.False(string.IsNullOrEmpty(ordered[0].RequestId));
+        Assert.All(ordered, r => Assert.Equal(ordered[0].RequestId, r.RequestId));
+        for (var i = 1; i < ordered.Count; i++)
+        {
+            Assert.True(ordered[i - 1].Timestamp <= ordered[i].Timestamp, $"Attempt {i} ({ordered[i - 1].Timestamp:O}) should start before attempt {i + 1} ({ordered[i].Timestamp:O}).");
+        }
+
+        return ordered;
+    }
+
     /// <summary>One OpenAI chunk event, <c>data: {...}</c> followed by a blank line, with the given line ending.</summary>
     public static string SseChunk(string? content, string? finishReason = null, string lineEnd = "\n")
     {
@@ -211,6 +250,19 @@ internal static class GatewayTestKit
 
     /// <summary>The <c>data: [DONE]</c> event.</summary>
     public static string SseDone(string lineEnd = "\n") => "data: [DONE]" + lineEnd + lineEnd;
+
+    /// <summary>Polls <paramref name="condition"/> until it holds, failing the test after <see cref="Wait"/>.</summary>
+    /// <remarks>For something that must happen; to show that something has not happened, wait for an event or use the fake clock.</remarks>
+    public static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var elapsed = Stopwatch.StartNew();
+        while (!condition() && elapsed.Elapsed < Wait)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.True(condition(), "The condition was not met in time.");
+    }
 
     /// <summary>The ids of one channel: a platform, one of its keys and its model.</summary>
     internal sealed record ChannelIds(long PlatformId, long KeyId, long ModelId)
@@ -231,7 +283,8 @@ internal static class GatewayTestKit
 
     /// <summary>
     /// A gateway whose <see cref="FirstChannel"/> fails and whose next channel answers: platform 2 (key 201, model 20) serving the same
-    /// model, or key 102 on platform 1. <see cref="Before"/> is taken once the gateway exists, before anything is sent.
+    /// model, or key 102 on platform 1. Requests go through one entry point (<see cref="Entry"/>). <see cref="Before"/> is taken once the
+    /// gateway exists, before anything is sent.
     /// </summary>
     internal sealed class FailoverScenario : IAsyncDisposable
     {
@@ -242,21 +295,24 @@ internal static class GatewayTestKit
         private readonly FakeUpstream _healthy;
         private readonly ChannelIds _next;
         private readonly string _answer;
-        private readonly bool _stream;
+        private int? _requestsAtStart;
 
-        private FailoverScenario(FakeUpstream? failing, FakeUpstream healthy, InMemoryPortalRepository repository, ChannelIds next, string answer, bool stream, TimeSpan? attemptTimeout)
+        private FailoverScenario(FakeUpstream? failing, FakeUpstream healthy, InMemoryPortalRepository repository, ChannelIds next, string answer, Entry entry, TimeSpan? attemptTimeout, TimeProvider? time, HttpMessageHandler? handler)
         {
             _failing = failing;
             _healthy = healthy;
             _next = next;
             _answer = answer;
-            _stream = stream;
-            Gateway = CreateGateway(repository, attemptTimeout: attemptTimeout);
-            Before = DateTimeOffset.UtcNow;
+            Entry = entry;
+            Gateway = CreateGateway(repository, attemptTimeout: attemptTimeout, time: time, handler: handler);
+            Before = (time ?? TimeProvider.System).GetUtcNow();
         }
 
         /// <summary>The gateway under test, picking channels with <see cref="FirstChannelSelector"/>.</summary>
         public PortalGateway Gateway { get; }
+
+        /// <summary>The entry point requests go through.</summary>
+        public Entry Entry { get; }
 
         /// <summary>A time before anything was sent: every backoff must end after it.</summary>
         public DateTimeOffset Before { get; }
@@ -268,38 +324,52 @@ internal static class GatewayTestKit
         public FakeUpstream Healthy => _healthy;
 
         /// <summary>Platform 1's upstream answers <paramref name="failure"/>; platform 2's answers <see cref="SecondPlatformAnswer"/>.</summary>
-        public static async Task<FailoverScenario> ToSecondPlatformAsync(FakeResponse failure, bool stream, TimeSpan? attemptTimeout = null)
+        public static async Task<FailoverScenario> ToSecondPlatformAsync(FakeResponse failure, Entry entry, TimeSpan? attemptTimeout = null, TimeProvider? time = null, HttpMessageHandler? handler = null)
         {
             var failing = await FakeUpstream.StartAsync();
             failing.DefaultResponse = failure;
-            return await ToSecondPlatformAsync(failing, failing.BaseUrl, stream, attemptTimeout);
+            return await ToSecondPlatformAsync(failing, failing.BaseUrl, entry, attemptTimeout, time, handler);
         }
 
         /// <summary>Platform 1 is at <paramref name="failingBaseUrl"/>, where no fake upstream runs; platform 2's upstream answers <see cref="SecondPlatformAnswer"/>.</summary>
-        public static Task<FailoverScenario> ToSecondPlatformAsync(string failingBaseUrl, bool stream) =>
-            ToSecondPlatformAsync(null, failingBaseUrl, stream, attemptTimeout: null);
+        public static Task<FailoverScenario> ToSecondPlatformAsync(string failingBaseUrl, Entry entry) =>
+            ToSecondPlatformAsync(null, failingBaseUrl, entry, attemptTimeout: null, time: null, handler: null);
 
         /// <summary>Platform 1 has keys <see cref="BadKey"/> (101) and <see cref="GoodKey"/> (102) on one upstream, which answers the first <paramref name="rejection"/> and the second <paramref name="answer"/>.</summary>
-        public static async Task<FailoverScenario> ToSecondKeyAsync(FakeResponse rejection, string answer, bool stream)
+        public static async Task<FailoverScenario> ToSecondKeyAsync(FakeResponse rejection, string answer, Entry entry)
         {
             var upstream = await FakeUpstream.StartAsync();
-            upstream.Handler = request => request.Headers["Authorization"] == "Bearer " + BadKey ? rejection : Ok(stream, answer);
+            upstream.Handler = request => request.Headers["Authorization"] == "Bearer " + BadKey ? rejection : Ok(entry.IsStream(), answer);
             var repository = new InMemoryPortalRepository();
             repository.AddOpenAIChannel(1, upstream.BaseUrl, 10, UpstreamName, Alias, BadKey, GoodKey);
-            return new FailoverScenario(upstream, upstream, repository, new ChannelIds(1, 102, 10), answer, stream, attemptTimeout: null);
+            return new FailoverScenario(upstream, upstream, repository, new ChannelIds(1, 102, 10), answer, entry, attemptTimeout: null, time: null, handler: null);
         }
 
-        /// <summary>
-        /// Sends one request and asserts it failed over: the answer came from the next channel; the first channel's <paramref name="blamed"/> resource
-        /// is backing off after one failure with <paramref name="statusCode"/> while its other two took no blame; the next channel's resource of that
-        /// kind is Available; the stat rows are exactly one failed row of the first channel and one successful row of the next.
-        /// </summary>
-        /// <returns>The blamed resource's health and the failed row.</returns>
-        public async Task<(HealthState Blamed, RequestStat FailedRow)> AssertFailsOverAsync(ResourceKind blamed, int? statusCode, bool checkStatusCode = true)
-        {
-            var text = await SendAsync(Gateway, RepositorySeed.Chat(Alias), _stream);
+        /// <summary>Sends one request through <see cref="Entry"/>; a relay writer notes how many requests the upstreams had received when it was started.</summary>
+        public Task<Sent> SendAsync() =>
+            EntryPoints.SendAsync(Gateway, Entry, new Caller { OnStart = () => _requestsAtStart = UpstreamRequests() });
 
-            Assert.Equal(_answer, text);
+        /// <summary>Sends one request and asserts it failed over, as <see cref="AssertFailedOverAsync"/> says.</summary>
+        public async Task<Failover> AssertFailsOverAsync(ResourceKind blamed, int? statusCode, bool checkStatusCode = true) =>
+            await AssertFailedOverAsync(await SendAsync(), blamed, statusCode, checkStatusCode);
+
+        /// <summary>
+        /// Asserts the request <paramref name="sent"/> by <see cref="SendAsync"/> failed over: the caller got the next channel's whole answer (a relay
+        /// writer started once, when every upstream request had been sent, so by the serving attempt, and the result names the next channel after 2
+        /// attempts); the first channel's <paramref name="blamed"/> resource is backing off after one failure with <paramref name="statusCode"/> while
+        /// its other two took no blame; the next channel's resource of that kind is Available; the stat rows are attempt 1, failed on the first channel
+        /// before any byte, and attempt 2, the next channel's success, of one request.
+        /// </summary>
+        public async Task<Failover> AssertFailedOverAsync(Sent sent, ResourceKind blamed, int? statusCode, bool checkStatusCode = true)
+        {
+            var stream = Entry.IsStream();
+            sent.AssertAnswered(_answer);
+            if (Entry.IsRelay())
+            {
+                Assert.Equal(UpstreamRequests(), _requestsAtStart);
+                Assert.Equal(new ChatRelayResult(_next.PlatformId, _next.ModelId, _next.KeyId, 2, 5, 7), sent.Result);
+            }
+
             var health = AssertBlamed(Gateway, blamed, FirstChannel.IdOf(blamed), statusCode, Before, checkStatusCode);
             foreach (var (kind, id) in FirstChannel.ResourcesOtherThan(blamed))
             {
@@ -309,9 +379,13 @@ internal static class GatewayTestKit
             Assert.Equal(HealthStatus.Available, Gateway.GetHealth(blamed, _next.IdOf(blamed)).Status);
             var rows = await Gateway.QueryStatsAsync(new StatsQuery());
             Assert.Equal(2, rows.Count);
-            var failed = AssertFailedRow(rows, FirstChannel.PlatformId, FirstChannel.KeyId, statusCode, _stream, checkStatusCode);
-            AssertSuccessRow(rows, _next.PlatformId, _next.KeyId, _stream);
-            return (health, failed);
+            var failed = AssertFailedRow(rows, FirstChannel.PlatformId, FirstChannel.KeyId, statusCode, stream, checkStatusCode);
+            var success = AssertSuccessRow(rows, _next.PlatformId, _next.KeyId, stream);
+            Assert.Equal([failed, success], AssertAttemptsOfOneRequest(rows));
+            Assert.Null(failed.FirstByteTime);
+            Assert.Equal(stream, success.FirstByteTime is not null);
+            Assert.Equal((5, 7), (success.PromptTokens, success.CompletionTokens));
+            return new Failover(health, failed, success);
         }
 
         /// <summary>Disposes the gateway, then the fake upstreams.</summary>
@@ -325,14 +399,47 @@ internal static class GatewayTestKit
             }
         }
 
-        private static async Task<FailoverScenario> ToSecondPlatformAsync(FakeUpstream? failing, string failingBaseUrl, bool stream, TimeSpan? attemptTimeout)
+        private static async Task<FailoverScenario> ToSecondPlatformAsync(FakeUpstream? failing, string failingBaseUrl, Entry entry, TimeSpan? attemptTimeout, TimeProvider? time, HttpMessageHandler? handler)
         {
             var healthy = await FakeUpstream.StartAsync();
-            healthy.DefaultResponse = Ok(stream, SecondPlatformAnswer);
-            var repository = new InMemoryPortalRepository();
-            repository.AddOpenAIChannel(1, failingBaseUrl, 10, UpstreamName, Alias);
-            repository.AddOpenAIChannel(2, healthy.BaseUrl, 20, UpstreamName, Alias);
-            return new FailoverScenario(failing, healthy, repository, new ChannelIds(2, 201, 20), SecondPlatformAnswer, stream, attemptTimeout);
+            healthy.DefaultResponse = Ok(entry.IsStream(), SecondPlatformAnswer);
+            return new FailoverScenario(failing, healthy, TwoChannels(failingBaseUrl, healthy.BaseUrl), new ChannelIds(2, 201, 20), SecondPlatformAnswer, entry, attemptTimeout, time, handler);
+        }
+
+        private int UpstreamRequests() => _healthy.RequestCount + (_failing is { } failing && failing != _healthy ? failing.RequestCount : 0);
+    }
+
+    /// <summary>What a failover left: the blamed resource's health, the failed attempt's row and the successful attempt's row.</summary>
+    internal sealed record Failover(HealthState Blamed, RequestStat FailedRow, RequestStat SuccessRow);
+
+    /// <summary>
+    /// The gateway's upstream handler (configured like its own) that reports the first response whose headers arrived, so a test can
+    /// act once an attempt is reading a body rather than waiting for headers. Dispose it after the gateway.
+    /// </summary>
+    internal sealed class HeadersSignal : DelegatingHandler
+    {
+        private readonly TaskCompletionSource _headers = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public HeadersSignal()
+            : base(new SocketsHttpHandler
+            {
+                AutomaticDecompression = System.Net.DecompressionMethods.All,
+                UseCookies = false,
+                AllowAutoRedirect = false,
+                MaxResponseDrainSize = 0,
+                ActivityHeadersPropagator = null,
+            })
+        {
+        }
+
+        /// <summary>Completes when the headers of the first response have been received.</summary>
+        public Task FirstHeaders => _headers.Task;
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            _headers.TrySetResult();
+            return response;
         }
     }
 

@@ -26,13 +26,14 @@ public sealed class RetryAfterCapTests
         upstream.DefaultResponse = FakeResponse.Error(status, "busy", status == 429 ? "requests" : "server_error").WithHeader(header, value);
         var repository = new InMemoryPortalRepository();
         repository.AddOpenAIChannel(1, upstream.BaseUrl, 10, UpstreamName, Alias, GoodKey);
-        await using var gateway = CreateGateway(repository);
+        var backoff = new BackoffOptions { Jitter = 0 }; // So the first backoff is exactly the schedule's.
+        await using var gateway = CreateGateway(repository, backoff: backoff);
 
         var exception = await Assert.ThrowsAsync<PortalException>(() => SendAsync(gateway, RepositorySeed.Chat(Alias), stream));
 
         var blamed = gateway.GetHealth(status == 429 ? ResourceKind.ApiKey : ResourceKind.Platform, status == 429 ? 101 : 1);
         Assert.Equal(HealthStatus.Warning, blamed.Status);
-        Assert.Equal(new BackoffOptions().InitialDelay, blamed.BackoffDuration);
+        Assert.Equal(backoff.InitialDelay, blamed.BackoffDuration);
         Assert.True(blamed.NextAvailableAt < DateTimeOffset.UtcNow.AddMinutes(1), $"NextAvailableAt is {blamed.NextAvailableAt:O}.");
         Assert.True(exception.RetryAfter is null || exception.RetryAfter <= TimeSpan.FromMinutes(15), $"RetryAfter is {exception.RetryAfter}.");
     }

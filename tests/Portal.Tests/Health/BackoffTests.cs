@@ -1,10 +1,15 @@
 using Portal.Health;
+using Portal.Internal;
 
 namespace Portal.Tests.Health;
 
 public sealed class BackoffTests
 {
-    private static readonly BackoffOptions Defaults = new();
+    /// <summary>The schedule itself: jitter off.</summary>
+    private static readonly BackoffOptions Defaults = new() { Jitter = 0 };
+
+    /// <summary>A source that must not be asked: with jitter off nothing is drawn.</summary>
+    private static readonly RandomSource Unused = new(new ThrowingRandom());
 
     [Theory]
     [InlineData(1, 1)]
@@ -16,9 +21,9 @@ public sealed class BackoffTests
     [InlineData(9, 256)]
     [InlineData(10, 300)]
     [InlineData(11, 300)]
-    public void Compute_DefaultOptions_DoublesFromOneSecondUpToCap(int failures, int expectedSeconds)
+    public void Compute_DefaultScheduleWithoutJitter_DoublesFromOneSecondUpToCap(int failures, int expectedSeconds)
     {
-        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), Backoff.Compute(failures, Defaults));
+        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), Backoff.Compute(failures, Defaults, Unused));
     }
 
     [Theory]
@@ -27,7 +32,7 @@ public sealed class BackoffTests
     [InlineData(int.MinValue)]
     public void Compute_NoFailuresYet_ReturnsInitialDelay(int failures)
     {
-        Assert.Equal(TimeSpan.FromSeconds(1), Backoff.Compute(failures, Defaults));
+        Assert.Equal(TimeSpan.FromSeconds(1), Backoff.Compute(failures, Defaults, Unused));
     }
 
     [Theory]
@@ -37,7 +42,7 @@ public sealed class BackoffTests
     [InlineData(int.MaxValue)]
     public void Compute_HugeFailureCount_ReturnsCapWithoutOverflow(int failures)
     {
-        Assert.Equal(TimeSpan.FromSeconds(300), Backoff.Compute(failures, Defaults));
+        Assert.Equal(TimeSpan.FromSeconds(300), Backoff.Compute(failures, Defaults, Unused));
     }
 
     [Theory]
@@ -45,9 +50,9 @@ public sealed class BackoffTests
     [InlineData(int.MaxValue)]
     public void Compute_HugeFailureCountWithMaximalCap_ReturnsCapWithoutOverflow(int failures)
     {
-        var options = new BackoffOptions { MaxDelay = TimeSpan.MaxValue };
+        var options = new BackoffOptions { MaxDelay = TimeSpan.MaxValue, Jitter = 0 };
 
-        Assert.Equal(TimeSpan.MaxValue, Backoff.Compute(failures, options));
+        Assert.Equal(TimeSpan.MaxValue, Backoff.Compute(failures, options, Unused));
     }
 
     [Theory]
@@ -63,9 +68,10 @@ public sealed class BackoffTests
             InitialDelay = TimeSpan.FromMilliseconds(500),
             Multiplier = 3,
             MaxDelay = TimeSpan.FromSeconds(10),
+            Jitter = 0,
         };
 
-        Assert.Equal(TimeSpan.FromMilliseconds(expectedMilliseconds), Backoff.Compute(failures, options));
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedMilliseconds), Backoff.Compute(failures, options, Unused));
     }
 
     [Theory]
@@ -74,53 +80,106 @@ public sealed class BackoffTests
     [InlineData(int.MaxValue)]
     public void Compute_MultiplierOne_KeepsInitialDelay(int failures)
     {
-        var options = new BackoffOptions { InitialDelay = TimeSpan.FromSeconds(5), Multiplier = 1 };
+        var options = new BackoffOptions { InitialDelay = TimeSpan.FromSeconds(5), Multiplier = 1, Jitter = 0 };
 
-        Assert.Equal(TimeSpan.FromSeconds(5), Backoff.Compute(failures, options));
-    }
-
-    [Fact]
-    public void Validate_Defaults_DoesNotThrow()
-    {
-        new BackoffOptions().Validate();
-        new BackoffOptions { InitialDelay = TimeSpan.FromSeconds(3), MaxDelay = TimeSpan.FromSeconds(3), Multiplier = 1 }.Validate();
+        Assert.Equal(TimeSpan.FromSeconds(5), Backoff.Compute(failures, options, Unused));
     }
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(-1)]
-    public void Validate_NonPositiveInitialDelay_ThrowsNamingSetting(int seconds)
+    [InlineData(1, 1)]
+    [InlineData(2, 2)]
+    [InlineData(5, 16)]
+    [InlineData(9, 256)]
+    public void Compute_DefaultJitter_StaysWithinTwentyPercentAndSpreads(int failures, int scheduleSeconds)
     {
-        var options = new BackoffOptions { InitialDelay = TimeSpan.FromSeconds(seconds) };
+        var random = new RandomSource(new Random(1234));
+        var schedule = TimeSpan.FromSeconds(scheduleSeconds);
 
-        var e = Assert.Throws<ArgumentOutOfRangeException>(options.Validate);
-        Assert.Equal(nameof(BackoffOptions.InitialDelay), e.ParamName);
-        Assert.Contains("Backoff.InitialDelay", e.Message, StringComparison.Ordinal);
-    }
+        var delays = Enumerable.Range(0, 500).Select(_ => Backoff.Compute(failures, new BackoffOptions(), random)).ToList();
 
-    [Theory]
-    [InlineData(0.0)]
-    [InlineData(0.99)]
-    [InlineData(-2.0)]
-    [InlineData(double.NaN)]
-    [InlineData(double.PositiveInfinity)]
-    [InlineData(double.NegativeInfinity)]
-    public void Validate_InvalidMultiplier_ThrowsNamingSetting(double multiplier)
-    {
-        var options = new BackoffOptions { Multiplier = multiplier };
-
-        var e = Assert.Throws<ArgumentOutOfRangeException>(options.Validate);
-        Assert.Equal(nameof(BackoffOptions.Multiplier), e.ParamName);
-        Assert.Contains("Backoff.Multiplier", e.Message, StringComparison.Ordinal);
+        Assert.All(delays, d => Assert.InRange(d, schedule * 0.8, schedule * 1.2));
+        Assert.True(delays.Min() < schedule * 0.85, $"The shortest of 500 delays, {delays.Min()}, should reach near 80 % of {schedule}.");
+        Assert.True(delays.Max() > schedule * 1.15, $"The longest of 500 delays, {delays.Max()}, should reach near 120 % of {schedule}.");
+        Assert.True(delays.Distinct().Count() > 400, "Jittered delays should hardly ever repeat.");
     }
 
     [Fact]
-    public void Validate_MaxDelayBelowInitialDelay_ThrowsNamingSetting()
+    public void Compute_JitterAtTheCap_NeverExceedsMaxDelay()
     {
-        var options = new BackoffOptions { InitialDelay = TimeSpan.FromSeconds(10), MaxDelay = TimeSpan.FromSeconds(5) };
+        var random = new RandomSource(new Random(99));
+        var cap = new BackoffOptions().MaxDelay;
 
-        var e = Assert.Throws<ArgumentOutOfRangeException>(options.Validate);
-        Assert.Equal(nameof(BackoffOptions.MaxDelay), e.ParamName);
-        Assert.Contains("Backoff.MaxDelay", e.Message, StringComparison.Ordinal);
+        var delays = Enumerable.Range(0, 500).Select(_ => Backoff.Compute(20, new BackoffOptions(), random)).ToList();
+
+        Assert.All(delays, d => Assert.InRange(d, cap * 0.8, cap));
+        Assert.Contains(delays, d => d < cap * 0.9);
+    }
+
+    [Fact]
+    public void Compute_SameSeed_SameDelays()
+    {
+        var first = new RandomSource(new Random(7));
+        var second = new RandomSource(new Random(7));
+
+        var a = Enumerable.Range(1, 12).Select(n => Backoff.Compute(n, new BackoffOptions(), first));
+        var b = Enumerable.Range(1, 12).Select(n => Backoff.Compute(n, new BackoffOptions(), second));
+
+        Assert.Equal(a, b);
+    }
+
+    [Theory]
+    [InlineData(0.5)]
+    [InlineData(1.0)]
+    public void Compute_CustomJitter_StaysWithinItsFraction(double jitter)
+    {
+        var random = new RandomSource(new Random(5));
+        var options = new BackoffOptions { Jitter = jitter };
+
+        var delays = Enumerable.Range(0, 500).Select(_ => Backoff.Compute(3, options, random)).ToList();
+
+        Assert.All(delays, d => Assert.InRange(d, TimeSpan.FromSeconds(4 * (1 - jitter)), TimeSpan.FromSeconds(4 * (1 + jitter))));
+        Assert.Contains(delays, d => d < TimeSpan.FromSeconds(4 * (1 - (jitter * 0.8))));
+    }
+
+    public static TheoryData<double, long, long> ExtremeSchedules => new()
+    {
+        // multiplier, initial delay ticks, max delay ticks
+        { double.MaxValue, 1, TimeSpan.MaxValue.Ticks },
+        { double.MaxValue, TimeSpan.MaxValue.Ticks, TimeSpan.MaxValue.Ticks },
+        { 1e308, TimeSpan.TicksPerSecond, TimeSpan.TicksPerDay },
+        { 1.0000001, 1, 2 },
+        { 2, TimeSpan.MaxValue.Ticks / 2, TimeSpan.MaxValue.Ticks },
+        { 10, TimeSpan.TicksPerDay, TimeSpan.MaxValue.Ticks },
+    };
+
+    [Theory]
+    [MemberData(nameof(ExtremeSchedules))]
+    public void Compute_ExtremeMultipliersAndCountsWithJitter_NeverNegativeNeverPastTheCap(double multiplier, long initialTicks, long maxTicks)
+    {
+        var options = new BackoffOptions
+        {
+            Multiplier = multiplier,
+            InitialDelay = TimeSpan.FromTicks(initialTicks),
+            MaxDelay = TimeSpan.FromTicks(maxTicks),
+        };
+        var random = new RandomSource(new Random(3));
+
+        foreach (var failures in new[] { int.MinValue, 0, 1, 2, 3, 63, 64, 65, 1024, 1025, 100_000, int.MaxValue - 1, int.MaxValue })
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                var delay = Backoff.Compute(failures, options, random);
+
+                Assert.InRange(delay, TimeSpan.Zero, options.MaxDelay);
+            }
+        }
+    }
+
+    /// <summary>Fails the test if jitter is drawn where none should be.</summary>
+    private sealed class ThrowingRandom : Random
+    {
+        public override double NextDouble() => throw new InvalidOperationException("No random number should be drawn.");
+
+        public override int Next(int maxValue) => throw new InvalidOperationException("No random number should be drawn.");
     }
 }

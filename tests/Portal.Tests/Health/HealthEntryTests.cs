@@ -1,11 +1,13 @@
 using Microsoft.Extensions.Time.Testing;
 using Portal.Health;
+using Portal.Internal;
 
 namespace Portal.Tests.Health;
 
 public sealed class HealthEntryTests
 {
-    private static readonly BackoffOptions Backoff = new();
+    /// <summary>The schedule without jitter, so delays are exact; jitter has its own tests below and in <see cref="BackoffTests"/>.</summary>
+    private static readonly BackoffOptions Backoff = new() { Jitter = 0 };
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly HealthEntry _entry = new(ResourceKind.ApiKey, 7);
 
@@ -168,6 +170,40 @@ public sealed class HealthEntryTests
         var backoff = _entry.RecordFailure(_time.GetUtcNow(), "slow down", 429, TimeSpan.FromMilliseconds(500), Backoff);
 
         Assert.Equal(TimeSpan.FromSeconds(2), backoff);
+    }
+
+    [Fact]
+    public void RecordFailure_Jitter_VariesTheExponentialBackoffWithTheEntrysRandomSource()
+    {
+        var seeded = new HealthEntry(ResourceKind.ApiKey, 7, new RandomSource(new Random(42)));
+        var again = new HealthEntry(ResourceKind.ApiKey, 7, new RandomSource(new Random(42)));
+        var options = new BackoffOptions { MaxDelay = TimeSpan.FromDays(1) };
+
+        var backoffs = Enumerable.Range(0, 8).Select(_ => seeded.RecordFailure(_time.GetUtcNow(), "boom", 500, null, options)).ToList();
+        var repeated = Enumerable.Range(0, 8).Select(_ => again.RecordFailure(_time.GetUtcNow(), "boom", 500, null, options)).ToList();
+
+        Assert.Equal(backoffs, repeated); // Reproducible with a seed.
+        for (var i = 0; i < backoffs.Count; i++)
+        {
+            var schedule = TimeSpan.FromSeconds(Math.Pow(2, i));
+            Assert.InRange(backoffs[i], schedule * 0.8, schedule * 1.2);
+        }
+
+        Assert.Contains(backoffs.Select((b, i) => b.TotalSeconds / Math.Pow(2, i)), ratio => ratio != 1.0);
+        Assert.Equal(backoffs[^1], seeded.Snapshot().BackoffDuration);
+        Assert.Equal(_time.GetUtcNow() + backoffs[^1], seeded.Snapshot().NextAvailableAt);
+    }
+
+    [Fact]
+    public void RecordFailure_RetryAfterLongerThanJitteredBackoff_IsHonouredExactly()
+    {
+        var entry = new HealthEntry(ResourceKind.ApiKey, 7, new RandomSource(new Random(1)));
+        var now = _time.GetUtcNow();
+
+        var backoff = entry.RecordFailure(now, "slow down", 429, TimeSpan.FromSeconds(30), new BackoffOptions { Jitter = 1 });
+
+        Assert.Equal(TimeSpan.FromSeconds(30), backoff);
+        Assert.Equal(now + TimeSpan.FromSeconds(30), entry.Snapshot().NextAvailableAt);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Portal.Health;
+using Portal.Internal;
 
 namespace Portal.Tests.Health;
 
@@ -10,7 +11,7 @@ public sealed class HealthTrackerTests
 
     public HealthTrackerTests()
     {
-        _tracker = new HealthTracker(new BackoffOptions(), _time);
+        _tracker = new HealthTracker(new BackoffOptions(), new RandomSource(new Random(1)), _time);
     }
 
     [Fact]

@@ -6,8 +6,9 @@ namespace Portal.Tests.Relay;
 
 /// <summary>
 /// A hand-written <see cref="IChatRelayWriter"/> that records what the gateway writes: each start (with its stream flag), each
-/// body and each event's data, copied, in call order. It can be told to throw on the start or on the Nth write, and to run a
-/// callback after each event (for example to cancel the caller's token mid-stream).
+/// body and each event's data, copied, in call order. It can be told to throw on the start or on the Nth write, to hold a
+/// write (as a client that stopped reading holds it), and to run a callback on the start and after each event (for
+/// example to cancel the caller's token mid-stream).
 /// </summary>
 internal sealed class RecordingRelayWriter : IChatRelayWriter
 {
@@ -31,6 +32,12 @@ internal sealed class RecordingRelayWriter : IChatRelayWriter
 
     /// <summary>Runs after an event has been recorded, with its 1-based number.</summary>
     public Action<int>? AfterEvent { get; init; }
+
+    /// <summary>Runs when <see cref="StartAsync"/> is called, before it is recorded.</summary>
+    public Action? OnStart { get; init; }
+
+    /// <summary>Awaited before each write, with the write's 1-based number (bodies and events counted together) and the write's token.</summary>
+    public Func<int, CancellationToken, Task>? BeforeWrite { get; init; }
 
     /// <summary>Every call in order: <c>start:True</c>, <c>body</c>, <c>event</c>.</summary>
     public IReadOnlyList<string> Calls
@@ -115,6 +122,7 @@ internal sealed class RecordingRelayWriter : IChatRelayWriter
 
     public ValueTask StartAsync(bool stream, CancellationToken cancellationToken)
     {
+        OnStart?.Invoke();
         lock (_gate)
         {
             _calls.Add("start:" + stream);
@@ -130,17 +138,33 @@ internal sealed class RecordingRelayWriter : IChatRelayWriter
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask WriteBodyAsync(ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
+    public async ValueTask WriteBodyAsync(ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
     {
+        await WaitBeforeWriteAsync(cancellationToken);
         Write("body", _bodies, json);
-        return ValueTask.CompletedTask;
     }
 
-    public ValueTask WriteEventAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    public async ValueTask WriteEventAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
+        await WaitBeforeWriteAsync(cancellationToken);
         var number = Write("event", _events, data);
         AfterEvent?.Invoke(number);
-        return ValueTask.CompletedTask;
+    }
+
+    private Task WaitBeforeWriteAsync(CancellationToken cancellationToken)
+    {
+        if (BeforeWrite is not { } wait)
+        {
+            return Task.CompletedTask;
+        }
+
+        int next;
+        lock (_gate)
+        {
+            next = _writes + 1;
+        }
+
+        return wait(next, cancellationToken);
     }
 
     private int Write(string kind, List<byte[]> into, ReadOnlyMemory<byte> data)

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Portal.Health;
 using Portal.Providers;
 using Portal.Relay;
 using Portal.Testing;
@@ -45,7 +44,7 @@ internal static class RelayTestKit
     /// <summary>One SSE event carrying <paramref name="data"/>.</summary>
     public static string Sse(string data) => "data: " + data + "\n\n";
 
-    /// <summary>The data of an event built by <c>GatewayTestKit.SseChunk</c>.</summary>
+    /// <summary>The data of one server-sent event (<c>data: …</c> without the prefix and the line breaks).</summary>
     public static string DataOf(string sseEvent) => sseEvent["data: ".Length..].TrimEnd('\n', '\r');
 
     /// <summary>Adds a platform of the built-in mock format with one model and one key (key id <c>platformId * 100 + 1</c>).</summary>
@@ -84,17 +83,6 @@ internal static class RelayTestKit
         else
         {
             Assert.Single(writer.Bodies);
-        }
-    }
-
-    /// <summary>Asserts no resource of <see cref="FirstChannel"/> is in backoff (Unknown or Available, no errors).</summary>
-    public static void AssertFirstChannelNotBlamed(PortalGateway gateway)
-    {
-        foreach (var kind in new[] { ResourceKind.Platform, ResourceKind.ApiKey, ResourceKind.Model })
-        {
-            var health = gateway.GetHealth(kind, FirstChannel.IdOf(kind));
-            Assert.True(health.Status != HealthStatus.Warning, $"{kind} {FirstChannel.IdOf(kind)} should not be blamed but is {health.Status} ({health.LastErrorCode}: {health.LastError}).");
-            Assert.Equal(0, health.ErrorCount);
         }
     }
 }

@@ -1,3 +1,5 @@
+using Portal.Internal;
+using Portal.Routing;
 using Portal.Selection;
 
 namespace Portal.Tests.Selection;
@@ -5,6 +7,9 @@ namespace Portal.Tests.Selection;
 public sealed class LruChannelSelectorTests
 {
     private readonly LruChannelSelector _selector = new();
+    private readonly RoutingTable _routing = new();
+    private readonly RandomSource _random = new(new Random(20261207));
+    private readonly PortalRequestContext _request = new();
 
     [Fact]
     public void Name_IsLru()
@@ -17,7 +22,7 @@ public sealed class LruChannelSelectorTests
     {
         var channels = CreateChannels(4);
 
-        var picks = Enumerable.Range(0, 4).Select(_ => _selector.Select(channels)).ToArray();
+        var picks = Enumerable.Range(0, 4).Select(_ => Select(channels)).ToArray();
 
         Assert.Equal(new[] { 0, 1, 2, 3 }, picks);
     }
@@ -27,7 +32,7 @@ public sealed class LruChannelSelectorTests
     {
         var channels = CreateChannels(5);
 
-        var picks = Enumerable.Range(0, 15).Select(_ => _selector.Select(channels)).ToArray();
+        var picks = Enumerable.Range(0, 15).Select(_ => Select(channels)).ToArray();
 
         Assert.Equal(new[] { 0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4 }, picks);
     }
@@ -90,12 +95,13 @@ public sealed class LruChannelSelectorTests
         var threads = Enumerable.Range(0, Threads).Select(t => new Thread(() =>
         {
             var local = counts[t] = new int[channels.Length];
+            var routes = Routes(channels);
             try
             {
                 start.SignalAndWait();
                 for (var i = 0; i < SelectionsPerThread; i++)
                 {
-                    local[_selector.Select(channels)]++;
+                    local[Select(channels, routes)]++;
                 }
             }
             catch (Exception e)
@@ -119,13 +125,14 @@ public sealed class LruChannelSelectorTests
     public void Select_ManySelections_DoesNotAllocate()
     {
         var channels = CreateChannels(100);
-        _selector.Select(channels);
+        var routes = Routes(channels);
+        Select(channels, routes);
 
         var before = GC.GetAllocatedBytesForCurrentThread();
         var sum = 0;
         for (var i = 0; i < 10_000; i++)
         {
-            sum += _selector.Select(channels);
+            sum += Select(channels, routes);
         }
 
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
@@ -134,7 +141,15 @@ public sealed class LruChannelSelectorTests
         Assert.True(sum > 0);
     }
 
-    private int Select(Channel[] candidates) => _selector.Select(candidates);
+    private int Select(Channel[] candidates) => Select(candidates, Routes(candidates));
+
+    private int Select(Channel[] candidates, ChannelRoute[] routes)
+    {
+        var selection = new ChannelSelection(candidates, routes, _request, _random);
+        return _selector.Select(in selection);
+    }
+
+    private ChannelRoute[] Routes(Channel[] candidates) => [.. candidates.Select(_routing.Get)];
 
     private static Channel[] CreateChannels(int count)
     {

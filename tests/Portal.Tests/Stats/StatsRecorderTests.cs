@@ -4,16 +4,16 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
-using Microsoft.Extensions.Time.Testing;
 using Portal.Diagnostics;
 using Portal.Stats;
+using Portal.Testing;
+using static Portal.Tests.Gateway.GatewayTestKit;
 
 namespace Portal.Tests.Stats;
 
 public sealed class StatsRecorderTests : IDisposable
 {
-    private readonly FakeTimeProvider _fakeTime = new(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
-    private readonly CountingTimeProvider _time;
+    private readonly TimerTrackingTimeProvider _time = new(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly FakeLogger _logger = new();
     private readonly ServiceProvider _services;
     private readonly PortalMetrics _metrics;
@@ -22,7 +22,6 @@ public sealed class StatsRecorderTests : IDisposable
 
     public StatsRecorderTests()
     {
-        _time = new CountingTimeProvider(_fakeTime);
         _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         _metrics = new PortalMetrics(_services.GetRequiredService<IMeterFactory>());
     }
@@ -235,11 +234,11 @@ public sealed class StatsRecorderTests : IDisposable
         var recorder = CreateRecorder(new StatsOptions { BatchDelay = TimeSpan.Zero });
         var first = NewStat();
         recorder.Record(first);
-        await WaitUntilAsync(() => _time.TimersCreated == 1);
+        await _time.WaitForTimersAsync(1).WaitAsync(Wait);
 
         var second = NewStat();
         recorder.Record(second);
-        _fakeTime.Advance(TimeSpan.FromMilliseconds(100));
+        _time.Advance(TimeSpan.FromMilliseconds(100));
         await recorder.FlushAsync(CancellationToken.None);
 
         Assert.Equal(new[] { first.Id, second.Id }, _repository.Batches.SelectMany(b => b).Select(s => s.Id));
@@ -283,10 +282,14 @@ public sealed class StatsRecorderTests : IDisposable
         await WaitUntilAsync(() => _repository.Calls >= 1);
 
         var stop = recorder.StopAsync(TimeSpan.FromSeconds(10));
-        _fakeTime.Advance(TimeSpan.FromSeconds(9));
-        await Task.Delay(20);
+        _time.Advance(TimeSpan.FromSeconds(9));
+
+        // Giving up cancels the writer's token inside the clock's advance, which runs due timers synchronously: a
+        // token still live right after the advance means the recorder has not given up, so the stop is still waiting.
+        Assert.True(_repository.Token.CanBeCanceled);
+        Assert.False(_repository.Token.IsCancellationRequested);
         Assert.False(stop.IsCompleted);
-        _fakeTime.Advance(TimeSpan.FromSeconds(1));
+        _time.Advance(TimeSpan.FromSeconds(1));
         await stop.WaitAsync(TimeSpan.FromSeconds(10)); // a guard against a hang, not a timing claim
 
         Assert.True(flush.IsCompletedSuccessfully, "A flush waiting on abandoned stats must be released.");
@@ -306,7 +309,7 @@ public sealed class StatsRecorderTests : IDisposable
         await WaitUntilAsync(() => _repository.Calls == 1);
 
         var stop = recorder.StopAsync(TimeSpan.FromSeconds(10));
-        _fakeTime.Advance(TimeSpan.FromSeconds(10));
+        _time.Advance(TimeSpan.FromSeconds(10));
         var error = await Record.ExceptionAsync(() => stop.WaitAsync(TimeSpan.FromSeconds(2))); // a guard against a hang
 
         Assert.Null(error);
@@ -338,25 +341,6 @@ public sealed class StatsRecorderTests : IDisposable
         Assert.Equal(7, _repository.Saved);
     }
 
-    [Theory]
-    [InlineData(0, 1, 1, 0, "Stats.QueueCapacity")]
-    [InlineData(1, 0, 1, 0, "Stats.BatchSize")]
-    [InlineData(1, 1, 0, 0, "Stats.MaxRetryDelay")]
-    [InlineData(1, 1, 1, -1, "Stats.FlushTimeout")]
-    public void Validate_InvalidSetting_ThrowsNamingIt(int capacity, int batchSize, int maxRetryMs, int flushTimeoutMs, string setting)
-    {
-        var options = new StatsOptions
-        {
-            QueueCapacity = capacity,
-            BatchSize = batchSize,
-            MaxRetryDelay = TimeSpan.FromMilliseconds(maxRetryMs),
-            FlushTimeout = TimeSpan.FromMilliseconds(flushTimeoutMs),
-        };
-
-        var e = Assert.Throws<ArgumentOutOfRangeException>(options.Validate);
-        Assert.Equal(setting, e.ParamName);
-    }
-
     [Fact]
     public async Task Record_SynchronousRepository_WritesOutsideTheThreadPool()
     {
@@ -381,14 +365,15 @@ public sealed class StatsRecorderTests : IDisposable
         var recorder = CreateRecorder(new StatsOptions { BatchDelay = TimeSpan.FromMilliseconds(100) });
         recorder.Record(NewStat());
         recorder.Record(NewStat());
-        await WaitUntilAsync(() => _time.TimersCreated > 0); // the writer is waiting for more
+        await _time.WaitForTimersAsync(1).WaitAsync(Wait); // the writer is waiting for more
         recorder.Record(NewStat());
 
-        _fakeTime.Advance(TimeSpan.FromMilliseconds(99));
-        await Task.Delay(50);
+        // The clock runs due timers inside the advance: no timer fired means the writer is still waiting, so nothing is written.
+        _time.Advance(TimeSpan.FromMilliseconds(99));
+        Assert.Equal(0, _time.TimersFired);
         Assert.Equal(0, _repository.Calls);
 
-        _fakeTime.Advance(TimeSpan.FromMilliseconds(1));
+        _time.Advance(TimeSpan.FromMilliseconds(1));
         await WaitUntilAsync(() => _repository.Calls == 1);
         Assert.Equal([3], _repository.Batches.Select(b => b.Length));
         await recorder.DisposeAsync();
@@ -399,7 +384,7 @@ public sealed class StatsRecorderTests : IDisposable
     {
         var recorder = CreateRecorder(new StatsOptions { BatchDelay = TimeSpan.FromMinutes(1) });
         recorder.Record(NewStat());
-        await WaitUntilAsync(() => _time.TimersCreated > 0);
+        await _time.WaitForTimersAsync(1).WaitAsync(Wait);
 
         await recorder.FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
 
@@ -413,8 +398,8 @@ public sealed class StatsRecorderTests : IDisposable
         var recorder = CreateRecorder(new StatsOptions { BatchSize = 2, BatchDelay = TimeSpan.FromMinutes(1) });
         _repository.BlockFirstSave = true;
         recorder.Record(NewStat());
-        await WaitUntilAsync(() => _time.TimersCreated > 0);
-        _fakeTime.Advance(TimeSpan.FromMinutes(1));
+        await _time.WaitForTimersAsync(1).WaitAsync(Wait);
+        _time.Advance(TimeSpan.FromMinutes(1));
         await WaitUntilAsync(() => _repository.Calls == 1); // the writer is stuck on the first batch
         recorder.Record(NewStat());
         recorder.Record(NewStat());
@@ -432,19 +417,12 @@ public sealed class StatsRecorderTests : IDisposable
     {
         var recorder = CreateRecorder(new StatsOptions { BatchDelay = TimeSpan.FromMinutes(1) });
         recorder.Record(NewStat());
-        await WaitUntilAsync(() => _time.TimersCreated > 0);
+        await _time.WaitForTimersAsync(1).WaitAsync(Wait);
 
         await recorder.StopAsync(TimeSpan.FromSeconds(10)).WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(1, _repository.Saved);
         await recorder.DisposeAsync();
-    }
-
-    [Fact]
-    public void Options_BatchDelayNegative_Throws()
-    {
-        var exception = Assert.Throws<ArgumentOutOfRangeException>(() => new StatsOptions { BatchDelay = TimeSpan.FromMilliseconds(-1) }.Validate());
-        Assert.Contains("Stats.BatchDelay", exception.Message);
     }
 
     private StatsRecorder CreateRecorder(StatsOptions options) => new(_repository, options, _time, _metrics, _logger);
@@ -453,30 +431,21 @@ public sealed class StatsRecorderTests : IDisposable
     {
         Id = "stat-" + Interlocked.Increment(ref _nextId),
         ModelName = model,
-        Timestamp = _fakeTime.GetUtcNow(),
+        Timestamp = _time.GetUtcNow(),
         Success = true,
     };
 
-    /// <summary>Waits for the retry delay to start, checks nothing happens just before it ends, then lets it end.</summary>
+    /// <summary>Waits for the retry delay to start, checks it has not ended just before its time, then lets it end.</summary>
+    /// <remarks>The clock runs due timers inside the advance: the delay's timer not fired means the writer is still waiting.</remarks>
     private async Task AdvanceThroughRetryAsync(int retry, TimeSpan delay)
     {
-        await WaitUntilAsync(() => _time.TimersCreated == retry);
+        await _time.WaitForTimersAsync(retry).WaitAsync(Wait);
         Assert.Equal(retry, _repository.Calls);
-        _fakeTime.Advance(delay - TimeSpan.FromMilliseconds(1));
-        await Task.Delay(20);
+        _time.Advance(delay - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(retry - 1, _time.TimersFired);
         Assert.Equal(retry, _repository.Calls);
-        _fakeTime.Advance(TimeSpan.FromMilliseconds(1));
+        _time.Advance(TimeSpan.FromMilliseconds(1));
         await WaitUntilAsync(() => _repository.Calls == retry + 1);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 200 && !condition(); i++)
-        {
-            await Task.Delay(10);
-        }
-
-        Assert.True(condition(), "The condition was not met in time.");
     }
 
     /// <summary>A repository that captures stats batches and can fail or block.</summary>
@@ -510,9 +479,13 @@ public sealed class StatsRecorderTests : IDisposable
         /// <summary>Whether a save started on a thread-pool thread.</summary>
         public bool SavedOnThreadPool { get; private set; }
 
+        /// <summary>The cancellation token of the latest save.</summary>
+        public CancellationToken Token { get; private set; }
+
         public async Task SaveRequestStatsAsync(IReadOnlyCollection<RequestStat> stats, CancellationToken cancellationToken)
         {
             var copy = stats.ToArray();
+            Token = cancellationToken;
             SavedOnThreadPool |= Thread.CurrentThread.IsThreadPoolThread;
             var call = Interlocked.Increment(ref _calls);
             if (call == 1 && BlockFirstSave)
@@ -541,28 +514,5 @@ public sealed class StatsRecorderTests : IDisposable
         public Task<IReadOnlyList<RequestStat>> QueryRequestStatsAsync(StatsQuery query, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<StatsSummary> CountRequestStatsAsync(StatsQuery query, CancellationToken cancellationToken) => throw new NotSupportedException();
-    }
-
-    /// <summary>Delegates to a <see cref="FakeTimeProvider"/> and counts the timers created, so a test knows a delay has started.</summary>
-    private sealed class CountingTimeProvider(FakeTimeProvider inner) : TimeProvider
-    {
-        private int _timers;
-
-        public int TimersCreated => Volatile.Read(ref _timers);
-
-        public override DateTimeOffset GetUtcNow() => inner.GetUtcNow();
-
-        public override long GetTimestamp() => inner.GetTimestamp();
-
-        public override long TimestampFrequency => inner.TimestampFrequency;
-
-        public override TimeZoneInfo LocalTimeZone => inner.LocalTimeZone;
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            var timer = inner.CreateTimer(callback, state, dueTime, period);
-            Interlocked.Increment(ref _timers);
-            return timer;
-        }
     }
 }

@@ -2,7 +2,10 @@ using Portal.Providers;
 
 namespace Portal.Storage.Configuration.Internal;
 
-/// <summary>The platform formats a configuration file may name: the one list to extend when Portal gains a format.</summary>
+/// <summary>
+/// The platform formats a configuration file may name, the one list to extend when Portal gains a format, and the
+/// one rule for a platform's base URL. The admin API uses both (adding the formats of adapters registered in DI).
+/// </summary>
 internal static class ConfigFormats
 {
     /// <summary>The known formats, in their canonical spelling.</summary>
@@ -21,4 +24,12 @@ internal static class ConfigFormats
 
         return null;
     }
+
+    /// <summary>Whether <paramref name="baseUrl"/> suits a platform of <paramref name="format"/> (canonical): an absolute http or https URL; a mock platform also accepts <c>mock://local?latency=…</c>.</summary>
+    public static bool IsBaseUrl(string format, string baseUrl) =>
+        Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri)
+        && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps || (format == PlatformFormats.Mock && uri.Scheme == "mock"));
+
+    /// <summary>The schemes <see cref="IsBaseUrl"/> accepts for <paramref name="format"/>, in words for messages: "mock, http or https" or "http or https".</summary>
+    public static string BaseUrlSchemes(string format) => format == PlatformFormats.Mock ? "mock, http or https" : "http or https";
 }

@@ -6,7 +6,7 @@ namespace Portal.Storage.Configuration.Internal;
 
 /// <summary>
 /// Applies a configuration file to the database in one transaction; the rules are documented on
-/// <see cref="EfPortalRepository.ImportConfigAsync(PortalConfigFile, CancellationToken)"/>.
+/// <see cref="IConfigStore.ImportConfigAsync"/>.
 /// </summary>
 /// <remarks>
 /// Loads every platform, model and key row (configuration tables are small), matches the file against them in memory

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Portal.Providers;
 
 namespace Portal.Storage.Configuration.Internal;
 
@@ -97,14 +96,9 @@ internal sealed class ConfigReader
             ?? throw Fail(formatPath, $"unknown format \"{format}\"; expected one of: {string.Join(", ", ConfigFormats.Known)}");
 
         var baseUrl = RequiredString(properties, "baseUrl", path, MaxUrlLength);
-        // A mock platform also accepts mock://local?latency=...; every other format needs http(s).
-        var mockScheme = canonicalFormat == PlatformFormats.Mock;
-        if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri)
-            || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps && !(mockScheme && uri.Scheme == "mock")))
+        if (!ConfigFormats.IsBaseUrl(canonicalFormat, baseUrl))
         {
-            throw Fail(Child(path, "baseUrl"), mockScheme
-                ? $"\"{baseUrl}\" is not an absolute mock, http or https URL"
-                : $"\"{baseUrl}\" is not an absolute http or https URL");
+            throw Fail(Child(path, "baseUrl"), $"\"{baseUrl}\" is not an absolute {ConfigFormats.BaseUrlSchemes(canonicalFormat)} URL");
         }
 
         var enabled = OptionalBoolean(properties, "enabled", path, defaultValue: true);

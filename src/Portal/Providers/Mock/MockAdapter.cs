@@ -24,7 +24,7 @@ namespace Portal.Providers.Mock;
 /// <para>The model name <c>mock-error-&lt;status&gt;</c> (for example <c>mock-error-429</c>) fails with that HTTP status.</para>
 /// <para>Delays use the gateway's <see cref="TimeProvider"/> and honour cancellation.</para>
 /// </remarks>
-internal sealed class MockAdapter : IProviderAdapter
+internal sealed class MockAdapter : IProviderAdapter, DependencyInjection.IBuiltIn
 {
     private const string ErrorModelPrefix = "mock-error-";
     private const int SnippetLength = 60;
@@ -38,6 +38,25 @@ internal sealed class MockAdapter : IProviderAdapter
     }
 
     public string Format => PlatformFormats.Mock;
+
+    /// <summary>A mock, http or https URL whose settings parse (<c>mock://local?latency=200ms</c>).</summary>
+    public string? CheckBaseUrl(string baseUrl)
+    {
+        if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("mock" or "http" or "https"))
+        {
+            return "must be an absolute mock, http or https URL";
+        }
+
+        try
+        {
+            MockSettings.Parse(baseUrl);
+            return null;
+        }
+        catch (UpstreamException ex)
+        {
+            return "has invalid mock settings: " + ex.Message;
+        }
+    }
 
     public async Task<ChatCompletionResponse> ChatCompletionAsync(Channel channel, ChatCompletionRequest request, CancellationToken cancellationToken)
     {

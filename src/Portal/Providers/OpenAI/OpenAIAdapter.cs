@@ -16,7 +16,7 @@ namespace Portal.Providers.OpenAI;
 /// scrubbed of keys. An error body sent with status 200 is an error; so is a stream that ends without <c>[DONE]</c> or
 /// a finish reason (<see cref="OpenAIEventStream"/> holds the stream rules, which the byte relay shares).
 /// </remarks>
-internal sealed class OpenAIAdapter : IProviderAdapter
+internal sealed class OpenAIAdapter : IProviderAdapter, IByteRelayProvider, DependencyInjection.IBuiltIn
 {
     private const int MaxErrorBodyBytes = 64 * 1024;
     private const int MaxResponseBodyBytes = 64 * 1024 * 1024;
@@ -39,6 +39,9 @@ internal sealed class OpenAIAdapter : IProviderAdapter
     }
 
     public string Format => PlatformFormats.OpenAI;
+
+    /// <summary>The client's bytes go upstream with only <c>model</c> rewritten.</summary>
+    public Relay.Internal.RelayAttempt CreateRelay(Channel channel, Relay.ChatRelayRequest request) => new OpenAIRelayAttempt(this, channel, request);
 
     public async Task<ChatCompletionResponse> ChatCompletionAsync(Channel channel, ChatCompletionRequest request, CancellationToken cancellationToken)
     {

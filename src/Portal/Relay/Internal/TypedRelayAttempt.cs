@@ -23,7 +23,31 @@ internal sealed class TypedRelayAttempt(IProviderAdapter adapter, Channel channe
         }
 
         _chunks = adapter.StreamChatCompletionAsync(channel, request, cancellationToken).GetAsyncEnumerator(cancellationToken);
-        _hasFirst = await _chunks.MoveNextAsync().ConfigureAwait(false);
+        (_hasFirst, var usage) = await FirstForCallerAsync(_chunks, callerWantsUsage).ConfigureAwait(false);
+        PromptTokens = usage?.PromptTokens;
+        CompletionTokens = usage?.CompletionTokens;
+    }
+
+    /// <summary>
+    /// Moves to the first chunk that goes to the caller, past usage-only chunks it did not ask for (whose usage is returned),
+    /// so that an attempt commits only once something reaches the caller, as the byte relay does.
+    /// </summary>
+    /// <returns>Whether there is such a chunk (false: the stream ended), and the usage of the chunks skipped.</returns>
+    internal static async ValueTask<(bool HasFirst, Usage? Usage)> FirstForCallerAsync(IAsyncEnumerator<ChatCompletionChunk> chunks, bool callerWantsUsage)
+    {
+        Usage? usage = null;
+        while (await chunks.MoveNextAsync().ConfigureAwait(false))
+        {
+            var chunk = chunks.Current;
+            if (ForCaller(chunk.Choices.Count, chunk.Usage is not null, callerWantsUsage))
+            {
+                return (true, usage);
+            }
+
+            usage = chunk.Usage ?? usage;
+        }
+
+        return (false, usage);
     }
 
     public override async Task PumpAsync(IChatRelayWriter writer, CancellationToken cancellationToken)

@@ -21,8 +21,9 @@ public sealed class MockAdapterTests
         return repository;
     }
 
+    // No shutdown timeout: it runs on the fake clock, so a call a failed test leaves waiting would hold disposal for ever.
     private static PortalGateway CreateFakeTimeGateway(InMemoryPortalRepository repository, FakeTimeProvider time) =>
-        PortalGateway.Create(new PortalOptions { Repository = repository, TimeProvider = time });
+        PortalGateway.Create(new PortalOptions { Repository = repository, TimeProvider = time, ShutdownTimeout = TimeSpan.Zero });
 
     [Fact]
     public async Task ChatCompletion_SameRequest_AnswersDeterministicallyWithUsageAndStatRow()
@@ -116,23 +117,27 @@ public sealed class MockAdapterTests
     [InlineData(true)]
     public async Task Latency_CallDoesNotCompleteUntilTimeIsAdvanced(bool stream)
     {
-        var time = new FakeTimeProvider();
+        var time = new TimerTrackingTimeProvider();
         var latency = TimeSpan.FromMilliseconds(200);
         await using var gateway = CreateFakeTimeGateway(MockRepository("mock://local?latency=200ms&tokensPerSecond=50"), time);
 
         var call = SendAsync(gateway, RepositorySeed.Chat(Alias, Question), stream);
 
-        // Without advancing the fake clock the mock's delay can never elapse, however long this waits.
-        await Task.Delay(50);
+        // The call has reached the mock's delay, a one-shot timer on the fake clock (the gateway's own one-shot timers,
+        // the request and attempt timeouts, run for minutes): until the clock moves, nothing can end that wait.
+        var delay = await time.WaitForTimerAsync(t => t.Period == Timeout.InfiniteTimeSpan && t.DueTime >= latency && t.DueTime < TimeSpan.FromMinutes(1)).WaitAsync(Wait);
         Assert.False(call.IsCompleted);
 
-        for (var i = 0; i < 1000 && !call.IsCompleted; i++)
+        // Every later wait of the mock (one per streamed word, each shorter) starts a timer of its own: move the clock
+        // past the wait whenever one starts.
+        while (!call.IsCompleted)
         {
-            time.Advance(latency);
-            await Task.WhenAny(call, Task.Delay(5));
+            var nextTimer = time.WaitForTimersAsync(time.TimersCreated + 1);
+            time.Advance(delay.DueTime);
+            await Task.WhenAny(call, nextTimer).WaitAsync(Wait);
         }
 
-        Assert.StartsWith("This is a mock response from mock-model to: ", await call.WaitAsync(Wait), StringComparison.Ordinal);
+        Assert.StartsWith("This is a mock response from mock-model to: ", await call, StringComparison.Ordinal);
     }
 
     [Fact]
