@@ -24,8 +24,15 @@ namespace Portal.Server.Hosting;
 /// </para>
 /// <para>
 /// The queue holds at most <c>MaxQueueLength</c> lines; when full, a log call waits for room or drops its line, as
-/// <c>QueueFullMode</c> says (the console logger's settings and defaults). Disposing writes what is queued. On Windows
-/// the console logger stays as it is (it translates colours for consoles without ANSI support).
+/// <c>QueueFullMode</c> says (the console logger's settings and defaults). A failed write loses its batch and nothing
+/// else, as a failed console write loses its line. Disposing (the host does when the server stops) writes what is queued;
+/// a record logged after that is written at once. On Windows the console logger stays as it is (it translates colours
+/// for consoles without ANSI support).
+/// </para>
+/// <para>
+/// Two differences from the console logger, neither reachable in the server: it writes to the process's standard
+/// streams, not to a writer set with <see cref="Console.SetOut"/>; and with no <c>FormatterName</c> at all (the server's
+/// builder always sets one) it ignores the obsolete formatting settings on <see cref="ConsoleLoggerOptions"/>.
 /// </para>
 /// </remarks>
 [ProviderAlias("Console")]
@@ -49,6 +56,7 @@ internal sealed class BatchedConsoleLoggerProvider : ILoggerProvider, ISupportEx
     private ConsoleLoggerOptions _options;
     private ConsoleFormatter _formatter;
     private bool _writerParked;
+    private bool _lingering;
     private bool _stopping;
     private int _dropped;
 
@@ -65,7 +73,8 @@ internal sealed class BatchedConsoleLoggerProvider : ILoggerProvider, ISupportEx
     internal BatchedConsoleLoggerProvider(IOptionsMonitor<ConsoleLoggerOptions> options, IEnumerable<ConsoleFormatter> formatters,
         Stream output, Stream error, Encoding encoding, TimeSpan linger)
     {
-        _formatters = formatters.GroupBy(f => f.Name, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.Last(), StringComparer.OrdinalIgnoreCase);
+        // The first formatter of a name wins, as in the console logger.
+        _formatters = formatters.GroupBy(f => f.Name, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
         _out = output;
         _error = error;
         _encoding = encoding;
@@ -90,6 +99,18 @@ internal sealed class BatchedConsoleLoggerProvider : ILoggerProvider, ISupportEx
         {
             services.Remove(console);
             services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoggerProvider, BatchedConsoleLoggerProvider>());
+        }
+    }
+
+    /// <summary>Whether the writer is letting lines gather (for tests that act while it does).</summary>
+    internal bool IsLingering
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lingering;
+            }
         }
     }
 
@@ -141,7 +162,9 @@ internal sealed class BatchedConsoleLoggerProvider : ILoggerProvider, ISupportEx
             {
                 if (_options.QueueFullMode == ConsoleLoggerQueueFullMode.DropWrite)
                 {
+                    // A lingering writer writes now: lingering on would only drop more lines.
                     _dropped++;
+                    Monitor.PulseAll(_gate);
                     return;
                 }
 
@@ -191,8 +214,11 @@ internal sealed class BatchedConsoleLoggerProvider : ILoggerProvider, ISupportEx
                 long left;
                 while (!_stopping && _queue.Count < _options.MaxQueueLength && (left = until - Environment.TickCount64) > 0)
                 {
+                    _lingering = true;
                     Monitor.Wait(_gate, TimeSpan.FromMilliseconds(left));
                 }
+
+                _lingering = false;
 
                 batch = _queue;
                 _queue = _spare;
@@ -250,10 +276,11 @@ internal sealed class BatchedConsoleLoggerProvider : ILoggerProvider, ISupportEx
             stream.Write(bytes, 0, length);
             stream.Flush();
         }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        catch (Exception)
         {
-            // A console that is gone (a closed pipe, or closed at process exit) cannot be logged to; the console
-            // logger ignores that too.
+            // A console that is gone (a closed pipe, or closed at process exit) cannot be logged to, and the writer
+            // thread must outlive any failure: were it to end, a full queue would block every log call for good (and
+            // an exception on it would end the process). The console logger ignores every write failure too.
         }
         finally
         {

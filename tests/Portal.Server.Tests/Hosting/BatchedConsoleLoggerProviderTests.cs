@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using Portal.Server.Hosting;
@@ -116,6 +117,133 @@ public sealed partial class BatchedConsoleLoggerProviderTests
         Assert.Equal($"info: c[2] last words{Environment.NewLine}", output.Text);
     }
 
+    [Theory]
+    [InlineData(ConsoleFormatterNames.Simple)]
+    [InlineData(ConsoleFormatterNames.Json)]
+    [InlineData(ConsoleFormatterNames.Systemd)]
+    [InlineData(TwiceRegistered)]
+    public void Log_AnyFormatter_SameTextAsMicrosoftsConsoleLogger(string formatterName)
+    {
+        // The same records, with scopes (a message template and a dictionary), an exception with an inner one and a
+        // stack trace, a line break and an event name, through Microsoft's console logger and through the batched one.
+        void Configure(IServiceCollection services)
+        {
+            services.AddLogging(b => b
+                .AddSimpleConsole(o =>
+                {
+                    o.IncludeScopes = true;
+                    o.ColorBehavior = LoggerColorBehavior.Disabled;
+                })
+                .AddJsonConsole(o => o.IncludeScopes = true)
+                .AddSystemdConsole(o => o.IncludeScopes = true));
+            services.AddSingleton<ConsoleFormatter>(new TaggedFormatter(TwiceRegistered, "first"));
+            services.AddSingleton<ConsoleFormatter>(new TaggedFormatter(TwiceRegistered, "second"));
+            services.Configure<ConsoleLoggerOptions>(o =>
+            {
+                o.FormatterName = formatterName;
+                o.LogToStandardErrorThreshold = LogLevel.Error;
+            });
+        }
+
+        var exception = Thrown();
+        var expectedOut = new StringWriter();
+        var expectedError = new StringWriter();
+        var services = new ServiceCollection();
+        Configure(services);
+        using (var built = services.BuildServiceProvider())
+        {
+            // Microsoft's logger writes to the Console.Out and Console.Error it finds when it is made.
+            ConsoleLoggerProvider microsoft;
+            var (stdout, stderr) = (Console.Out, Console.Error);
+            Console.SetOut(expectedOut);
+            Console.SetError(expectedError);
+            try
+            {
+                microsoft = new ConsoleLoggerProvider(built.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>(), built.GetServices<ConsoleFormatter>());
+            }
+            finally
+            {
+                Console.SetOut(stdout);
+                Console.SetError(stderr);
+            }
+
+            using (var factory = new LoggerFactory([microsoft]))
+            {
+                LogScript(factory.CreateLogger("Portal.Server.Tests"), exception);
+            }
+
+            microsoft.Dispose(); // Writes out its queue.
+        }
+
+        var output = new RecordingStream();
+        var error = new RecordingStream();
+        services = new ServiceCollection();
+        Configure(services);
+        using (var built = services.BuildServiceProvider())
+        {
+            using var batched = new BatchedConsoleLoggerProvider(built.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>(),
+                built.GetServices<ConsoleFormatter>(), output, error, new UTF8Encoding(false), TimeSpan.FromMilliseconds(5));
+            using var factory = new LoggerFactory([batched]);
+            LogScript(factory.CreateLogger("Portal.Server.Tests"), exception);
+        }
+
+        Assert.NotEqual("", expectedOut.ToString());
+        Assert.NotEqual("", expectedError.ToString());
+        Assert.Equal(expectedOut.ToString(), output.Text);
+        Assert.Equal(expectedError.ToString(), error.Text);
+    }
+
+    [Fact]
+    public async Task Log_WriteThrows_LaterLinesStillWritten()
+    {
+        // A failed write loses its batch, as a failed console write loses its line in the console logger; the writer
+        // goes on (were it to end, an exception would end the process, and a full queue would block every log call).
+        var output = new RecordingStream { FailingWrites = 1 };
+        using var provider = Create(output, new RecordingStream(), TimeSpan.Zero);
+        var logger = provider.CreateLogger("c");
+
+        Info(logger, "lost");
+        await output.FirstFailure.WaitAsync(Wait);
+        Info(logger, "kept");
+
+        await output.FirstWrite.WaitAsync(Wait);
+        Assert.Equal($"info: c[2] kept{Environment.NewLine}", output.Text);
+    }
+
+    [Fact]
+    public async Task Log_QueueFullAndDropMode_WrittenAtOnceInsteadOfLingering()
+    {
+        // Lingering on with a full queue would only drop more lines: the writer writes as soon as one is dropped.
+        var output = new RecordingStream();
+        using var provider = Create(output, new RecordingStream(), TimeSpan.FromHours(1), o =>
+        {
+            o.MaxQueueLength = 2;
+            o.QueueFullMode = ConsoleLoggerQueueFullMode.DropWrite;
+        });
+        var logger = provider.CreateLogger("c");
+
+        Info(logger, "1");
+        Assert.True(SpinWait.SpinUntil(() => provider.IsLingering, Wait));
+        Info(logger, "2"); // The queue is full.
+        Info(logger, "3"); // Dropped.
+
+        await output.FirstWrite.WaitAsync(Wait);
+        Assert.Equal($"info: c[2] 1{Environment.NewLine}info: c[2] 2{Environment.NewLine}", output.Text);
+    }
+
+    [Fact]
+    public void Log_AfterDispose_WrittenAtOnce()
+    {
+        var output = new RecordingStream();
+        var provider = Create(output, new RecordingStream(), TimeSpan.FromHours(1));
+        var logger = provider.CreateLogger("c");
+        provider.Dispose();
+
+        Info(logger, "after the writer stopped");
+
+        Assert.Equal($"info: c[2] after the writer stopped{Environment.NewLine}", output.Text);
+    }
+
     [Fact]
     public void ReplaceConsoleLogger_ConsoleRegistered_TakesItsPlaceAndItsFilters()
     {
@@ -154,6 +282,45 @@ public sealed partial class BatchedConsoleLoggerProviderTests
         }
     }
 
+    private const string TwiceRegistered = "twice";
+
+    private static readonly Func<ILogger, string, IDisposable?> RequestScope = LoggerMessage.DefineScope<string>("request {RequestId}");
+
+    private static void LogScript(ILogger logger, Exception exception)
+    {
+        using (RequestScope(logger, "r-1"))
+        using (logger.BeginScope(new Dictionary<string, object?> { ["Caller"] = "client-1", ["Attempt"] = 2 }))
+        {
+            Done(logger, 7);
+            Broke(logger, "upstream", exception);
+        }
+
+        Warn(logger, $"two{Environment.NewLine}lines");
+        Fail(logger, "no scope");
+    }
+
+    private static InvalidOperationException Thrown()
+    {
+        try
+        {
+            try
+            {
+                throw new IOException("connection reset");
+            }
+            catch (IOException inner)
+            {
+                throw new InvalidOperationException("relay failed", inner);
+            }
+        }
+        catch (InvalidOperationException ex)
+        {
+            return ex;
+        }
+    }
+
+    [LoggerMessage(5, LogLevel.Error, "{Text} broke", EventName = "Broke")]
+    private static partial void Broke(ILogger logger, string text, Exception exception);
+
     [LoggerMessage(1, LogLevel.Information, "request {Number} done")]
     private static partial void Done(ILogger logger, int number);
 
@@ -184,14 +351,29 @@ public sealed partial class BatchedConsoleLoggerProviderTests
             built.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>(), built.GetServices<ConsoleFormatter>(), output, error, new UTF8Encoding(false), linger);
     }
 
-    /// <summary>Records what is written (UTF-8) and how many writes it took; can hold its writes until released.</summary>
+    /// <summary>A formatter that writes a tag and the message: two of one name tell which one a logger picked.</summary>
+    private sealed class TaggedFormatter(string name, string tag) : ConsoleFormatter(name)
+    {
+        public override void Write<TState>(in LogEntry<TState> logEntry, IExternalScopeProvider? scopeProvider, TextWriter textWriter) =>
+            textWriter.Write($"{tag}: {logEntry.Formatter(logEntry.State, logEntry.Exception)}{Environment.NewLine}");
+    }
+
+    /// <summary>Records what is written (UTF-8) and how many writes it took; can hold its writes until released, or fail its first ones.</summary>
     private sealed class RecordingStream : Stream
     {
         private readonly Lock _gate = new();
         private readonly MemoryStream _bytes = new();
         private readonly TaskCompletionSource _firstWrite = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _firstFailure = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _failed;
 
         public ManualResetEventSlim? Hold { get; init; }
+
+        /// <summary>How many writes, from the first, throw (as a stream that cannot be written to does).</summary>
+        public int FailingWrites { get; init; }
+
+        /// <summary>Completes when a write has thrown.</summary>
+        public Task FirstFailure => _firstFailure.Task;
 
         public ManualResetEventSlim Entered { get; } = new();
 
@@ -228,6 +410,12 @@ public sealed partial class BatchedConsoleLoggerProviderTests
         {
             Entered.Set();
             Hold?.Wait(Wait);
+            if (Interlocked.Increment(ref _failed) <= FailingWrites)
+            {
+                _firstFailure.TrySetResult();
+                throw new NotSupportedException("This stream cannot be written to now.");
+            }
+
             lock (_gate)
             {
                 _bytes.Write(buffer, offset, count);
