@@ -55,6 +55,12 @@ internal sealed class OpenAIRelayAttempt(OpenAIAdapter adapter, Channel channel,
         while (more)
         {
             batch.Add(_events!.Data.Span);
+            if (batch.IsFull)
+            {
+                // The upstream keeps sending: what was gathered goes now, so a batch's memory and its wait stay bounded.
+                await batch.WriteAsync(writer, cancellationToken).ConfigureAwait(false);
+            }
+
             ValueTask<bool> next;
             try
             {
