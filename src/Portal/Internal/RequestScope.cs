@@ -19,30 +19,12 @@ internal sealed class RequestScope : IDisposable
         _linked = CancellationTokenSource.CreateLinkedTokenSource(caller, shutdown, _deadline.Token);
     }
 
-    /// <summary>A new client request id: a version 7 GUID in "N" format (32 hexadecimal digits that sort by time).</summary>
+    /// <summary>A new client request id: a <see cref="TimeOrderedId"/> of now.</summary>
     /// <remarks>
-    /// Time-ordered like stat ids, so storage's index on request ids grows at its end; random ids would land on a random
-    /// index page each, which makes stats inserts slower as the table grows. The time in it comes from the system clock,
-    /// not a <see cref="TimeProvider"/>: it only orders the ids, and nothing reads it back. Its 74 random bits come from
-    /// <see cref="Random.Shared"/>, not from <see cref="Guid.CreateVersion7()"/>'s secure generator, which costs a system
-    /// call (a read of the kernel's generator, about 3 µs, 1% of a request) each time: an id must be unique, not
-    /// unpredictable.
+    /// The time in it comes from the system clock, not a <see cref="TimeProvider"/>: it only orders the ids, and nothing
+    /// reads it back.
     /// </remarks>
-    public static string NewRequestId()
-    {
-        Span<byte> bytes = stackalloc byte[16];
-        Random.Shared.NextBytes(bytes[6..]);
-        var milliseconds = TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds();
-        for (var i = 5; i >= 0; i--)
-        {
-            bytes[i] = (byte)milliseconds;
-            milliseconds >>= 8;
-        }
-
-        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x70); // Version 7.
-        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // Variant 10 (RFC 9562).
-        return new Guid(bytes, bigEndian: true).ToString("N");
-    }
+    public static string NewRequestId() => TimeOrderedId.New(TimeProvider.System.GetUtcNow());
 
     /// <summary>The id every attempt of this request records (<see cref="RequestStat.RequestId"/>).</summary>
     public string RequestId { get; }
