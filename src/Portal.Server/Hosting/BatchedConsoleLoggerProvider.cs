@@ -192,8 +192,8 @@ internal sealed class BatchedConsoleLoggerProvider : ILoggerProvider, ISupportEx
 
     private void WriteLoop()
     {
-        var output = new StringBuilder();
-        var errors = new StringBuilder();
+        var output = new EncodedBatch(_encoding);
+        var errors = new EncodedBatch(_encoding);
         while (true)
         {
             Queue<(string Text, bool Error)> batch;
@@ -233,17 +233,18 @@ internal sealed class BatchedConsoleLoggerProvider : ILoggerProvider, ISupportEx
 
             if (dropped > 0)
             {
-                errors.Append(System.Globalization.CultureInfo.InvariantCulture,
-                    $"{dropped} message(s) dropped because of the console logger's queue size limit (Logging:Console:MaxQueueLength); increase it, log less, or set Logging:Console:QueueFullMode to Wait.{Environment.NewLine}");
+                errors.Append(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"{dropped} message(s) dropped because of the console logger's queue size limit (Logging:Console:MaxQueueLength); increase it, log less, or set Logging:Console:QueueFullMode to Wait.{Environment.NewLine}"));
             }
 
+            // Each line is encoded straight into the batch's bytes: no joined string to build and copy first.
             while (batch.TryDequeue(out var line))
             {
                 (line.Error ? errors : output).Append(line.Text);
             }
 
-            Flush(output, error: false);
-            Flush(errors, error: true);
+            Write(output, _out);
+            Write(errors, _error);
             if (stopping)
             {
                 return; // Callers write themselves from now on; nothing was queued after the stop.
@@ -251,19 +252,24 @@ internal sealed class BatchedConsoleLoggerProvider : ILoggerProvider, ISupportEx
         }
     }
 
-    private void Flush(StringBuilder text, bool error)
+    private static void Write(EncodedBatch batch, Stream stream)
     {
-        if (text.Length == 0)
+        if (batch.Length == 0)
         {
             return;
         }
 
-        Write(text.ToString(), error);
-        text.Clear();
-        if (text.Capacity > 64 * 1024)
+        try
         {
-            text.Capacity = 64 * 1024;
+            stream.Write(batch.Bytes);
+            stream.Flush();
         }
+        catch (Exception)
+        {
+            // As in Write(string, bool): the batch is lost, the writer goes on.
+        }
+
+        batch.Clear();
     }
 
     private void Write(string text, bool error)
@@ -310,6 +316,39 @@ internal sealed class BatchedConsoleLoggerProvider : ILoggerProvider, ISupportEx
 
     [ThreadStatic]
     private static StringWriter? t_text;
+
+    /// <summary>Lines encoded one after another into one growing buffer, written with one call.</summary>
+    private sealed class EncodedBatch(Encoding encoding)
+    {
+        private const int KeptBytes = 64 * 1024;
+
+        private byte[] _bytes = new byte[16 * 1024];
+
+        public int Length { get; private set; }
+
+        public ReadOnlySpan<byte> Bytes => _bytes.AsSpan(0, Length);
+
+        public void Append(string text)
+        {
+            var needed = Length + encoding.GetMaxByteCount(text.Length);
+            if (needed > _bytes.Length)
+            {
+                Array.Resize(ref _bytes, Math.Max(needed, _bytes.Length * 2));
+            }
+
+            Length += encoding.GetBytes(text, _bytes.AsSpan(Length));
+        }
+
+        /// <summary>Empties the batch; a buffer grown by a burst beyond <see cref="KeptBytes"/> is let go.</summary>
+        public void Clear()
+        {
+            Length = 0;
+            if (_bytes.Length > KeptBytes)
+            {
+                _bytes = new byte[KeptBytes];
+            }
+        }
+    }
 
     private sealed class BatchedConsoleLogger(string category, BatchedConsoleLoggerProvider provider) : ILogger
     {
