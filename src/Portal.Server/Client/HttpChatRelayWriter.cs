@@ -12,6 +12,8 @@ internal sealed class HttpChatRelayWriter(HttpContext context) : IChatRelayWrite
 
     private static ReadOnlySpan<byte> EventEnd => "\n\n"u8;
 
+    private static ReadOnlySpan<byte> Done => "[DONE]"u8;
+
     /// <summary>Whether <see cref="StartAsync"/> was called.</summary>
     public bool Started { get; private set; }
 
@@ -60,10 +62,14 @@ internal sealed class HttpChatRelayWriter(HttpContext context) : IChatRelayWrite
     {
         var writer = context.Response.BodyWriter;
         Frame(writer, data.Span);
-        return FlushAsync(writer.FlushAsync(cancellationToken));
+        return EndsStream(data.Span) ? ValueTask.CompletedTask : FlushAsync(writer.FlushAsync(cancellationToken));
     }
 
     /// <summary>Writes the events into the response's buffer and flushes once: one chunk of the response for all of them.</summary>
+    /// <remarks>
+    /// Events that end the stream (the last is <c>[DONE]</c>) are left for the end of the response, which follows at once
+    /// and flushes them with the chunked body's terminator: one send to the client instead of two.
+    /// </remarks>
     public ValueTask WriteEventsAsync(IReadOnlyList<ReadOnlyMemory<byte>> events, CancellationToken cancellationToken)
     {
         var writer = context.Response.BodyWriter;
@@ -72,8 +78,11 @@ internal sealed class HttpChatRelayWriter(HttpContext context) : IChatRelayWrite
             Frame(writer, events[i].Span);
         }
 
-        return FlushAsync(writer.FlushAsync(cancellationToken));
+        return events.Count > 0 && EndsStream(events[^1].Span) ? ValueTask.CompletedTask : FlushAsync(writer.FlushAsync(cancellationToken));
     }
+
+    /// <summary>Whether the event is the stream's last, <c>[DONE]</c>, after which the response ends.</summary>
+    private static bool EndsStream(ReadOnlySpan<byte> data) => data.SequenceEqual(Done);
 
     /// <summary>Writes one event, <c>data: {data}\n\n</c>, without flushing it.</summary>
     private static void Frame(PipeWriter writer, ReadOnlySpan<byte> data)

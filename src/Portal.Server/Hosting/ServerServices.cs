@@ -55,6 +55,9 @@ internal static class ServerServices
             }
         });
 
+        // The console logger's lines written in batches, not each with a thread switch and a system call of its own.
+        BatchedConsoleLoggerProvider.ReplaceConsoleLogger(services);
+
         // The timestamp format ends with a space to separate it from the level in simple lines; JSON needs no separator.
         services.PostConfigure<JsonConsoleFormatterOptions>(o => o.TimestampFormat = o.TimestampFormat?.TrimEnd());
 

@@ -365,7 +365,7 @@ internal sealed class RequestEngine : IDisposable
     /// <summary>The stat of one attempt; a null <paramref name="error"/> means it succeeded.</summary>
     private static RequestStat Stat(in AttemptRecord attempt, TimeSpan duration, TimeSpan? firstByte, string? error, int? statusCode, int? promptTokens, int? completionTokens) => new()
     {
-        Id = Guid.CreateVersion7(attempt.Timestamp).ToString("N"),
+        Id = TimeOrderedId.New(attempt.Timestamp),
         Timestamp = attempt.Timestamp,
         RequestId = attempt.Context.RequestId,
         Attempt = attempt.Number,

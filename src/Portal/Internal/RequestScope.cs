@@ -19,13 +19,12 @@ internal sealed class RequestScope : IDisposable
         _linked = CancellationTokenSource.CreateLinkedTokenSource(caller, shutdown, _deadline.Token);
     }
 
-    /// <summary>A new client request id: a version 7 GUID in "N" format (32 hexadecimal digits that sort by time).</summary>
+    /// <summary>A new client request id: a <see cref="TimeOrderedId"/> of now.</summary>
     /// <remarks>
-    /// Time-ordered like stat ids, so storage's index on request ids grows at its end; random ids would land on a random
-    /// index page each, which makes stats inserts slower as the table grows. The time in it comes from the system clock,
-    /// not a <see cref="TimeProvider"/>: it only orders the ids, and nothing reads it back.
+    /// The time in it comes from the system clock, not a <see cref="TimeProvider"/>: it only orders the ids, and nothing
+    /// reads it back.
     /// </remarks>
-    public static string NewRequestId() => Guid.CreateVersion7().ToString("N");
+    public static string NewRequestId() => TimeOrderedId.New(TimeProvider.System.GetUtcNow());
 
     /// <summary>The id every attempt of this request records (<see cref="RequestStat.RequestId"/>).</summary>
     public string RequestId { get; }

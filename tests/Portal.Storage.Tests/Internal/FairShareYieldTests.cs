@@ -15,6 +15,30 @@ public sealed class FairShareYieldTests
         Assert.Equal(50, yields);
     }
 
+    // A yield on an idle core returns at once, but is a system call all the same: one per quantum of work, not per unit.
+    [Fact]
+    public void Step_IdleCore_YieldsOncePerQuantumOfWork()
+    {
+        var clock = new FakeCore(yieldCost: 0);
+        var fairShare = clock.Create(quantum: 100);
+
+        var yields = Enumerable.Range(0, 50).Count(_ => clock.WorkThen(fairShare, workCost: 10));
+
+        Assert.Equal(5, yields);
+    }
+
+    [Fact]
+    public void Step_BusyCoreWithAQuantum_StillKeepsAboutHalfTheCore()
+    {
+        var clock = new FakeCore(yieldCost: 100);
+        var fairShare = clock.Create(quantum: 50);
+
+        var yields = Enumerable.Range(0, 1_000).Count(_ => clock.WorkThen(fairShare, workCost: 10));
+
+        Assert.InRange(yields, 90, 100);
+        Assert.InRange(clock.YieldedTime, clock.WorkTime - 100, clock.WorkTime + 100);
+    }
+
     [Fact]
     public void Step_NoWorkYet_DoesNotYield()
     {
@@ -72,12 +96,12 @@ public sealed class FairShareYieldTests
 
         public long YieldedTime { get; private set; }
 
-        public FairShareYield Create() => new(() => _now, () =>
+        public FairShareYield Create(long quantum = 0) => new(() => _now, () =>
         {
             Yields++;
             _now += YieldCost;
             YieldedTime += YieldCost;
-        });
+        }, quantum);
 
         public bool WorkThen(FairShareYield fairShare, long workCost)
         {

@@ -47,6 +47,25 @@ public sealed class RequestContextTests
     }
 
     [Fact]
+    public async Task StatRows_IdsAreVersion7GuidsOfTheirAttemptsStart()
+    {
+        var repository = TwoPlatforms("mock-error-503", "mock-ok");
+        await using var gateway = Create(repository, new RecordingSelector());
+        var context = new PortalRequestContext();
+
+        await SendAsync(gateway, RepositorySeed.Chat(Alias), context, stream: false);
+
+        var rows = await gateway.QueryStatsAsync(new StatsQuery { RequestId = context.RequestId });
+        Assert.Equal(2, rows.Count);
+        Assert.All(rows, row =>
+        {
+            Assert.Equal(7, Guid.ParseExact(row.Id, "N").Version);
+            Assert.Equal(row.Timestamp.ToUnixTimeMilliseconds(), Internal.TimeOrderedIdTests.MillisecondsOf(row.Id));
+        });
+        Assert.NotEqual(rows[0].Id, rows[1].Id);
+    }
+
+    [Fact]
     public async Task DefaultContext_RecordsTheOpenAIChatProtocolAndNoCaller()
     {
         await using var gateway = Create(TwoPlatforms("mock-ok", "mock-ok"), new RecordingSelector());

@@ -1,5 +1,6 @@
 using System.Text;
 using Portal.Relay;
+using Portal.Relay.Internal;
 using Portal.Testing;
 using static Portal.Tests.Gateway.GatewayTestKit;
 using static Portal.Tests.Relay.RelayTestKit;
@@ -77,6 +78,55 @@ public sealed class RelayBatchingTests
         Assert.DoesNotContain("[DONE]", writer.Inner.EventTexts);
     }
 
+    [Fact]
+    public async Task RelayStream_WriteFailsWhileWaitingForTheUpstream_EndsAtOnceAndDropsTheUpstreamCall()
+    {
+        // The first event is written while the relay already waits for the next, which comes 300 ms later: the failed
+        // write (the client left) ends the relay at once, and the upstream call with it, which the upstream sees when
+        // it sends the next event into a closed connection.
+        await using var upstream = await FakeUpstream.StartAsync();
+        upstream.DefaultResponse = FakeResponse.Stream([.. Enumerable.Range(0, 50).Select(i => $"chunk-{i} ")])
+            .WithDelayBetweenWrites(TimeSpan.FromMilliseconds(300));
+        await using var gateway = SingleChannel(upstream);
+        var writer = new RecordingRelayWriter { ThrowOnWrite = 1 };
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => RelayAsync(gateway, ChatBody(stream: true), writer).WaitAsync(Wait));
+
+        await Assert.Single(upstream.Requests).Aborted.WaitAsync(Wait);
+        await gateway.FlushStatsAsync();
+        var row = Assert.Single(await gateway.QueryStatsAsync(new StatsQuery()));
+        Assert.False(row.Success);
+        Assert.Contains("client", row.ErrorMessage, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task RelayStream_UpstreamSendsMuchAtOnce_HandedOverInBoundedBatches()
+    {
+        // The writer holds the first event until the upstream has sent all the others (about 36 KB, which the socket
+        // buffers hold): every read after it completes at once, so a relay that gathered whatever it could read without
+        // waiting would hand them all over in one batch, however many there were.
+        string[] contents = [.. Enumerable.Range(0, 60).Select(i => $"w{i:D2} {new string('x', 400)} ")];
+        var rest = string.Concat(contents.Skip(1).Select(c => SseChunk(c))) + SseChunk(null, "stop") + SseDone();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = await FakeUpstream.StartAsync();
+        upstream.DefaultResponse = FakeResponse.SseRaw(SseChunk(contents[0]), rest).HoldAfter(1, release.Task);
+        await using var gateway = SingleChannel(upstream);
+        var writer = new BatchRecordingWriter { Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+
+        var relaying = RelayAsync(gateway, ChatBody(stream: true), writer);
+        await writer.FirstBatchEntered.WaitAsync(Wait);
+        release.SetResult();
+        await (await upstream.WaitForRequestsAsync(1, Wait)).Finished.WaitAsync(Wait);
+        writer.Hold.SetResult();
+        await relaying.WaitAsync(Wait);
+
+        Assert.Equal(string.Concat(contents), writer.Inner.Text());
+        Assert.Equal("[DONE]", writer.Inner.EventTexts[^1]);
+        var largest = writer.Inner.Events.Max(e => e.Length);
+        Assert.All(writer.BatchBytes, bytes => Assert.InRange(bytes, 1, RelayEventBatch.FullBytes + largest - 1));
+        Assert.InRange(writer.BatchBytes.Count, 3, 60);
+    }
+
     private static PortalGateway SingleChannel(FakeUpstream upstream)
     {
         var repository = new InMemoryPortalRepository();
@@ -89,8 +139,28 @@ public sealed class RelayBatchingTests
     {
         private readonly Lock _gate = new();
         private readonly List<int> _batches = [];
+        private readonly List<int> _batchBytes = [];
+        private readonly TaskCompletionSource _firstBatchEntered = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public RecordingRelayWriter Inner { get; } = new();
+
+        /// <summary>When set, the first <see cref="WriteEventsAsync"/> call waits for it before recording anything.</summary>
+        public TaskCompletionSource? Hold { get; init; }
+
+        /// <summary>Completes when the first <see cref="WriteEventsAsync"/> call has begun.</summary>
+        public Task FirstBatchEntered => _firstBatchEntered.Task;
+
+        /// <summary>The data bytes of each <see cref="WriteEventsAsync"/> call.</summary>
+        public IReadOnlyList<int> BatchBytes
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return [.. _batchBytes];
+                }
+            }
+        }
 
         public IReadOnlyList<int> Batches
         {
@@ -112,9 +182,15 @@ public sealed class RelayBatchingTests
 
         public async ValueTask WriteEventsAsync(IReadOnlyList<ReadOnlyMemory<byte>> events, CancellationToken cancellationToken)
         {
+            if (_firstBatchEntered.TrySetResult() && Hold is not null)
+            {
+                await Hold.Task.WaitAsync(cancellationToken);
+            }
+
             lock (_gate)
             {
                 _batches.Add(events.Count);
+                _batchBytes.Add(events.Sum(e => e.Length));
             }
 
             foreach (var data in events)

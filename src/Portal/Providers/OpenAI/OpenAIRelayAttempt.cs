@@ -47,17 +47,39 @@ internal sealed class OpenAIRelayAttempt(OpenAIAdapter adapter, Channel channel,
         }
 
         // The events that have arrived go to the client together, in one write and flush: an upstream that sends a
-        // burst costs one write, not one per event. The moment no whole event is left without waiting for the upstream,
-        // what was gathered is written, so no event ever waits for a later one.
+        // burst costs one write, not one per event. The next read starts before anything is written; the moment it has
+        // to wait for the upstream, what was gathered is written while it waits, so no event ever waits for a later one.
         using var batch = new RelayEventBatch();
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var more = _firstPending;
         while (more)
         {
             batch.Add(_events!.Data.Span);
-            bool next;
+            if (batch.IsFull)
+            {
+                // The upstream keeps sending: what was gathered goes now, so a batch's memory and its wait stay bounded.
+                await batch.WriteAsync(writer, cancellationToken).ConfigureAwait(false);
+            }
+
+            ValueTask<bool> next;
             try
             {
-                next = TryNext();
+                if (TryNext())
+                {
+                    continue;
+                }
+
+                if (_events.Ended)
+                {
+                    break; // [DONE] came with the batch.
+                }
+
+                next = NextAsync(reading.Token);
+                if (next.IsCompleted)
+                {
+                    more = next.GetAwaiter().GetResult(); // More had arrived after all: it joins the batch.
+                    continue;
+                }
             }
             catch
             {
@@ -66,18 +88,9 @@ internal sealed class OpenAIRelayAttempt(OpenAIAdapter adapter, Channel channel,
                 throw;
             }
 
-            if (next)
-            {
-                continue;
-            }
-
-            if (_events.Ended)
-            {
-                break; // [DONE] came with the batch.
-            }
-
-            await batch.WriteAsync(writer, cancellationToken).ConfigureAwait(false);
-            more = await NextAsync(cancellationToken).ConfigureAwait(false);
+            var pending = next.AsTask();
+            await WriteWhileReadingAsync(batch, writer, pending, reading, cancellationToken).ConfigureAwait(false);
+            more = await pending.ConfigureAwait(false);
         }
 
         batch.Add(RelayEvents.Done.Span);
@@ -97,6 +110,30 @@ internal sealed class OpenAIRelayAttempt(OpenAIAdapter adapter, Channel channel,
         }
 
         _response?.Dispose();
+    }
+
+    /// <summary>Writes the batch while <paramref name="read"/> waits for the upstream; a failed write stops the read before it returns.</summary>
+    private static async Task WriteWhileReadingAsync(RelayEventBatch batch, IChatRelayWriter writer, Task<bool> read, CancellationTokenSource reading, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await batch.WriteAsync(writer, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The client is gone: the read must be over before the attempt disposes the reader under it.
+            await reading.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await read.ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Cancelled, or failed meanwhile: the write's failure is what ends the response.
+            }
+
+            throw;
+        }
     }
 
     private async Task ReadResponseAsync(CancellationToken cancellationToken)

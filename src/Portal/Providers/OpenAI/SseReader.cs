@@ -131,6 +131,31 @@ internal sealed class SseReader : IAsyncDisposable
         var reader = new SequenceReader<byte>(buffer);
         while (true)
         {
+            // Most lines lie whole in the current segment: read them as spans.
+            var unread = reader.UnreadSpan;
+            var lineEnd = unread.IndexOfAny(Cr, Lf);
+            if (lineEnd >= 0 && (unread[lineEnd] == Lf || lineEnd + 1 < unread.Length))
+            {
+                var length = lineEnd + (unread[lineEnd] == Cr && unread[lineEnd + 1] == Lf ? 2 : 1);
+                if (lineEnd > 0)
+                {
+                    ProcessLine(unread[..lineEnd]);
+                    reader.Advance(length);
+                    continue;
+                }
+
+                reader.Advance(length);
+                if (_hasData)
+                {
+                    buffer = buffer.Slice(reader.Position);
+                    return true;
+                }
+
+                EventType = null; // An event without data is dropped.
+                continue;
+            }
+
+            // A line across segments, not ended yet, or ending with a CR whose LF may be in the next segment or read.
             var lineStart = reader.Position;
             if (!reader.TryReadToAny(out ReadOnlySequence<byte> line, "\r\n"u8, advancePastDelimiter: false))
             {
@@ -180,6 +205,12 @@ internal sealed class SseReader : IAsyncDisposable
 
     private void ProcessLine(ReadOnlySequence<byte> line)
     {
+        if (line.IsSingleSegment)
+        {
+            ProcessLine(line.FirstSpan);
+            return;
+        }
+
         if (line.FirstSpan[0] == (byte)':')
         {
             return; // Comment, such as a keep-alive.
@@ -216,29 +247,66 @@ internal sealed class SseReader : IAsyncDisposable
         {
             EventType = Encoding.UTF8.GetString(value);
         }
+        else if (name.Length > MaxFramingBytes || !IsFieldName(name.ToArray()))
+        {
+            throw NotAnEventStream();
+        }
+    }
+
+    /// <summary>The same as <see cref="ProcessLine(ReadOnlySequence{byte})"/>, for a line in one piece.</summary>
+    private void ProcessLine(ReadOnlySpan<byte> line)
+    {
+        if (line[0] == (byte)':')
+        {
+            return; // Comment, such as a keep-alive.
+        }
+
+        var colon = line.IndexOf((byte)':');
+        var name = colon < 0 ? line : line[..colon];
+        var value = colon < 0 ? [] : line[(colon + 1)..];
+        if (!value.IsEmpty && value[0] == (byte)' ')
+        {
+            value = value[1..];
+        }
+
+        if (name.SequenceEqual("data"u8))
+        {
+            if (_hasData)
+            {
+                _data.Write([Lf]);
+            }
+
+            if (_data.WrittenCount + value.Length > _maxEventBytes)
+            {
+                throw TooLarge();
+            }
+
+            _data.Write(value);
+            _hasData = true;
+        }
+        else if (name.SequenceEqual("event"u8))
+        {
+            EventType = Encoding.UTF8.GetString(value);
+        }
         else if (!IsFieldName(name))
         {
-            throw new UpstreamException(UpstreamErrorKind.Protocol,
-                "Upstream sent a response that is not a valid event stream (unexpected line).");
+            throw NotAnEventStream();
         }
     }
 
     /// <summary>Other fields are ignored, as the SSE specification says, if they look like field names at all.</summary>
-    private static bool IsFieldName(ReadOnlySequence<byte> name)
+    private static bool IsFieldName(ReadOnlySpan<byte> name)
     {
         if (name.Length > MaxFramingBytes)
         {
             return false;
         }
 
-        foreach (var segment in name)
+        foreach (var b in name)
         {
-            foreach (var b in segment.Span)
+            if (!char.IsAsciiLetterOrDigit((char)b) && b != (byte)'-' && b != (byte)'_')
             {
-                if (!char.IsAsciiLetterOrDigit((char)b) && b != (byte)'-' && b != (byte)'_')
-                {
-                    return false;
-                }
+                return false;
             }
         }
 
@@ -247,6 +315,9 @@ internal sealed class SseReader : IAsyncDisposable
 
     private static bool Is(ReadOnlySequence<byte> name, ReadOnlySpan<byte> expected) =>
         name.Length == expected.Length && (name.IsSingleSegment ? name.FirstSpan.SequenceEqual(expected) : name.ToArray().AsSpan().SequenceEqual(expected));
+
+    private static UpstreamException NotAnEventStream() =>
+        new(UpstreamErrorKind.Protocol, "Upstream sent a response that is not a valid event stream (unexpected line).");
 
     private UpstreamException TooLarge() =>
         new(UpstreamErrorKind.Protocol, $"Upstream sent an event larger than {_maxEventBytes} bytes.");

@@ -10,12 +10,18 @@ namespace Portal.Relay.Internal;
 /// </remarks>
 internal sealed class RelayEventBatch : IReadOnlyList<ReadOnlyMemory<byte>>, IDisposable
 {
+    /// <summary>The size from which a batch is written before more is read, so an upstream that sends a lot at once neither fills memory nor holds its first events back until it pauses.</summary>
+    public const int FullBytes = 16 * 1024;
+
     private const int MinimumBufferBytes = 4 * 1024;
 
     private readonly List<int> _ends = [];
     private byte[]? _buffer;
 
     public int Count => _ends.Count;
+
+    /// <summary>Whether the batch holds <see cref="FullBytes"/> or more.</summary>
+    public bool IsFull => _ends.Count > 0 && _ends[^1] >= FullBytes;
 
     public ReadOnlyMemory<byte> this[int index]
     {

@@ -203,6 +203,21 @@ public sealed class SseReaderTests
         Assert.Equal(UpstreamErrorKind.Protocol, e.Kind);
     }
 
+    // Lines in one pipe segment are read as spans and the rest through the sequence reader: shifting the mixed events
+    // across the reader's 4 KB segments puts every line, and every CR, CRLF and LF, on a segment boundary once.
+    [Fact]
+    public async Task ReadAsync_EveryLineAcrossASegmentBoundary_SameEvents()
+    {
+        for (var padding = 2_900; padding <= 4_200; padding++)
+        {
+            var input = ": " + new string('p', padding) + "\n" + Mixed;
+
+            var events = await ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(input)));
+
+            Assert.Equal(MixedEvents, events);
+        }
+    }
+
     // The limit must not depend on how the bytes happened to be split across reads.
     [Fact]
     public async Task ReadAsync_DataExactlyAtLimit_AcceptedHoweverSplit()
