@@ -38,6 +38,18 @@ internal static class AdminQuery
         };
     }
 
+    /// <summary>
+    /// An optional text matched exactly: not empty, and at most <paramref name="maxLength"/> characters (its column's),
+    /// so a value no row can hold is a 400 rather than an empty page.
+    /// </summary>
+    public static string? OptionalText(HttpRequest request, string name, int maxLength) => Text(request, name) switch
+    {
+        null => null,
+        "" => throw AdminException.BadRequest(name, $"'{name}' must not be empty."),
+        { Length: var length } when length > maxLength => throw AdminException.BadRequest(name, $"'{name}' is longer than {maxLength} characters."),
+        var value => value,
+    };
+
     /// <summary>An optional positive id parameter, such as <c>platformId</c>.</summary>
     public static long? OptionalId(HttpRequest request, string name) =>
         Text(request, name) is { } value ? Id(value, name) : null;

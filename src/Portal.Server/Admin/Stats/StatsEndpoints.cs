@@ -171,9 +171,9 @@ internal static class StatsEndpoints
     {
         var start = AdminQuery.OptionalTime(request, "startTime");
         var end = AdminQuery.OptionalTime(request, "endTime");
-        if (start > end)
+        if (start is { } from && end is { } to)
         {
-            throw AdminException.BadRequest("endTime", $"'endTime' ({end:O}) is before 'startTime' ({start:O}).");
+            ThrowIfBackwards(from, to);
         }
 
         return new StatsQuery
@@ -185,23 +185,11 @@ internal static class StatsEndpoints
             PlatformId = AdminQuery.OptionalId(request, "platformId"),
             ApiKeyId = AdminQuery.OptionalId(request, "apiKeyId"),
             IsStream = AdminQuery.OptionalBool(request, "isStream"),
-            RequestId = OptionalText(request, "requestId", StatsWriter.MaxRequestIdLength),
-            Protocol = OptionalText(request, "protocol", StatsWriter.MaxNameLength),
-            Caller = OptionalText(request, "caller", StatsWriter.MaxNameLength),
+            RequestId = AdminQuery.OptionalText(request, "requestId", StatsWriter.MaxRequestIdLength),
+            Protocol = AdminQuery.OptionalText(request, "protocol", StatsWriter.MaxNameLength),
+            Caller = AdminQuery.OptionalText(request, "caller", StatsWriter.MaxNameLength),
         };
     }
-
-    /// <summary>
-    /// A text filter matched exactly: not empty, and no longer than its column, so a value no row can hold is a 400
-    /// rather than an empty page.
-    /// </summary>
-    private static string? OptionalText(HttpRequest request, string name, int maxLength) => AdminQuery.Text(request, name) switch
-    {
-        null => null,
-        "" => throw AdminException.BadRequest(name, $"'{name}' must not be empty."),
-        { Length: var length } when length > maxLength => throw AdminException.BadRequest(name, $"'{name}' is longer than {maxLength} characters."),
-        var value => value,
-    };
 
     /// <summary>startTime and endTime, by default the last 24 hours up to now (or before endTime).</summary>
     private static (DateTimeOffset Start, DateTimeOffset End) ReadRange(HttpContext http)
@@ -209,9 +197,17 @@ internal static class StatsEndpoints
         var time = http.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System;
         var end = AdminQuery.OptionalTime(http.Request, "endTime") ?? time.GetUtcNow();
         var start = AdminQuery.OptionalTime(http.Request, "startTime") ?? end - DefaultRange;
-        return start <= end
-            ? (start, end)
-            : throw AdminException.BadRequest("endTime", $"'endTime' ({end:O}) is before 'startTime' ({start:O}).");
+        ThrowIfBackwards(start, end);
+        return (start, end);
+    }
+
+    /// <summary>A 400 on <c>endTime</c> when the range ends before it starts.</summary>
+    private static void ThrowIfBackwards(DateTimeOffset start, DateTimeOffset end)
+    {
+        if (start > end)
+        {
+            throw AdminException.BadRequest("endTime", $"'endTime' ({end:O}) is before 'startTime' ({start:O}).");
+        }
     }
 
     private static StatResponse ToResponse(RequestStat stat) => new()
