@@ -23,7 +23,12 @@ internal sealed class HttpChatRelayWriter(HttpContext context) : IChatRelayWrite
     /// <summary>Whether a write failed: the client is gone.</summary>
     public bool Failed { get; private set; }
 
-    public async ValueTask StartAsync(bool stream, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Sets the status and headers without sending them: they go out with the first events, in the same write. The
+    /// gateway starts the writer once the first event has arrived and hands it over at once, so sending the headers
+    /// ahead would tell the client nothing sooner and cost a send per stream.
+    /// </remarks>
+    public ValueTask StartAsync(bool stream, CancellationToken cancellationToken)
     {
         Started = true;
         Streaming = stream;
@@ -32,7 +37,7 @@ internal sealed class HttpChatRelayWriter(HttpContext context) : IChatRelayWrite
         if (!stream)
         {
             response.ContentType = "application/json";
-            return;
+            return ValueTask.CompletedTask;
         }
 
         response.ContentType = "text/event-stream";
@@ -40,16 +45,7 @@ internal sealed class HttpChatRelayWriter(HttpContext context) : IChatRelayWrite
         response.Headers["X-Accel-Buffering"] = "no";
         response.Headers.Remove(HeaderNames.ContentEncoding);
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        try
-        {
-            // The headers go out now, so the client knows the stream has begun before the first event.
-            await response.StartAsync(cancellationToken);
-        }
-        catch
-        {
-            Failed = true;
-            throw;
-        }
+        return ValueTask.CompletedTask;
     }
 
     public async ValueTask WriteBodyAsync(ReadOnlyMemory<byte> json, CancellationToken cancellationToken)

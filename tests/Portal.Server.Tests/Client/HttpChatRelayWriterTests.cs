@@ -23,6 +23,24 @@ public sealed class HttpChatRelayWriterTests
     }
 
     [Fact]
+    public async Task StartAsync_Stream_HeadersGoWithTheFirstEvents()
+    {
+        // Started means committed, not sent: the first events follow at once, and the headers go out in their write.
+        var (context, body) = Context();
+        var writer = new HttpChatRelayWriter(context);
+
+        await writer.StartAsync(stream: true, default);
+
+        Assert.Equal(0, body.Flushes);
+        Assert.Equal("text/event-stream", context.Response.ContentType);
+
+        await writer.WriteEventsAsync([Event("a")], default);
+
+        Assert.Equal(1, body.Flushes);
+        Assert.Equal("data: a\n\n", body.Text);
+    }
+
+    [Fact]
     public async Task WriteEventsAsync_BatchEndingTheStream_SentWithTheResponsesEnd()
     {
         // The response ends right after [DONE]; its end flushes what is left together with the chunked terminator.
@@ -67,5 +85,14 @@ public sealed class HttpChatRelayWriterTests
     private sealed class RecordingStream : MemoryStream
     {
         public string Text => Encoding.UTF8.GetString(ToArray());
+
+        /// <summary>How many times the response was sent on its way.</summary>
+        public int Flushes { get; private set; }
+
+        public override Task FlushAsync(CancellationToken cancellationToken)
+        {
+            Flushes++;
+            return base.FlushAsync(cancellationToken);
+        }
     }
 }

@@ -16,6 +16,7 @@ internal sealed class OpenAIRelayAttempt(OpenAIAdapter adapter, Channel channel,
     private byte[]? _json;
     private int _status;
     private bool _firstPending;
+    private bool _firstRead;
 
     public override async Task OpenAsync(CancellationToken cancellationToken)
     {
@@ -178,10 +179,16 @@ internal sealed class OpenAIRelayAttempt(OpenAIAdapter adapter, Channel channel,
     }
 
     /// <summary>Applies the stream's rules to the current chunk and takes its usage; true when it goes to the client.</summary>
+    /// <remarks>
+    /// The first chunk is read in full, so an upstream that sends something else than chunks fails before the commit and
+    /// the request fails over. After it, a plain chunk (<see cref="ChunkScan.IsPlain"/>: a piece of text, with nothing the
+    /// gateway reads) is relayed without reading its JSON; every other one is read in full.
+    /// </remarks>
     private bool Accept()
     {
         var data = _events!.Data.Span;
-        var scan = Scan(data, "an event");
+        var scan = _firstRead && ChunkScan.IsPlain(data) ? default : Scan(data, "an event");
+        _firstRead = true;
         _events.Check(scan.HasError ? ErrorOf(data) : null, scan.Finished);
         TakeUsage(scan);
         return ForCaller(scan.Choices, scan.HasUsage, request.IncludeUsage);
