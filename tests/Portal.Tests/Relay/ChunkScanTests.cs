@@ -21,6 +21,8 @@ public sealed class ChunkScanTests
         """{"choices":[{"delta":{"role":"assistant","content":"usage"},"finish_reason":null}],"type":"error"}""",
         """{"error":null,"choices":[{"delta":{},"finish_reason":null},{"delta":{},"finish_reason":null}]}""",
         "{}",
+        // A name that ends like one the gateway reads, with a null value.
+        """{"say \"usage":null,"choices":[{"delta":{},"finish_reason":null}]}""",
     };
 
     public static TheoryData<string> ChunksToRead => new()
@@ -34,6 +36,8 @@ public sealed class ChunkScanTests
         // A member name spelt in escapes: only the full scan decodes it.
         """{"choices":[],"us\u0061ge":{"prompt_tokens":3,"completion_tokens":5}}""",
         """{"choices":[{"delta":{"content":"caf\u00e9"},"finish_reason":null}]}""",
+        // A name that ends like one the gateway reads: the quick look cannot tell, so the scan reads it.
+        """{"say \"usage":{"a":1},"choices":[{"delta":{},"finish_reason":null}]}""",
         // Not one JSON object.
         """{"choices":[ oops""",
         "[1,2]",

@@ -100,8 +100,10 @@ internal struct ChunkScan
 
     /// <summary>Whether every member named <paramref name="quotedName"/> (quotes included) is <c>null</c>.</summary>
     /// <remarks>
-    /// The name's bytes, quotes included, cannot occur inside a string (a quote there is escaped), so each occurrence is a
-    /// member name when a colon follows, and a string value (which carries nothing) otherwise.
+    /// Without <c>\u</c> escapes, a member of that name is written as the name's bytes, quotes included, followed by a
+    /// colon, so none is missed. An occurrence that no colon follows is no member (a string value, say). One that is not
+    /// that member but looks like it (the end of a string such as <c>"say \"usage"</c> used as a name) can only make the
+    /// answer false, which costs a full scan and nothing else.
     /// </remarks>
     private static bool AllNull(ReadOnlySpan<byte> json, ReadOnlySpan<byte> quotedName)
     {
