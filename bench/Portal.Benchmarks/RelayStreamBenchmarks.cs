@@ -95,11 +95,13 @@ public class RelayStreamBenchmarks
     {
         await using var events = new OpenAIEventStream(new MemoryStream(_stream, writable: false), 200, BenchChannel);
         var choices = 0;
+        var first = true;
         while (events.TryRead() || await events.ReadAsync(CancellationToken.None))
         {
-            var scan = choices > 0 && ChunkScan.IsPlain(events.Data.Span) ? default : ChunkScan.Read(events.Data.Span);
+            var scan = !first && ChunkScan.IsPlain(events.Data.Span) ? default : ChunkScan.Read(events.Data.Span);
+            first = false;
             events.Check(error: null, scan.Finished);
-            choices += Math.Max(scan.Choices, 1);
+            choices += scan.Choices;
         }
 
         return choices;

@@ -14,9 +14,6 @@ internal sealed class HttpChatRelayWriter(HttpContext context) : IChatRelayWrite
 
     private static ReadOnlySpan<byte> Done => "[DONE]"u8;
 
-    /// <summary>Whether <see cref="StartAsync"/> was called.</summary>
-    public bool Started { get; private set; }
-
     /// <summary>Whether the response is a stream of events.</summary>
     public bool Streaming { get; private set; }
 
@@ -30,7 +27,6 @@ internal sealed class HttpChatRelayWriter(HttpContext context) : IChatRelayWrite
     /// </remarks>
     public ValueTask StartAsync(bool stream, CancellationToken cancellationToken)
     {
-        Started = true;
         Streaming = stream;
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;

@@ -117,7 +117,8 @@ internal struct ChunkScan
             }
 
             json = json[1..].TrimStart(JsonWhitespace);
-            if (!json.StartsWith("null"u8) || (json.Length > 4 && json[4] is not ((byte)',' or (byte)'}' or (byte)']' or (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')))
+            // null, then whatever may end a value (not "nullx").
+            if (!json.StartsWith("null"u8) || (json.Length > 4 && json[4] is not ((byte)',' or (byte)'}' or (byte)']') && !JsonWhitespace.Contains(json[4])))
             {
                 return false;
             }
