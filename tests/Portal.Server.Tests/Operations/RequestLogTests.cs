@@ -84,6 +84,33 @@ public sealed class RequestLogTests
         Assert.Null(record.GetStructuredStateValue("PlatformId"));
     }
 
+    [Theory]
+    [InlineData("evil\ninfo: forged line", "evil?info: forged line")] // C0: a line break could forge a record
+    [InlineData("tab\there", "tab?here")]
+    [InlineData("del\u007fc1\u0085nel\u009fend", "del?c1?nel?end")] // DEL and C1 (U+0085 is a line break too)
+    [InlineData("plain-model \u00a0ok", "plain-model \u00a0ok")] // U+00A0 is just past C1: kept
+    public async Task Chat_ModelWithControlCharacters_LoggedWithQuestionMarks(string model, string logged)
+    {
+        await using var host = await GatewayHost.StartAsync(o => o.PortalJson = MockConfig());
+        using var response = await host.Client.PostChatAsync(ChatJson(model));
+        Assert.Equal(404, (int)response.StatusCode);
+
+        var record = await WaitForChatLogAsync(host);
+        Assert.Equal(logged, record.GetStructuredStateValue("Model"));
+    }
+
+    [Fact]
+    public async Task Chat_LongModelName_LoggedCutTo200Characters()
+    {
+        await using var host = await GatewayHost.StartAsync(o => o.PortalJson = MockConfig());
+        var model = new string('m', 150) + "\n" + new string('x', 150);
+        using var response = await host.Client.PostChatAsync(ChatJson(model));
+        Assert.Equal(404, (int)response.StatusCode);
+
+        var record = await WaitForChatLogAsync(host);
+        Assert.Equal(new string('m', 150) + "?" + new string('x', 49) + "…", record.GetStructuredStateValue("Model"));
+    }
+
     [Fact]
     public async Task OtherRequest_LogsMethodPathStatus()
     {
