@@ -10,6 +10,10 @@ CPU per request of the gateway and of the YARP baseline, their ratio (the median
 client request through the gateway; the maximum over the rounds of the peak RSS (VmHWM, reset before each run) of both.
 From the gateway's /metrics, when it answers: medians of its allocation per request and of its GC collections per
 second and mean GC pause.
+
+With runs of a second gateway (configuration portal-b, run.sh --compare), a second table compares it with the first:
+their CPU per request, the median over rounds of portal-b's CPU per request divided by portal's in the same round, and
+in how many rounds portal-b was the cheaper.
 """
 import argparse
 import csv
@@ -57,7 +61,7 @@ def main():
             continue
         key = (row["mode"], row["conns"])
         if key not in groups:
-            groups[key] = {"direct": [], "yarp": [], "portal": []}
+            groups[key] = {"direct": [], "yarp": [], "portal": [], "portal-b": []}
             order.append(key)
         groups[key][row["config"]].append(row)
 
@@ -148,6 +152,8 @@ def main():
             f"| {fopt(alloc, 1)} | {fopt(gcs, 1)}, {fopt(pauses, 2)} |")
     if not order:
         problems.append("no measured runs at all")
+    if any(groups[key]["portal-b"] for key in order):
+        lines += compare_table(order, groups, cpu_per_request, problems)
     if args.probe:
         lines += probe_table(args.probe, problems, errors)
 
@@ -165,6 +171,45 @@ def main():
     return 0
 
 
+def compare_table(order, groups, cpu_per_request, problems):
+    """portal-b (run.sh --compare) against portal, round by round: the pairs share the machine's state of the moment."""
+    lines = [
+        "",
+        "portal-b (the compared gateway) against portal, paired by round (each portal-b run follows the portal run of its round):",
+        "",
+        "| mode | conns | portal CPU ms/req | portal-b CPU ms/req | portal-b ÷ portal CPU (median of rounds) | rounds portal-b cheaper "
+        "| portal ÷ yarp | portal-b ÷ yarp | portal rps | portal-b rps |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for key in order:
+        y, a, b = groups[key]["yarp"], groups[key]["portal"], groups[key]["portal-b"]
+        a_by_round = {}
+        for r in a:
+            cpu = cpu_per_request([r])
+            if cpu:
+                a_by_round[r["round"]] = cpu[0]
+        pairs = []
+        for r in b:
+            cpu = cpu_per_request([r])
+            if cpu and r["round"] in a_by_round:
+                pairs.append((a_by_round[r["round"]], cpu[0]))
+        y_cpu, a_cpu, b_cpu = cpu_per_request(y), cpu_per_request(a), cpu_per_request(b)
+        if not pairs or not y_cpu or not a_cpu or not b_cpu:
+            problems.append(f"{key[0]} c={key[1]}: no paired portal / portal-b CPU measurements")
+            lines.append(f"| {MODE_NAMES.get(key[0], key[0])} | {conns_name(key[1])} | missing measurements |||||||||")
+            continue
+        ratios = [bc / ac for ac, bc in pairs]
+        cheaper = sum(1 for ac, bc in pairs if bc < ac)
+        y_med, a_med, b_med = (statistics.median(v) for v in (y_cpu, a_cpu, b_cpu))
+        a_rps = statistics.median(float(r["rps"]) for r in a if r["rps"])
+        b_rps = statistics.median(float(r["rps"]) for r in b if r["rps"])
+        lines.append(
+            f"| {MODE_NAMES.get(key[0], key[0])} | {conns_name(key[1])} | {a_med:.3f} | {b_med:.3f} | {statistics.median(ratios):.3f} "
+            f"(rounds {min(ratios):.3f} to {max(ratios):.3f}) | {cheaper} of {len(pairs)} | {a_med / y_med:.2f}× | {b_med / y_med:.2f}× "
+            f"| {fnum(a_rps, 0)} | {fnum(b_rps, 0)} |")
+    return lines
+
+
 def probe_table(path, problems, errors):
     """The latency probe's table: per mode, medians over rounds of direct, yarp and portal, and portal - direct."""
     with open(path, newline="") as f:
@@ -175,7 +220,7 @@ def probe_table(path, problems, errors):
     for row in rows:
         if row["errors"] not in ("", "0"):
             errors.append(f"latency probe {row['mode']} {row['config']} round {row['round']}: {row['errors']} error(s)")
-        groups.setdefault(row["mode"], {"direct": [], "yarp": [], "portal": []})[row["config"]].append(row)
+        groups.setdefault(row["mode"], {"direct": [], "yarp": [], "portal": [], "portal-b": []})[row["config"]].append(row)
 
     def med(runs, column):
         values = [float(r[column]) for r in runs if r[column] not in ("", None)]
@@ -203,6 +248,15 @@ def probe_table(path, problems, errors):
             f"| {MODE_NAMES.get(mode, mode)} | {fnum(d['rps'], 0)} | {fnum(y['rps'], 0)} | {fnum(p['rps'], 0)} "
             f"| {latencies(d)} | {latencies(y)} | {latencies(p)} "
             f"| {(p['p50_us'] - d['p50_us']) / 1000:.3f} / {(p['p99_us'] - d['p99_us']) / 1000:.3f} |")
+    compared = [(mode, runs["portal-b"]) for mode, runs in groups.items() if runs["portal-b"]]
+    if compared:
+        lines += ["", "| mode | portal-b rps | portal-b p50 / p99 / p99.9 ms |", "|---|---:|---:|"]
+        for mode, runs in compared:
+            b = {c: med(runs, c) for c in ("rps", "p50_us", "p99_us", "p999_us")}
+            if None in b.values():
+                problems.append(f"latency probe {mode} portal-b: missing measurements")
+                continue
+            lines.append(f"| {MODE_NAMES.get(mode, mode)} | {fnum(b['rps'], 0)} | {latencies(b)} |")
     return lines
 
 

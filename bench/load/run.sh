@@ -25,6 +25,12 @@
 #                         per-run numbers go next to it as <FILE>.runs.tsv)
 #   --gateway DIR         use an already published gateway (DIR/portal) instead of building one
 #   --yarp DIR            use an already published YARP baseline (DIR/YarpBaseline) instead of building one
+#   --compare DIR         also measure a second published gateway (DIR/portal, for example another commit's
+#                         dotnet publish output) as configuration portal-b, started like the first on its own port with
+#                         the same settings, alternating with the others in every round (direct yarp portal portal-b);
+#                         a second table compares it with the first round by round (its CPU per request over the
+#                         first's in the same round, and in how many rounds it was the cheaper). Paired rounds cancel
+#                         most of a shared machine's drift, which is larger than the few percent a change is worth
 #   --yarp-mode MODE      routes: YARP's usual setup, one catch-all route to a one-destination cluster (default);
 #                         forwarder: YARP's IHttpForwarder called from one endpoint, without the proxy pipeline
 #   --gateway-cpus LIST   the cores the gateway (and the YARP baseline) run on, as taskset -c takes them (default 1:
@@ -68,6 +74,7 @@ MODES=json,sse
 TIMEOUT=5
 PROBE_REQUESTS=50000
 OUT=""
+COMPARE_DIR=""
 while (($#)); do
   case $1 in
     --quick) ROUNDS=1 DURATION=3 WARMUP=1 JIT_WARMUP=20 CONNECTIONS=1p,32 PROBE_REQUESTS=10000 ;;
@@ -81,6 +88,7 @@ while (($#)); do
     --timeout) TIMEOUT=$2; shift ;;
     --out) OUT=$2; shift ;;
     --yarp) YARP_DIR=$(cd "$2" && pwd); shift ;;
+    --compare) COMPARE_DIR=$(cd "$2" && pwd); shift ;;
     --yarp-mode) YARP_MODE=$2; shift ;;
     -h | --help) usage; exit 0 ;;
     *) common_option "$@" || { echo "unknown option $1 (see --help)" >&2; exit 64; }; shift $((COMMON_SHIFT - 1)) ;;
@@ -95,6 +103,12 @@ IFS=, read -ra MODE_LIST <<<"$MODES"
 for m in "${MODE_LIST[@]}"; do [[ $m == json || $m == sse ]] || { echo "--modes: json and/or sse, not $m" >&2; exit 64; }; done
 [[ $YARP_MODE == routes || $YARP_MODE == forwarder ]] || { echo "--yarp-mode: routes or forwarder, not $YARP_MODE" >&2; exit 64; }
 CONFIGS=(direct yarp portal)
+GATEWAYS=(portal) # the gateways under test, warmed up and checked alike
+if [[ -n $COMPARE_DIR ]]; then
+  [[ -x $COMPARE_DIR/portal ]] || { echo "--compare $COMPARE_DIR has no portal program" >&2; exit 64; }
+  CONFIGS+=(portal-b)
+  GATEWAYS+=(portal-b)
+fi
 (($(nproc --all) >= 2)) || { echo "needs at least 2 cores (load generator + upstream on core 0, gateway on core 1)" >&2; exit 1; }
 [[ -n "$PYTHON" ]] || { echo "python3 is needed" >&2; exit 1; }
 
@@ -126,9 +140,10 @@ for ((i = 0; i < 100; i++)); do
   sleep 0.1
 done
 nginx_requests() { curl -sf --max-time 5 "$DIRECT/nginx_status" | awk 'NR == 3 { print $3 }'; }
-# The gateway's GC counters from its /metrics: "collections pause_seconds allocated_bytes" (empty when unavailable).
+# A gateway's GC counters from its /metrics ($1: its base URL): "collections pause_seconds allocated_bytes" (empty
+# when unavailable).
 gc_counters() {
-  curl -sf --max-time 5 "$PORTAL/metrics" | awk '
+  curl -sf --max-time 5 "$1/metrics" | awk '
     /^dotnet_gc_collections_total[{ ]/ { n += $NF; seen++ }
     /^dotnet_gc_pause_time_seconds_total[{ ]/ { p = $NF; seen++ }
     /^dotnet_gc_heap_total_allocated_bytes_total[{ ]/ { a = $NF; seen++ }
@@ -161,6 +176,17 @@ cat >"$WORK/gw/portal.json" <<EOF
 EOF
 start_gateway "$WORK/gw" "$GATEWAY_PORT"
 PORTAL=http://127.0.0.1:$GATEWAY_PORT
+COMPARE_PID=""
+if [[ -n $COMPARE_DIR ]]; then
+  # The same configuration in a folder of its own (its own database and log), on its own port.
+  mkdir -p "$WORK/gw-b"
+  cp "$WORK/gw/portal.json" "$WORK/gw-b/"
+  COMPARE_PORT=$(free_port)
+  MAIN_PID=$GATEWAY_PID
+  start_gateway "$WORK/gw-b" "$COMPARE_PORT" "$COMPARE_DIR"
+  COMPARE_PID=$GATEWAY_PID GATEWAY_PID=$MAIN_PID
+  PORTAL_B=http://127.0.0.1:$COMPARE_PORT
+fi
 
 # --- the YARP baseline (core 1, idle while the gateway is measured and the other way round) ---------------------------
 YARP_PORT=$(free_port)
@@ -181,6 +207,7 @@ url_for() { # config mode
     direct) echo "$DIRECT/$2/v1/chat/completions" ;;
     yarp) echo "$YARP/$2/v1/chat/completions" ;;
     portal) echo "$PORTAL/v1/chat/completions" ;;
+    portal-b) echo "$PORTAL_B/v1/chat/completions" ;;
   esac
 }
 
@@ -221,8 +248,10 @@ run_one() { # mode conns config phase round seconds
   check_pid_alive "$NGINX_PID" nginx
   check_pid_alive "$GATEWAY_PID" "the gateway"
   check_pid_alive "$YARP_PID" "the YARP baseline"
+  [[ -n $COMPARE_PID ]] && check_pid_alive "$COMPARE_PID" "the compared gateway"
   # The proxy under test (none for direct): its CPU time and peak RSS are read around measured runs.
-  case $config in portal) pid=$GATEWAY_PID ;; yarp) pid=$YARP_PID ;; esac
+  local base=""
+  case $config in portal) pid=$GATEWAY_PID base=$PORTAL ;; portal-b) pid=$COMPARE_PID base=$PORTAL_B ;; yarp) pid=$YARP_PID ;; esac
   if [[ -n $pid && $phase == measure ]]; then
     if ! reset_hwm "$pid"; then
       # No clear_refs: sample VmRSS every 200 ms instead.
@@ -230,7 +259,7 @@ run_one() { # mode conns config phase round seconds
       sampler=$!
       PIDS+=("$sampler")
     fi
-    [[ $config == portal ]] && gc0=$(gc_counters)
+    [[ -n $base ]] && gc0=$(gc_counters "$base")
     t0=$(cpu_ticks "$pid")
   fi
   n0=$(nginx_requests)
@@ -241,7 +270,7 @@ run_one() { # mode conns config phase round seconds
     sleep 0.5 # let the proxy finish what wrk left in flight (and the gateway write those stats)
     t1=$(cpu_ticks "$pid")
     cpu=$((t1 - t0))
-    [[ $config == portal ]] && gc1=$(gc_counters)
+    [[ -n $base ]] && gc1=$(gc_counters "$base")
     if [[ -n "$gc0" && -n "$gc1" ]]; then
       read -ra gc < <(awk -v a="$gc0" -v b="$gc1" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.0f %.0f %.0f\n", y[1] - x[1], (y[2] - x[2]) * 1e6, y[3] - x[3] }')
     fi
@@ -289,16 +318,18 @@ run_one() { # mode conns config phase round seconds
 # The YARP baseline is a .NET program too and gets the same: every slice runs through the gateway, then through YARP,
 # and the warm-up ends when the tier-up threads of both stayed quiet.
 if ((JIT_WARMUP > 0)); then
-  log "JIT warm-up of the gateway and YARP: up to ${JIT_WARMUP}s of load each at 32 connections, 2 s slices with 1 s pauses"
+  log "JIT warm-up of the gateway${COMPARE_DIR:+s} and YARP: up to ${JIT_WARMUP}s of load each at 32 connections, 2 s slices with 1 s pauses"
   declare -A SLICES=() ROUND_TIER=()
+  WARMED=("${GATEWAYS[@]}" yarp)
   jit_quiet=0 jit_spent=0 jit_slice=0 jit_settled=0
   JIT_MIN=$((JIT_WARMUP < 40 ? JIT_WARMUP : 40))
   while ((jit_spent < JIT_WARMUP)); do
-    ROUND_TIER=([portal]=0 [yarp]=0)
+    ROUND_TIER=()
+    for config in "${WARMED[@]}"; do ROUND_TIER[$config]=0; done
     for mode in "${MODE_LIST[@]}"; do
       jit_slice=$((jit_slice + 1))
-      for config in portal yarp; do
-        [[ $config == portal ]] && pid=$GATEWAY_PID || pid=$YARP_PID
+      for config in "${WARMED[@]}"; do
+        case $config in portal) pid=$GATEWAY_PID ;; portal-b) pid=$COMPARE_PID ;; yarp) pid=$YARP_PID ;; esac
         tier0=$(thread_ticks "$pid" ".NET Tiered Com")
         run_one "$mode" 32 "$config" jit "$jit_slice" 2
         sleep 1
@@ -309,15 +340,20 @@ if ((JIT_WARMUP > 0)); then
       done
       jit_spent=$((jit_spent + 2))
     done
-    SLICES[tier portal]+=" ${ROUND_TIER[portal]}"
-    SLICES[tier yarp]+=" ${ROUND_TIER[yarp]}"
-    if ((ROUND_TIER[portal] <= 3 && ROUND_TIER[yarp] <= 3)); then jit_quiet=$((jit_quiet + 1)); else jit_quiet=0; fi
+    quiet=1
+    for config in "${WARMED[@]}"; do
+      SLICES[tier $config]+=" ${ROUND_TIER[$config]}"
+      ((ROUND_TIER[$config] <= 3)) || quiet=0
+    done
+    if ((quiet)); then jit_quiet=$((jit_quiet + 1)); else jit_quiet=0; fi
     if ((jit_quiet >= 3 && jit_spent >= JIT_MIN)); then jit_settled=1; break; fi
   done
   for mode in "${MODE_LIST[@]}"; do
-    for config in portal yarp; do log "JIT warm-up $mode $config rps per slice:${SLICES["$mode $config"]}"; done
+    for config in "${WARMED[@]}"; do log "JIT warm-up $mode $config rps per slice:${SLICES["$mode $config"]}"; done
   done
-  log "JIT warm-up tier-up thread CPU ticks per round of slices, gateway:${SLICES[tier portal]}; yarp:${SLICES[tier yarp]}"
+  ticks=""
+  for config in "${WARMED[@]}"; do ticks+="${ticks:+; }$config:${SLICES[tier $config]}"; done
+  log "JIT warm-up tier-up thread CPU ticks per round of slices, $ticks"
   if ((jit_settled)); then
     log "JIT warm-up done after ${jit_spent}s of load each (tier-up threads quiet for $jit_quiet rounds)"
   else
@@ -388,16 +424,26 @@ log "YARP log: $(wc -l <"$WORK/yarp-run/yarp.log") lines, $YARP_WARN_LINES warn/
 if ((YARP_WARN_LINES > 0)); then
   grep -E '^[^ ]+ (warn|fail|crit)' "$WORK/yarp-run/yarp.log" | cut -c1-300 | sort | uniq -c | sort -rn | head -n 10 >&2
 fi
+COMPARE_NOTE=""
+if [[ -n $COMPARE_DIR ]]; then
+  log "compared gateway stats rows: $(curl -s --max-time 10 "$PORTAL_B/admin/stats/count" || true)"
+  B_WARN_LINES=$(grep -c -E '^[^ ]+ (warn|fail|crit)' "$WORK/gw-b/gateway.log" || true)
+  log "compared gateway log: $(wc -l <"$WORK/gw-b/gateway.log") lines, $B_WARN_LINES warn/fail/crit"
+  if ((B_WARN_LINES > 0)); then
+    grep -E '^[^ ]+ (warn|fail|crit)' "$WORK/gw-b/gateway.log" | cut -c1-300 | sort | uniq -c | sort -rn | head -n 10 >&2
+  fi
+  COMPARE_NOTE=" portal-b: the gateway in $COMPARE_DIR (log lines at Warning and above: $B_WARN_LINES)."
+fi
 
 # --- the table -------------------------------------------------------------------------------------------------------
 CPU_NAME=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 LOG_SETTING="request lines on, as shipped"
 ((REQUEST_LOG)) || LOG_SETTING="request lines off (--quiet-log)"
-TITLE="Portal load harness, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc --all) cores ($CPU_NAME; shared machine: treat as indications). nginx + wrk on core 0, gateway and YARP baseline (mode $YARP_MODE) on core(s) $GATEWAY_CPUS (Release; gateway with SQLite stats on, $LOG_SETTING). $ROUNDS round(s) x ${DURATION}s per configuration, A B C A B C, ${WARMUP}s warm-up each (after a JIT warm-up of ${jit_spent:-0}s each); medians over rounds.${GATEWAY_ENV[*]:+ Environment: ${GATEWAY_ENV[*]}.}"
+TITLE="Portal load harness, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc --all) cores ($CPU_NAME; shared machine: treat as indications). nginx + wrk on core 0, gateway and YARP baseline (mode $YARP_MODE) on core(s) $GATEWAY_CPUS (Release; gateway with SQLite stats on, $LOG_SETTING). $ROUNDS round(s) x ${DURATION}s per configuration, ${CONFIGS[*]} in turn, ${WARMUP}s warm-up each (after a JIT warm-up of ${jit_spent:-0}s each); medians over rounds.${GATEWAY_ENV[*]:+ Environment: ${GATEWAY_ENV[*]}.}"
 set +e
 "$PYTHON" "$LOAD_DIR/report.py" "$RUNS" --clk-tck "$CLK_TCK" --title "$TITLE" \
   --note "rps: requests/s at wrk; p50/p99: wrk latency; added = portal - direct; CPU = (utime+stime) of the gateway (or YARP) process over the run (incl. 0.5 s after it) / requests (= CPU seconds per 1,000 requests; clock tick $((1000 / CLK_TCK)) ms); portal ÷ yarp = the gateway's CPU per request over YARP's; peak RSS = max VmHWM over the rounds; upstream calls/req = nginx requests / wrk requests (requests wrk leaves in flight at the end count upstream only)." \
-  --probe "$PROBE" --note "wrk: 1 thread for 1 connection, else 2; timeout ${TIMEOUT}s. Gateway stats rows: ${STATS:-unavailable}. Log lines at Warning and above: gateway $WARN_LINES, YARP $YARP_WARN_LINES." >"$OUT"
+  --probe "$PROBE" --note "wrk: 1 thread for 1 connection, else 2; timeout ${TIMEOUT}s. Gateway stats rows: ${STATS:-unavailable}. Log lines at Warning and above: gateway $WARN_LINES, YARP $YARP_WARN_LINES.$COMPARE_NOTE" >"$OUT"
 RC=$?
 set -e
 cp "$RUNS" "$OUT.runs.tsv"
