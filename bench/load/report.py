@@ -6,8 +6,9 @@ Prints the table; exit status 0 when every request succeeded and every measureme
 failed (any wrk error: connect/read/write/timeout/status >= 400), 2 when a measurement is missing.
 
 Per mode x connections: medians over the rounds of requests/s and p50/p99 latency (direct, yarp and portal), of the
-CPU per request of the gateway and of the YARP baseline, their ratio (the medians' quotient), and of upstream calls per
-client request through the gateway; the maximum over the rounds of the peak RSS (VmHWM, reset before each run) of both.
+CPU per request of the gateway and of the YARP baseline, their ratio (the medians' quotient, and the median over rounds
+of the quotient within each round, whose gateway and YARP runs are seconds apart and so share the machine's state),
+and of upstream calls per client request through the gateway; the maximum over the rounds of the peak RSS (VmHWM, reset before each run) of both.
 From the gateway's /metrics, when it answers: medians of its allocation per request and of its GC collections per
 second and mean GC pause.
 
@@ -86,7 +87,7 @@ def main():
         lines += [args.title, ""]
     lines += [
         "| mode | conns | direct rps | yarp rps | portal rps | portal/direct | direct p50 / p99 ms | yarp p50 / p99 ms "
-        "| portal p50 / p99 ms | added p50 / p99 ms | yarp CPU ms/req | gateway CPU ms/req | portal ÷ yarp CPU "
+        "| portal p50 / p99 ms | added p50 / p99 ms | yarp CPU ms/req | gateway CPU ms/req | portal ÷ yarp CPU (medians / paired rounds) "
         "| yarp / gateway peak RSS MB | upstream calls/req | gateway alloc KB/req | GCs/s, mean pause ms |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -137,6 +138,7 @@ def main():
                 gcs.append(n_gc / (dur / 1e6))
                 pauses.append(pause_us / 1000 / n_gc if n_gc else 0.0)
         cpu_ms = med(cpu, "gateway CPU", key)
+        paired = ratios(paired_cpu(y, p, cpu_per_request))
         up_per = med(ups, "upstream count", key)
         hwm = [h for h in hwm if h]
         if not hwm or not y_hwm:
@@ -148,7 +150,7 @@ def main():
             f"| {MODE_NAMES.get(key[0], key[0])} | {conns_name(key[1])} | {fnum(d_rps, 0)} | {fnum(y_rps, 0)} | {fnum(p_rps, 0)} "
             f"| {p_rps / d_rps:.3f} | {d50 / 1000:.3f} / {d99 / 1000:.3f} | {y50 / 1000:.3f} / {y99 / 1000:.3f} "
             f"| {p50 / 1000:.3f} / {p99 / 1000:.3f} | {(p50 - d50) / 1000:.3f} / {(p99 - d99) / 1000:.3f} "
-            f"| {y_cpu:.3f} | {cpu_ms:.3f} | {cpu_ms / y_cpu:.2f}× | {max(y_hwm) / 1024:.1f} / {max(hwm) / 1024:.1f} | {up_per:.3f} "
+            f"| {y_cpu:.3f} | {cpu_ms:.3f} | {cpu_ms / y_cpu:.2f}× / {fopt(paired, 2)}× | {max(y_hwm) / 1024:.1f} / {max(hwm) / 1024:.1f} | {up_per:.3f} "
             f"| {fopt(alloc, 1)} | {fopt(gcs, 1)}, {fopt(pauses, 2)} |")
     if not order:
         problems.append("no measured runs at all")
@@ -171,6 +173,26 @@ def main():
     return 0
 
 
+def paired_cpu(first, second, cpu_per_request):
+    """(first's, second's) CPU per request of the runs of the same round, for the rounds both measured."""
+    by_round = {}
+    for r in first:
+        cpu = cpu_per_request([r])
+        if cpu:
+            by_round[r["round"]] = cpu[0]
+    pairs = []
+    for r in second:
+        cpu = cpu_per_request([r])
+        if cpu and r["round"] in by_round:
+            pairs.append((by_round[r["round"]], cpu[0]))
+    return pairs
+
+
+def ratios(pairs):
+    """The second's CPU per request over the first's, pair by pair."""
+    return [s / f for f, s in pairs if f]
+
+
 def compare_table(order, groups, cpu_per_request, problems):
     """portal-b (run.sh --compare) against portal, round by round: the pairs share the machine's state of the moment."""
     lines = [
@@ -183,29 +205,20 @@ def compare_table(order, groups, cpu_per_request, problems):
     ]
     for key in order:
         y, a, b = groups[key]["yarp"], groups[key]["portal"], groups[key]["portal-b"]
-        a_by_round = {}
-        for r in a:
-            cpu = cpu_per_request([r])
-            if cpu:
-                a_by_round[r["round"]] = cpu[0]
-        pairs = []
-        for r in b:
-            cpu = cpu_per_request([r])
-            if cpu and r["round"] in a_by_round:
-                pairs.append((a_by_round[r["round"]], cpu[0]))
+        pairs = paired_cpu(a, b, cpu_per_request)
         y_cpu, a_cpu, b_cpu = cpu_per_request(y), cpu_per_request(a), cpu_per_request(b)
         if not pairs or not y_cpu or not a_cpu or not b_cpu:
             problems.append(f"{key[0]} c={key[1]}: no paired portal / portal-b CPU measurements")
             lines.append(f"| {MODE_NAMES.get(key[0], key[0])} | {conns_name(key[1])} | missing measurements |||||||||")
             continue
-        ratios = [bc / ac for ac, bc in pairs]
+        b_over_a = ratios(pairs)
         cheaper = sum(1 for ac, bc in pairs if bc < ac)
         y_med, a_med, b_med = (statistics.median(v) for v in (y_cpu, a_cpu, b_cpu))
         a_rps = statistics.median(float(r["rps"]) for r in a if r["rps"])
         b_rps = statistics.median(float(r["rps"]) for r in b if r["rps"])
         lines.append(
-            f"| {MODE_NAMES.get(key[0], key[0])} | {conns_name(key[1])} | {a_med:.3f} | {b_med:.3f} | {statistics.median(ratios):.3f} "
-            f"(rounds {min(ratios):.3f} to {max(ratios):.3f}) | {cheaper} of {len(pairs)} | {a_med / y_med:.2f}× | {b_med / y_med:.2f}× "
+            f"| {MODE_NAMES.get(key[0], key[0])} | {conns_name(key[1])} | {a_med:.3f} | {b_med:.3f} | {statistics.median(b_over_a):.3f} "
+            f"(rounds {min(b_over_a):.3f} to {max(b_over_a):.3f}) | {cheaper} of {len(pairs)} | {a_med / y_med:.2f}× | {b_med / y_med:.2f}× "
             f"| {fnum(a_rps, 0)} | {fnum(b_rps, 0)} |")
     return lines
 

@@ -202,12 +202,15 @@ body_for() {
     sse) printf '{"model":"bench-stream","stream":true,"messages":%s,"max_tokens":64,"temperature":0}' "$MESSAGES" ;;
   esac
 }
+# The base URL of a gateway configuration (portal, portal-b); empty for direct and yarp.
+gateway_url() { case $1 in portal) echo "$PORTAL" ;; portal-b) echo "$PORTAL_B" ;; esac; }
+# The process a configuration measures (the proxy's); empty for direct.
+pid_of() { case $1 in portal) echo "$GATEWAY_PID" ;; portal-b) echo "$COMPARE_PID" ;; yarp) echo "$YARP_PID" ;; esac; }
 url_for() { # config mode
   case $1 in
     direct) echo "$DIRECT/$2/v1/chat/completions" ;;
     yarp) echo "$YARP/$2/v1/chat/completions" ;;
-    portal) echo "$PORTAL/v1/chat/completions" ;;
-    portal-b) echo "$PORTAL_B/v1/chat/completions" ;;
+    *) echo "$(gateway_url "$1")/v1/chat/completions" ;;
   esac
 }
 
@@ -250,8 +253,9 @@ run_one() { # mode conns config phase round seconds
   check_pid_alive "$YARP_PID" "the YARP baseline"
   [[ -n $COMPARE_PID ]] && check_pid_alive "$COMPARE_PID" "the compared gateway"
   # The proxy under test (none for direct): its CPU time and peak RSS are read around measured runs.
-  local base=""
-  case $config in portal) pid=$GATEWAY_PID base=$PORTAL ;; portal-b) pid=$COMPARE_PID base=$PORTAL_B ;; yarp) pid=$YARP_PID ;; esac
+  pid=$(pid_of "$config")
+  local base
+  base=$(gateway_url "$config")
   if [[ -n $pid && $phase == measure ]]; then
     if ! reset_hwm "$pid"; then
       # No clear_refs: sample VmRSS every 200 ms instead.
@@ -329,7 +333,7 @@ if ((JIT_WARMUP > 0)); then
     for mode in "${MODE_LIST[@]}"; do
       jit_slice=$((jit_slice + 1))
       for config in "${WARMED[@]}"; do
-        case $config in portal) pid=$GATEWAY_PID ;; portal-b) pid=$COMPARE_PID ;; yarp) pid=$YARP_PID ;; esac
+        pid=$(pid_of "$config")
         tier0=$(thread_ticks "$pid" ".NET Tiered Com")
         run_one "$mode" 32 "$config" jit "$jit_slice" 2
         sleep 1
