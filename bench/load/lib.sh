@@ -175,17 +175,19 @@ start_yarp() {
 }
 
 # Starts the gateway pinned to $GATEWAY_CPUS (core 1) in the folder $1 (holding portal.json) on port $2; $3 is the
-# published gateway to start (default $GATEWAY_DIR). Sets GATEWAY_PID.
+# published gateway to start (default $GATEWAY_DIR), and any further NAME=VALUE arguments are environment variables
+# for it alone, set after --gateway-env's. Sets GATEWAY_PID.
 start_gateway() {
   local dir=$1 port=$2 program=${3:-$GATEWAY_DIR} level=Information
+  local extra=("${@:4}")
   ((REQUEST_LOG)) || level=Warning
-  log "starting the gateway in $program on 127.0.0.1:$port (cores $GATEWAY_CPUS; Portal log level $level; log $dir/gateway.log)${GATEWAY_ENV[*]:+; env ${GATEWAY_ENV[*]}}"
+  log "starting the gateway in $program on 127.0.0.1:$port (cores $GATEWAY_CPUS; Portal log level $level; log $dir/gateway.log)${GATEWAY_ENV[*]:+; env ${GATEWAY_ENV[*]}}${extra[*]:+; own env ${extra[*]}}"
   (
     cd "$dir"
     export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
     export Logging__LogLevel__Default=Warning Logging__LogLevel__Portal=$level
     export Portal__Shutdown__Timeout=00:00:05
-    for kv in "${GATEWAY_ENV[@]}"; do export "${kv?}"; done
+    for kv in "${GATEWAY_ENV[@]}" "${extra[@]}"; do export "${kv?}"; done
     exec taskset -c "$GATEWAY_CPUS" "$program/portal" serve --urls "http://127.0.0.1:$port"
   ) >"$dir/gateway.log" 2>&1 &
   GATEWAY_PID=$!

@@ -31,6 +31,10 @@
 #                         a second table compares it with the first round by round (its CPU per request over the
 #                         first's in the same round, and in how many rounds it was the cheaper). Paired rounds cancel
 #                         most of a shared machine's drift, which is larger than the few percent a change is worth
+#   --compare-env K=V     an environment variable for the compared gateway only (repeatable; after --gateway-env), to
+#                         measure what a setting costs with the same build on both sides, for example
+#                         --compare-env Logging__LogLevel__Portal=Warning (no request lines); DIR defaults to the
+#                         gateway under test when only --compare-env is given
 #   --yarp-mode MODE      routes: YARP's usual setup, one catch-all route to a one-destination cluster (default);
 #                         forwarder: YARP's IHttpForwarder called from one endpoint, without the proxy pipeline
 #   --gateway-cpus LIST   the cores the gateway (and the YARP baseline) run on, as taskset -c takes them (default 1:
@@ -75,6 +79,7 @@ TIMEOUT=5
 PROBE_REQUESTS=50000
 OUT=""
 COMPARE_DIR=""
+COMPARE_ENV=()
 while (($#)); do
   case $1 in
     --quick) ROUNDS=1 DURATION=3 WARMUP=1 JIT_WARMUP=20 CONNECTIONS=1p,32 PROBE_REQUESTS=10000 ;;
@@ -89,6 +94,7 @@ while (($#)); do
     --out) OUT=$2; shift ;;
     --yarp) YARP_DIR=$(cd "$2" && pwd); shift ;;
     --compare) COMPARE_DIR=$(cd "$2" && pwd); shift ;;
+    --compare-env) [[ $2 == [A-Za-z_]*=* ]] || { echo "--compare-env needs NAME=VALUE" >&2; exit 64; }; COMPARE_ENV+=("$2"); shift ;;
     --yarp-mode) YARP_MODE=$2; shift ;;
     -h | --help) usage; exit 0 ;;
     *) common_option "$@" || { echo "unknown option $1 (see --help)" >&2; exit 64; }; shift $((COMMON_SHIFT - 1)) ;;
@@ -104,8 +110,10 @@ for m in "${MODE_LIST[@]}"; do [[ $m == json || $m == sse ]] || { echo "--modes:
 [[ $YARP_MODE == routes || $YARP_MODE == forwarder ]] || { echo "--yarp-mode: routes or forwarder, not $YARP_MODE" >&2; exit 64; }
 CONFIGS=(direct yarp portal)
 GATEWAYS=(portal) # the gateways under test, warmed up and checked alike
-if [[ -n $COMPARE_DIR ]]; then
-  [[ -x $COMPARE_DIR/portal ]] || { echo "--compare $COMPARE_DIR has no portal program" >&2; exit 64; }
+COMPARE_SAME=0
+((${#COMPARE_ENV[@]} == 0)) || [[ -n $COMPARE_DIR ]] || COMPARE_SAME=1 # the same build, other settings
+if [[ -n $COMPARE_DIR || $COMPARE_SAME == 1 ]]; then
+  ((COMPARE_SAME)) || [[ -x $COMPARE_DIR/portal ]] || { echo "--compare $COMPARE_DIR has no portal program" >&2; exit 64; }
   CONFIGS+=(portal-b)
   GATEWAYS+=(portal-b)
 fi
@@ -177,13 +185,14 @@ EOF
 start_gateway "$WORK/gw" "$GATEWAY_PORT"
 PORTAL=http://127.0.0.1:$GATEWAY_PORT
 COMPARE_PID=""
+((COMPARE_SAME)) && COMPARE_DIR=$GATEWAY_DIR
 if [[ -n $COMPARE_DIR ]]; then
   # The same configuration in a folder of its own (its own database and log), on its own port.
   mkdir -p "$WORK/gw-b"
   cp "$WORK/gw/portal.json" "$WORK/gw-b/"
   COMPARE_PORT=$(free_port)
   MAIN_PID=$GATEWAY_PID
-  start_gateway "$WORK/gw-b" "$COMPARE_PORT" "$COMPARE_DIR"
+  start_gateway "$WORK/gw-b" "$COMPARE_PORT" "$COMPARE_DIR" "${COMPARE_ENV[@]}"
   COMPARE_PID=$GATEWAY_PID GATEWAY_PID=$MAIN_PID
   PORTAL_B=http://127.0.0.1:$COMPARE_PORT
 fi
@@ -436,7 +445,7 @@ if [[ -n $COMPARE_DIR ]]; then
   if ((B_WARN_LINES > 0)); then
     grep -E '^[^ ]+ (warn|fail|crit)' "$WORK/gw-b/gateway.log" | cut -c1-300 | sort | uniq -c | sort -rn | head -n 10 >&2
   fi
-  COMPARE_NOTE=" portal-b: the gateway in $COMPARE_DIR (log lines at Warning and above: $B_WARN_LINES)."
+  COMPARE_NOTE=" portal-b: the gateway in $COMPARE_DIR${COMPARE_ENV[*]:+ with ${COMPARE_ENV[*]}} (log lines at Warning and above: $B_WARN_LINES)."
 fi
 
 # --- the table -------------------------------------------------------------------------------------------------------
