@@ -318,7 +318,7 @@ run_one() { # mode conns config phase round seconds
   ((errors)) && extra+=" ERRORS: $detail"
   LAST_RPS=${r[rps]}
   [[ $phase == jit ]] && return 0
-  log "$(printf '%-4s c=%-3s %-6s %-7s r%s' "$mode" "$conns" "$config" "$phase" "$round") rps=${r[rps]} p50=${r[p50_us]}us p99=${r[p99_us]}us upstream/req=$(awk -v u="$upstream" -v n="${r[requests]}" 'BEGIN { printf "%.3f", n ? u / n : 0 }')$extra"
+  log "$(printf '%-4s c=%-3s %-8s %-7s r%s' "$mode" "$conns" "$config" "$phase" "$round") rps=${r[rps]} p50=${r[p50_us]}us p99=${r[p99_us]}us upstream/req=$(awk -v u="$upstream" -v n="${r[requests]}" 'BEGIN { printf "%.3f", n ? u / n : 0 }')$extra"
 }
 
 # JIT warm-up. Right after start the gateway runs at a fraction of its steady speed: tiered compilation has not
@@ -404,7 +404,7 @@ if ((PROBE_REQUESTS > 0)); then
         [[ -n "$line" ]] || { log "no result from the latency probe ($mode $config):"; cat "$out" >&2; q[errors]=1; }
         printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$config" "$round" "${q[requests]:-}" "${q[rps]:-}" \
           "${q[p50_us]:-}" "${q[p90_us]:-}" "${q[p99_us]:-}" "${q[p999_us]:-}" "${q[mean_us]:-}" "${q[max_us]:-}" "${q[errors]:-1}" >>"$PROBE"
-        log "$(printf 'probe %-4s %-6s r%s' "$mode" "$config" "$round") rps=${q[rps]:-?} p50=${q[p50_us]:-?}us p99=${q[p99_us]:-?}us p99.9=${q[p999_us]:-?}us errors=${q[errors]:-?}"
+        log "$(printf 'probe %-4s %-8s r%s' "$mode" "$config" "$round") rps=${q[rps]:-?} p50=${q[p50_us]:-?}us p99=${q[p99_us]:-?}us p99.9=${q[p999_us]:-?}us errors=${q[errors]:-?}"
         unset q
       done
     done
