@@ -30,7 +30,7 @@
 #                         the same settings, alternating with the others in every round (direct yarp portal portal-b);
 #                         a second table compares it with the first round by round (its CPU per request over the
 #                         first's in the same round, and in how many rounds it was the cheaper). Paired rounds cancel
-#                         most of a shared machine's drift, which is larger than the few percent a change is worth
+#                         part of a shared machine's drift; for a change of a few percent, use many rounds and runs
 #   --compare-env K=V     an environment variable for the compared gateway only (repeatable; after --gateway-env), to
 #                         measure what a setting costs with the same build on both sides, for example
 #                         --compare-env Logging__LogLevel__Portal=Warning (no request lines); DIR defaults to the
