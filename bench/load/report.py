@@ -8,7 +8,8 @@ failed (any wrk error: connect/read/write/timeout/status >= 400), 2 when a measu
 Per mode x connections: medians over the rounds of requests/s and p50/p99 latency (direct, yarp and portal), of the
 CPU per request of the gateway and of the YARP baseline, their ratio (the medians' quotient, and the median over rounds
 of the quotient within each round, whose gateway and YARP runs are seconds apart and so share the machine's state),
-and of upstream calls per client request through the gateway; the maximum over the rounds of the peak RSS (VmHWM, reset before each run) of both.
+and of upstream calls per client request through the gateway; the maximum over the rounds of the peak RSS (VmHWM,
+reset before each run) of both.
 From the gateway's /metrics, when it answers: medians of its allocation per request and of its GC collections per
 second and mean GC pause.
 
@@ -150,7 +151,7 @@ def main():
             f"| {MODE_NAMES.get(key[0], key[0])} | {conns_name(key[1])} | {fnum(d_rps, 0)} | {fnum(y_rps, 0)} | {fnum(p_rps, 0)} "
             f"| {p_rps / d_rps:.3f} | {d50 / 1000:.3f} / {d99 / 1000:.3f} | {y50 / 1000:.3f} / {y99 / 1000:.3f} "
             f"| {p50 / 1000:.3f} / {p99 / 1000:.3f} | {(p50 - d50) / 1000:.3f} / {(p99 - d99) / 1000:.3f} "
-            f"| {y_cpu:.3f} | {cpu_ms:.3f} | {cpu_ms / y_cpu:.2f}× / {fopt(paired, 2)}× | {max(y_hwm) / 1024:.1f} / {max(hwm) / 1024:.1f} | {up_per:.3f} "
+            f"| {y_cpu:.3f} | {cpu_ms:.3f} | {cpu_ms / y_cpu:.2f}× / {fopt(paired, 2) + '×' if paired else '-'} | {max(y_hwm) / 1024:.1f} / {max(hwm) / 1024:.1f} | {up_per:.3f} "
             f"| {fopt(alloc, 1)} | {fopt(gcs, 1)}, {fopt(pauses, 2)} |")
     if not order:
         problems.append("no measured runs at all")
