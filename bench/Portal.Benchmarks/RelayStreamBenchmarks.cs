@@ -80,7 +80,7 @@ public class RelayStreamBenchmarks
         var choices = 0;
         for (var i = 0; i < _chunks.Length; i++)
         {
-            if (i == 0 || !ChunkScan.IsPlain(_chunks[i]))
+            if (ChunkScan.MustRead(_chunks[i], first: i == 0))
             {
                 choices += ChunkScan.Read(_chunks[i]).Choices;
             }
@@ -98,7 +98,7 @@ public class RelayStreamBenchmarks
         var first = true;
         while (events.TryRead() || await events.ReadAsync(CancellationToken.None))
         {
-            var scan = !first && ChunkScan.IsPlain(events.Data.Span) ? default : ChunkScan.Read(events.Data.Span);
+            var scan = ChunkScan.MustRead(events.Data.Span, first) ? ChunkScan.Read(events.Data.Span) : default;
             first = false;
             events.Check(error: null, scan.Finished);
             choices += scan.Choices;

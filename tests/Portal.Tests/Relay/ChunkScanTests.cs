@@ -101,6 +101,17 @@ public sealed class ChunkScanTests
         Assert.NotEqual(0, plain); // e.g. {"choices":[{"delta":{}
     }
 
+    [Fact]
+    public void MustRead_FirstChunkAlways_LaterOnlyUnlessPlain()
+    {
+        var plain = Encoding.UTF8.GetBytes(Text);
+        var finishing = """{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"""u8.ToArray();
+
+        Assert.True(ChunkScan.MustRead(plain, first: true));
+        Assert.False(ChunkScan.MustRead(plain, first: false));
+        Assert.True(ChunkScan.MustRead(finishing, first: false));
+    }
+
     private static void AssertScanFindsNothing(byte[] chunk)
     {
         var scan = ChunkScan.Read(chunk);

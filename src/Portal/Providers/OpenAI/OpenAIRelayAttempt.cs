@@ -182,12 +182,12 @@ internal sealed class OpenAIRelayAttempt(OpenAIAdapter adapter, Channel channel,
     /// <remarks>
     /// The first chunk is read in full, so an upstream that sends something else than chunks fails before the commit and
     /// the request fails over. After it, a plain chunk (<see cref="ChunkScan.IsPlain"/>: a piece of text, with nothing the
-    /// gateway reads) is relayed without reading its JSON; every other one is read in full.
+    /// gateway reads) is relayed without reading its JSON; every other one is read in full (<see cref="ChunkScan.MustRead"/>).
     /// </remarks>
     private bool Accept()
     {
         var data = _events!.Data.Span;
-        var scan = _firstRead && ChunkScan.IsPlain(data) ? default : Scan(data, "an event");
+        var scan = ChunkScan.MustRead(data, first: !_firstRead) ? Scan(data, "an event") : default;
         _firstRead = true;
         _events.Check(scan.HasError ? ErrorOf(data) : null, scan.Finished);
         TakeUsage(scan);

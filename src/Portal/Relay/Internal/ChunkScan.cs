@@ -96,6 +96,12 @@ internal struct ChunkScan
             && AllNull(json, "\"usage\""u8) && AllNull(json, "\"error\""u8) && AllNull(json, "\"finish_reason\""u8);
     }
 
+    /// <summary>
+    /// Whether a stream's chunk must be read with <see cref="Read"/>: the first always is (so an upstream that sends
+    /// something else than chunks fails before the commit), a later one unless it <see cref="IsPlain"/>.
+    /// </summary>
+    public static bool MustRead(ReadOnlySpan<byte> chunk, bool first) => first || !IsPlain(chunk);
+
     private static ReadOnlySpan<byte> JsonWhitespace => " \t\r\n"u8;
 
     /// <summary>Whether every member named <paramref name="quotedName"/> (quotes included) is <c>null</c>.</summary>
