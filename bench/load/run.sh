@@ -110,10 +110,8 @@ for m in "${MODE_LIST[@]}"; do [[ $m == json || $m == sse ]] || { echo "--modes:
 [[ $YARP_MODE == routes || $YARP_MODE == forwarder ]] || { echo "--yarp-mode: routes or forwarder, not $YARP_MODE" >&2; exit 64; }
 CONFIGS=(direct yarp portal)
 GATEWAYS=(portal) # the gateways under test, warmed up and checked alike
-COMPARE_SAME=0
-((${#COMPARE_ENV[@]} == 0)) || [[ -n $COMPARE_DIR ]] || COMPARE_SAME=1 # the same build, other settings
-if [[ -n $COMPARE_DIR || $COMPARE_SAME == 1 ]]; then
-  ((COMPARE_SAME)) || [[ -x $COMPARE_DIR/portal ]] || { echo "--compare $COMPARE_DIR has no portal program" >&2; exit 64; }
+if [[ -n $COMPARE_DIR ]] || ((${#COMPARE_ENV[@]} > 0)); then
+  [[ -z $COMPARE_DIR || -x $COMPARE_DIR/portal ]] || { echo "--compare $COMPARE_DIR has no portal program" >&2; exit 64; }
   CONFIGS+=(portal-b)
   GATEWAYS+=(portal-b)
 fi
@@ -185,8 +183,8 @@ EOF
 start_gateway "$WORK/gw" "$GATEWAY_PORT"
 PORTAL=http://127.0.0.1:$GATEWAY_PORT
 COMPARE_PID=""
-((COMPARE_SAME)) && COMPARE_DIR=$GATEWAY_DIR
-if [[ -n $COMPARE_DIR ]]; then
+if ((${#GATEWAYS[@]} > 1)); then
+  COMPARE_DIR=${COMPARE_DIR:-$GATEWAY_DIR} # --compare-env alone: the same build, other settings
   # The same configuration in a folder of its own (its own database and log), on its own port.
   mkdir -p "$WORK/gw-b"
   cp "$WORK/gw/portal.json" "$WORK/gw-b/"
@@ -426,25 +424,21 @@ for r in rows:
 for text, n in seen.most_common(5):
     print(f"  {n} x {text[:300]}")' >&2 || true
 fi
-LOG_LINES=$(wc -l <"$WORK/gw/gateway.log")
-WARN_LINES=$(grep -c -E '^[^ ]+ (warn|fail|crit)' "$WORK/gw/gateway.log" || true)
-log "gateway log: $LOG_LINES lines, $WARN_LINES warn/fail/crit"
-if ((WARN_LINES > 0)); then
-  grep -E '^[^ ]+ (warn|fail|crit)' "$WORK/gw/gateway.log" | cut -c1-300 | sort | uniq -c | sort -rn | head -n 10 >&2
-fi
-YARP_WARN_LINES=$(grep -c -E '^[^ ]+ (warn|fail|crit)' "$WORK/yarp-run/yarp.log" || true)
-log "YARP log: $(wc -l <"$WORK/yarp-run/yarp.log") lines, $YARP_WARN_LINES warn/fail/crit"
-if ((YARP_WARN_LINES > 0)); then
-  grep -E '^[^ ]+ (warn|fail|crit)' "$WORK/yarp-run/yarp.log" | cut -c1-300 | sort | uniq -c | sort -rn | head -n 10 >&2
-fi
+# Logs how many lines a log ($2, named $1) has and how many of them are warnings or worse, with the commonest of those;
+# prints that count.
+warn_lines() {
+  local n
+  n=$(grep -c -E '^[^ ]+ (warn|fail|crit)' "$2" || true)
+  log "$1 log: $(wc -l <"$2") lines, $n warn/fail/crit"
+  ((n == 0)) || grep -E '^[^ ]+ (warn|fail|crit)' "$2" | cut -c1-300 | sort | uniq -c | sort -rn | head -n 10 >&2
+  echo "$n"
+}
+WARN_LINES=$(warn_lines gateway "$WORK/gw/gateway.log")
+YARP_WARN_LINES=$(warn_lines YARP "$WORK/yarp-run/yarp.log")
 COMPARE_NOTE=""
 if [[ -n $COMPARE_DIR ]]; then
   log "compared gateway stats rows: $(curl -s --max-time 10 "$PORTAL_B/admin/stats/count" || true)"
-  B_WARN_LINES=$(grep -c -E '^[^ ]+ (warn|fail|crit)' "$WORK/gw-b/gateway.log" || true)
-  log "compared gateway log: $(wc -l <"$WORK/gw-b/gateway.log") lines, $B_WARN_LINES warn/fail/crit"
-  if ((B_WARN_LINES > 0)); then
-    grep -E '^[^ ]+ (warn|fail|crit)' "$WORK/gw-b/gateway.log" | cut -c1-300 | sort | uniq -c | sort -rn | head -n 10 >&2
-  fi
+  B_WARN_LINES=$(warn_lines "compared gateway" "$WORK/gw-b/gateway.log")
   COMPARE_NOTE=" portal-b: the gateway in $COMPARE_DIR${COMPARE_ENV[*]:+ with ${COMPARE_ENV[*]}} (log lines at Warning and above: $B_WARN_LINES)."
 fi
 
