@@ -1,11 +1,13 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Portal.Server.Hosting;
 
 namespace Portal.Server.Tests.Hosting;
@@ -126,7 +128,7 @@ public sealed partial class BatchedConsoleLoggerProviderTests
     {
         // The same records, with scopes (a message template and a dictionary), an exception with an inner one and a
         // stack trace, a line break and an event name, through Microsoft's console logger and through the batched one.
-        void Configure(IServiceCollection services)
+        AssertSameTextAsMicrosoftsConsoleLogger(services =>
         {
             services.AddLogging(b => b
                 .AddSimpleConsole(o =>
@@ -143,13 +145,151 @@ public sealed partial class BatchedConsoleLoggerProviderTests
                 o.FormatterName = formatterName;
                 o.LogToStandardErrorThreshold = LogLevel.Error;
             });
+        });
+    }
+
+    /// <summary>The simple formatter's options: the shipped ones (which the batched provider writes without the formatter) and each one changed from them (which it leaves to the formatter).</summary>
+    public static TheoryData<string> SimpleOptionCases => ["shipped", "no time stamp", "colours", "colours by default", "local time", "other time stamp", "scopes", "multi-line"];
+
+    [Theory]
+    [MemberData(nameof(SimpleOptionCases))]
+    public void Log_SimpleFormatterOptions_SameTextAsMicrosoftsConsoleLogger(string change)
+    {
+        // The server's shipped options (appsettings.json), then one of them changed.
+        void Configure(SimpleConsoleFormatterOptions o)
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = SimpleLineFormat.ShippedTimestampFormat;
+            o.UseUtcTimestamp = true;
+            o.IncludeScopes = false;
+            o.ColorBehavior = LoggerColorBehavior.Disabled; // The shipped Default, for a console that is redirected.
+            switch (change)
+            {
+                case "no time stamp": o.TimestampFormat = null; break;
+                case "colours": o.ColorBehavior = LoggerColorBehavior.Enabled; break;
+                case "colours by default": o.ColorBehavior = LoggerColorBehavior.Default; break;
+                case "local time": o.UseUtcTimestamp = false; break;
+                case "other time stamp": o.TimestampFormat = "HH:mm:ss "; break;
+                case "scopes": o.IncludeScopes = true; break;
+                case "multi-line": o.SingleLine = false; break;
+            }
         }
 
+        AssertSameTextAsMicrosoftsConsoleLogger(services =>
+        {
+            services.AddLogging(b => b.AddSimpleConsole(Configure));
+            services.Configure<ConsoleLoggerOptions>(o =>
+            {
+                o.FormatterName = ConsoleFormatterNames.Simple;
+                o.LogToStandardErrorThreshold = LogLevel.Error;
+            });
+        });
+    }
+
+    [Fact]
+    public void Log_ShippedSimpleOptions_WrittenWithoutTheFormatter()
+    {
+        // The other half of the test above: with the shipped options the lines it compared came from SimpleLineFormat.
+        var output = new RecordingStream();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 23, 59, 58, 999, TimeSpan.Zero).AddTicks(9999));
+        using (var provider = Create(output, new RecordingStream(), TimeSpan.Zero, simple: o =>
+        {
+            o.TimestampFormat = SimpleLineFormat.ShippedTimestampFormat;
+            o.UseUtcTimestamp = true;
+        }, time: time))
+        {
+            Assert.True(provider.WritesSimpleLines);
+            Info(provider.CreateLogger("Portal.Server"), "from the line format");
+        }
+
+        // The time stamp is the fake clock's, which the formatter does not read: only the line format wrote this.
+        Assert.Equal($"2026-12-07T23:59:58.999Z info: Portal.Server[2] from the line format{Environment.NewLine}", output.Text);
+    }
+
+    [Fact]
+    public void Log_ShippedSimpleOptionsAndAnException_WrittenByTheFormatter()
+    {
+        var output = new RecordingStream();
+        var time = new FakeTimeProvider(new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        using (var provider = Create(output, new RecordingStream(), TimeSpan.Zero, simple: o => o.TimestampFormat = SimpleLineFormat.ShippedTimestampFormat, time: time))
+        {
+            Broke(provider.CreateLogger("c"), "relay", Thrown());
+        }
+
+        Assert.StartsWith(DateTime.UtcNow.ToString("yyyy-", CultureInfo.InvariantCulture), output.Text, StringComparison.Ordinal);
+        Assert.Contains("fail: c[5] relay broke System.InvalidOperationException: relay failed", output.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Reload_SimpleOptionsNoLongerShipped_FormatterWritesAgain()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Logging:Console:FormatterName"] = ConsoleFormatterNames.Simple,
+            ["Logging:Console:FormatterOptions:SingleLine"] = "true",
+            ["Logging:Console:FormatterOptions:ColorBehavior"] = "Disabled",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.AddConfiguration(configuration.GetSection("Logging")).AddSimpleConsole());
+        using var built = services.BuildServiceProvider();
+        var output = new RecordingStream();
+        using (var provider = new BatchedConsoleLoggerProvider(built.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>(), built.GetServices<ConsoleFormatter>(),
+            built.GetRequiredService<IOptionsMonitor<SimpleConsoleFormatterOptions>>(), output, new RecordingStream(), new UTF8Encoding(false), TimeSpan.Zero, TimeProvider.System))
+        {
+            Assert.True(provider.WritesSimpleLines);
+
+            configuration["Logging:Console:FormatterOptions:SingleLine"] = "false";
+            configuration.Reload();
+
+            Assert.False(provider.WritesSimpleLines);
+            Info(provider.CreateLogger("c"), "two lines now");
+        }
+
+        Assert.Equal($"info: c[2]{Environment.NewLine}      two lines now{Environment.NewLine}", output.Text);
+    }
+
+    [Theory]
+    [InlineData("2026-12-07T23:59:58.9999999Z")]
+    [InlineData("2024-02-29T00:00:00.0000000Z")]
+    [InlineData("0001-01-01T00:00:00.0010000Z")]
+    [InlineData("9999-12-31T23:59:59.9999999Z")]
+    [InlineData("2026-07-04T09:05:03.0504999Z")]
+    public void Format_ShippedTimestamp_SameAsTheFormattersCustomFormat(string instant)
+    {
+        var at = DateTimeOffset.Parse(instant, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+        var format = SimpleLineFormat.For(SimpleFormatter(), new SimpleConsoleFormatterOptions
+        {
+            SingleLine = true,
+            TimestampFormat = SimpleLineFormat.ShippedTimestampFormat,
+            UseUtcTimestamp = true,
+            ColorBehavior = LoggerColorBehavior.Disabled,
+        }, new FakeTimeProvider(at));
+
+        var line = format!.Format(LogLevel.Information, "c", new EventId(1), "m");
+
+        // What the simple formatter writes: DateTimeOffset.UtcNow.ToString(TimestampFormat), in the current culture.
+        Assert.Equal($"{at.ToString(SimpleLineFormat.ShippedTimestampFormat, CultureInfo.CurrentCulture)}info: c[1] m{Environment.NewLine}", line);
+    }
+
+    private static ConsoleFormatter SimpleFormatter()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.AddSimpleConsole());
+        return services.BuildServiceProvider().GetServices<ConsoleFormatter>().Single(f => f.Name == ConsoleFormatterNames.Simple);
+    }
+
+    /// <summary>
+    /// Logs <see cref="LogScript"/> through Microsoft's console logger and through the batched one, both configured by
+    /// <paramref name="configure"/>, and asserts the same text on both streams, time stamps aside (each logger reads
+    /// the clock when it writes).
+    /// </summary>
+    private static void AssertSameTextAsMicrosoftsConsoleLogger(Action<IServiceCollection> configure)
+    {
         var exception = Thrown();
         var expectedOut = new StringWriter();
         var expectedError = new StringWriter();
         var services = new ServiceCollection();
-        Configure(services);
+        configure(services);
         using (var built = services.BuildServiceProvider())
         {
             // Microsoft's logger writes to the Console.Out and Console.Error it finds when it is made.
@@ -178,20 +318,27 @@ public sealed partial class BatchedConsoleLoggerProviderTests
         var output = new RecordingStream();
         var error = new RecordingStream();
         services = new ServiceCollection();
-        Configure(services);
+        configure(services);
         using (var built = services.BuildServiceProvider())
         {
             using var batched = new BatchedConsoleLoggerProvider(built.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>(),
-                built.GetServices<ConsoleFormatter>(), output, error, new UTF8Encoding(false), TimeSpan.FromMilliseconds(5));
+                built.GetServices<ConsoleFormatter>(), built.GetRequiredService<IOptionsMonitor<SimpleConsoleFormatterOptions>>(),
+                output, error, new UTF8Encoding(false), TimeSpan.FromMilliseconds(5), TimeProvider.System);
             using var factory = new LoggerFactory([batched]);
             LogScript(factory.CreateLogger("Portal.Server.Tests"), exception);
         }
 
         Assert.NotEqual("", expectedOut.ToString());
         Assert.NotEqual("", expectedError.ToString());
-        Assert.Equal(expectedOut.ToString(), output.Text);
-        Assert.Equal(expectedError.ToString(), error.Text);
+        Assert.Equal(WithoutTimestamps(expectedOut.ToString()), WithoutTimestamps(output.Text));
+        Assert.Equal(WithoutTimestamps(expectedError.ToString()), WithoutTimestamps(error.Text));
     }
+
+    /// <summary>The text with each time stamp (of any format the tests use) replaced by <c>T</c>.</summary>
+    private static string WithoutTimestamps(string text) => TimestampPattern().Replace(text, "T");
+
+    [GeneratedRegex(@"(\d{4}-\d\d-\d\dT)?\d\d:\d\d:\d\d(\.\d{3}Z)? ", RegexOptions.Multiline)]
+    private static partial Regex TimestampPattern();
 
     [Fact]
     public async Task Log_WriteThrows_LaterLinesStillWritten()
@@ -273,8 +420,11 @@ public sealed partial class BatchedConsoleLoggerProviderTests
         try
         {
             var providers = app.Services.GetServices<ILoggerProvider>().ToList();
-            Assert.Contains(providers, p => p is BatchedConsoleLoggerProvider);
+            var batched = Assert.Single(providers.OfType<BatchedConsoleLoggerProvider>());
             Assert.DoesNotContain(providers, p => p is ConsoleLoggerProvider);
+
+            // The shipped options (appsettings.json), on a redirected console: the request line skips the formatter.
+            Assert.True(batched.WritesSimpleLines);
         }
         finally
         {
@@ -297,6 +447,10 @@ public sealed partial class BatchedConsoleLoggerProviderTests
 
         Warn(logger, $"two{Environment.NewLine}lines");
         Fail(logger, "no scope");
+        logger.Log(LogLevel.Information, new EventId(-7), "", null, static (state, _) => state);
+        logger.Log(LogLevel.Debug, new EventId(int.MinValue), "lowest event id", null, static (state, _) => state);
+        logger.Log(LogLevel.Critical, new EventId(12), "no message", null, static (_, _) => null!);
+        Done(logger, 8);
     }
 
     private static InvalidOperationException Thrown()
@@ -333,13 +487,16 @@ public sealed partial class BatchedConsoleLoggerProviderTests
     [LoggerMessage(4, LogLevel.Error, "{Text}")]
     private static partial void Fail(ILogger logger, string text);
 
-    private static BatchedConsoleLoggerProvider Create(RecordingStream output, RecordingStream error, TimeSpan linger, Action<ConsoleLoggerOptions>? configure = null)
+    /// <summary>The batched provider with the simple formatter (single line, no colours; <paramref name="simple"/> may change that) and the console logger's options <paramref name="configure"/> sets.</summary>
+    private static BatchedConsoleLoggerProvider Create(RecordingStream output, RecordingStream error, TimeSpan linger, Action<ConsoleLoggerOptions>? configure = null,
+        Action<SimpleConsoleFormatterOptions>? simple = null, TimeProvider? time = null)
     {
         var services = new ServiceCollection();
         services.AddLogging(b => b.AddSimpleConsole(o =>
         {
             o.SingleLine = true;
             o.ColorBehavior = LoggerColorBehavior.Disabled;
+            simple?.Invoke(o);
         }));
         if (configure is not null)
         {
@@ -347,9 +504,10 @@ public sealed partial class BatchedConsoleLoggerProviderTests
         }
 
         var built = services.BuildServiceProvider();
-        return new BatchedConsoleLoggerProvider(
-            built.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>(), built.GetServices<ConsoleFormatter>(), output, error, new UTF8Encoding(false), linger);
+        return new BatchedConsoleLoggerProvider(built.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>(), built.GetServices<ConsoleFormatter>(),
+            built.GetRequiredService<IOptionsMonitor<SimpleConsoleFormatterOptions>>(), output, error, new UTF8Encoding(false), linger, time ?? TimeProvider.System);
     }
+
 
     /// <summary>A formatter that writes a tag and the message: two of one name tell which one a logger picked.</summary>
     private sealed class TaggedFormatter(string name, string tag) : ConsoleFormatter(name)
