@@ -34,7 +34,7 @@ internal static class BuiltInProviders
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, OpenAIAdapter>(sp =>
         {
             var http = new Lazy<UpstreamHttp>(sp.GetRequiredService<UpstreamHttp>);
-            return new OpenAIAdapter(() => http.Value.Client, sp.GetRequiredService<PortalSetup>);
+            return new OpenAIAdapter(() => http.Value, sp.GetRequiredService<PortalSetup>);
         }));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, MockAdapter>(sp =>
             new MockAdapter(() => sp.GetRequiredService<PortalSetup>().Time)));

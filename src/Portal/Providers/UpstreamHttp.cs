@@ -10,7 +10,7 @@ namespace Portal.Providers;
 /// </remarks>
 internal sealed class UpstreamHttp : IDisposable
 {
-    private readonly HttpClient? _owned;
+    private readonly HttpMessageInvoker? _owned;
     private readonly IHttpClientFactory? _factory;
 
     public UpstreamHttp(PortalSetup setup)
@@ -22,14 +22,18 @@ internal sealed class UpstreamHttp : IDisposable
             return;
         }
 
+        // An invoker, not an HttpClient: the gateway enforces its own deadlines, reads responses as they come and sets
+        // every header itself, so HttpClient's timeout source, buffering and defaults would be a cost with no use.
         _owned = options.HttpMessageHandler is { } handler
-            ? new HttpClient(handler, disposeHandler: false)
-            : new HttpClient(CreateDefaultHandler(options), disposeHandler: true);
-        _owned.Timeout = Timeout.InfiniteTimeSpan; // The gateway enforces its own deadlines.
+            ? new HttpMessageInvoker(handler, disposeHandler: false)
+            : new HttpMessageInvoker(CreateDefaultHandler(options), disposeHandler: true);
     }
 
-    /// <summary>The client for one upstream call.</summary>
-    public HttpClient Client => _owned ?? _factory!.CreateClient(PortalOptions.HttpClientName);
+    /// <summary>Sends one upstream call; the response is back once its headers are (its content is read as it comes).</summary>
+    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        _owned is { } invoker
+            ? invoker.SendAsync(request, cancellationToken)
+            : _factory!.CreateClient(PortalOptions.HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
 
     public void Dispose() => _owned?.Dispose();
 

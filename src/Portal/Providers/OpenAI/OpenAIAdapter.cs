@@ -27,15 +27,15 @@ internal sealed class OpenAIAdapter : IProviderAdapter, IByteRelayProvider, Depe
 
     private static readonly JsonTypeInfo<ChatCompletionRequest> UpstreamRequestInfo = WireJson.Context.ChatCompletionRequest;
 
-    private readonly Func<HttpClient> _httpClient;
+    private readonly Func<UpstreamHttp> _http;
     private readonly Lazy<Settings> _settings;
     private readonly ConcurrentDictionary<string, Uri> _endpoints = new(StringComparer.Ordinal);
 
-    /// <param name="httpClient">The client of one upstream call.</param>
+    /// <param name="http">What upstream calls go through.</param>
     /// <param name="setup">The gateway's setup, read at the first request: the adapter exists before the options do (it describes its format to configuration import, which runs while storage opens).</param>
-    public OpenAIAdapter(Func<HttpClient> httpClient, Func<PortalSetup> setup)
+    public OpenAIAdapter(Func<UpstreamHttp> http, Func<PortalSetup> setup)
     {
-        _httpClient = httpClient;
+        _http = http;
         _settings = new(() =>
         {
             var bound = setup();
@@ -211,7 +211,7 @@ internal sealed class OpenAIAdapter : IProviderAdapter, IByteRelayProvider, Depe
         HttpResponseMessage response;
         try
         {
-            response = await _httpClient().SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            response = await _http().SendAsync(message, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException ex)
         {
