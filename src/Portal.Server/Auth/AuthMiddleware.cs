@@ -66,7 +66,7 @@ internal static class AuthMiddleware
         }
 
         var adminOnly = endpoint.Metadata.GetMetadata<AdminOnlyMetadata>() is not null
-            || (endpoint is RouteEndpoint route && AdminPaths.IsAdmin(route.RoutePattern.RawText is { } raw ? "/" + raw.TrimStart('/') : null));
+            || (endpoint is RouteEndpoint route && AdminPaths.IsAdmin(route.RoutePattern.RawText)); // With or without its leading slash.
         return adminOnly ? AdminAsync(context, context.RequestServices.GetRequiredService<TokenAuthenticator>(), next) : next(context);
     }
 
