@@ -16,66 +16,65 @@ public sealed class RequestScopeTests
         Assert.InRange(TimeOrderedIdTests.MillisecondsOf(id), before, after);
     }
 
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(10);
+
     [Fact]
     public void CallerCancelledBeforeTheScope_ScopeAndAttemptCancelledAtOnceAndBlameTheCaller()
     {
         using var caller = new CancellationTokenSource();
         caller.Cancel();
 
-        using var scope = new RequestScope("r", TimeSpan.FromMinutes(1), new FakeTimeProvider(), caller.Token, CancellationToken.None);
-        using var attempt = scope.StartAttempt(TimeSpan.FromSeconds(10));
+        using var started = Started.Now(new FakeTimeProvider(), caller.Token);
 
-        Assert.True(scope.Token.IsCancellationRequested);
-        Assert.True(attempt.Token.IsCancellationRequested);
-        Assert.True(scope.CallerCancelled);
-        Assert.False(scope.DeadlinePassed);
-        Assert.False(attempt.TimedOut);
+        Assert.True(started.Request.Token.IsCancellationRequested);
+        Assert.True(started.Attempt.Token.IsCancellationRequested);
+        Assert.True(started.Request.CallerCancelled);
+        Assert.False(started.Request.DeadlinePassed);
+        Assert.False(started.Attempt.TimedOut);
     }
 
     [Fact]
     public void Shutdown_CancelsScopeAndAttempt_NotTheDeadline()
     {
         using var shutdown = new CancellationTokenSource();
-        using var scope = new RequestScope("r", TimeSpan.FromMinutes(1), new FakeTimeProvider(), CancellationToken.None, shutdown.Token);
-        using var attempt = scope.StartAttempt(TimeSpan.FromSeconds(10));
+        using var started = Started.Now(new FakeTimeProvider(), shutdown: shutdown.Token);
 
         shutdown.Cancel();
 
-        Assert.True(attempt.Token.IsCancellationRequested);
-        Assert.True(scope.ShutdownCancelled);
-        Assert.False(scope.DeadlinePassed);
-        Assert.False(attempt.TimedOut);
+        Assert.True(started.Attempt.Token.IsCancellationRequested);
+        Assert.True(started.Request.ShutdownCancelled);
+        Assert.False(started.Request.DeadlinePassed);
+        Assert.False(started.Attempt.TimedOut);
     }
 
     [Fact]
     public void AttemptTimeout_CancelsTheAttemptOnly()
     {
         var time = new FakeTimeProvider();
-        using var scope = new RequestScope("r", TimeSpan.FromMinutes(1), time, CancellationToken.None, CancellationToken.None);
-        using var attempt = scope.StartAttempt(TimeSpan.FromSeconds(10));
+        using var started = Started.Now(time);
 
-        time.Advance(TimeSpan.FromSeconds(10));
+        time.Advance(AttemptTimeout);
 
-        Assert.True(attempt.TimedOut);
-        Assert.False(scope.Token.IsCancellationRequested);
-        Assert.False(scope.DeadlinePassed);
+        Assert.True(started.Attempt.TimedOut);
+        Assert.False(started.Request.Token.IsCancellationRequested);
+        Assert.False(started.Request.DeadlinePassed);
     }
 
     [Fact]
     public void CommittedAttempt_OnlyTheDeadlineCancelsIt()
     {
         var time = new FakeTimeProvider();
-        using var scope = new RequestScope("r", TimeSpan.FromMinutes(1), time, CancellationToken.None, CancellationToken.None);
-        using var attempt = scope.StartAttempt(TimeSpan.FromSeconds(10));
+        using var started = Started.Now(time);
 
-        attempt.Commit();
-        time.Advance(TimeSpan.FromSeconds(30));
-        Assert.False(attempt.Token.IsCancellationRequested);
+        started.Attempt.Commit();
+        time.Advance(RequestTimeout / 2);
+        Assert.False(started.Attempt.Token.IsCancellationRequested);
 
-        time.Advance(TimeSpan.FromSeconds(30));
-        Assert.True(attempt.Token.IsCancellationRequested);
-        Assert.True(scope.DeadlinePassed);
-        Assert.False(attempt.TimedOut);
+        time.Advance(RequestTimeout / 2);
+        Assert.True(started.Attempt.Token.IsCancellationRequested);
+        Assert.True(started.Request.DeadlinePassed);
+        Assert.False(started.Attempt.TimedOut);
     }
 
     [Fact]
@@ -83,13 +82,26 @@ public sealed class RequestScopeTests
     {
         using var caller = new CancellationTokenSource();
         using var shutdown = new CancellationTokenSource();
-        var scope = new RequestScope("r", TimeSpan.FromMinutes(1), new FakeTimeProvider(), caller.Token, shutdown.Token);
-        var attempt = scope.StartAttempt(TimeSpan.FromSeconds(10));
-        attempt.Dispose();
-        scope.Dispose();
+        Started.Now(new FakeTimeProvider(), caller.Token, shutdown.Token).Dispose();
 
         // Cancelling a disposed source would throw ObjectDisposedException from the caller's Cancel.
         caller.Cancel();
         shutdown.Cancel();
+    }
+
+    /// <summary>A request scope and its first attempt, disposed together (the attempt first, as the engine does).</summary>
+    private sealed record Started(RequestScope Request, AttemptScope Attempt) : IDisposable
+    {
+        public static Started Now(TimeProvider time, CancellationToken caller = default, CancellationToken shutdown = default)
+        {
+            var request = new RequestScope("r", RequestTimeout, time, caller, shutdown);
+            return new Started(request, request.StartAttempt(AttemptTimeout));
+        }
+
+        public void Dispose()
+        {
+            Attempt.Dispose();
+            Request.Dispose();
+        }
     }
 }
