@@ -155,7 +155,7 @@ internal sealed class BatchedConsoleLoggerProvider : ILoggerProvider, ISupportEx
         {
             if (format.Format(level, category, eventId, formatter(state, null)) is { } formatted)
             {
-                Enqueue(formatted, level >= _options.LogToStandardErrorThreshold);
+                Enqueue(formatted, level);
             }
 
             return;
@@ -177,11 +177,13 @@ internal sealed class BatchedConsoleLoggerProvider : ILoggerProvider, ISupportEx
             text.Capacity = 1024;
         }
 
-        Enqueue(line, level >= _options.LogToStandardErrorThreshold);
+        Enqueue(line, level);
     }
 
-    private void Enqueue(string text, bool error)
+    /// <summary>Queues a record's text for standard output, or for standard error from <c>LogToStandardErrorThreshold</c> up.</summary>
+    private void Enqueue(string text, LogLevel level)
     {
+        var error = level >= _options.LogToStandardErrorThreshold;
         lock (_gate)
         {
             while (!_stopping && _queue.Count >= _options.MaxQueueLength)
