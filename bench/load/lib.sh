@@ -158,8 +158,8 @@ start_yarp() {
   (
     cd "$dir"
     export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-    for kv in "${GATEWAY_ENV[@]}"; do export "${kv?}"; done
-    exec taskset -c "$GATEWAY_CPUS" "$YARP_DIR/YarpBaseline" --urls "http://127.0.0.1:$port" --Upstream "$upstream" --Mode "$YARP_MODE"
+    # Through env, not export: a configuration key may have dots (Logging__LogLevel__Microsoft.AspNetCore=...).
+    exec env "${GATEWAY_ENV[@]}" taskset -c "$GATEWAY_CPUS" "$YARP_DIR/YarpBaseline" --urls "http://127.0.0.1:$port" --Upstream "$upstream" --Mode "$YARP_MODE"
   ) >"$dir/yarp.log" 2>&1 &
   YARP_PID=$!
   PIDS+=("$YARP_PID")
@@ -187,8 +187,8 @@ start_gateway() {
     export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
     export Logging__LogLevel__Default=Warning Logging__LogLevel__Portal=$level
     export Portal__Shutdown__Timeout=00:00:05
-    for kv in "${GATEWAY_ENV[@]}" "${extra[@]}"; do export "${kv?}"; done
-    exec taskset -c "$GATEWAY_CPUS" "$program/portal" serve --urls "http://127.0.0.1:$port"
+    # Through env, not export (see start_yarp); the later of two settings of one name wins.
+    exec env "${GATEWAY_ENV[@]}" "${extra[@]}" taskset -c "$GATEWAY_CPUS" "$program/portal" serve --urls "http://127.0.0.1:$port"
   ) >"$dir/gateway.log" 2>&1 &
   GATEWAY_PID=$!
   PIDS+=("$GATEWAY_PID")
