@@ -289,6 +289,7 @@ public sealed class InMemoryPortalRepository : IPortalRepository
         (q.IsStream is null || s.IsStream == q.IsStream) &&
         (q.RequestId is null || string.Equals(s.RequestId, q.RequestId, StringComparison.Ordinal)) &&
         (q.Protocol is null || string.Equals(s.Protocol, q.Protocol, StringComparison.Ordinal)) &&
+        (q.TargetFormat is null || string.Equals(s.TargetFormat, q.TargetFormat, StringComparison.Ordinal)) &&
         (q.Caller is null || string.Equals(s.Caller, q.Caller, StringComparison.Ordinal)));
 
     private bool Change(Func<Snapshot, Snapshot?> change)

@@ -15,6 +15,13 @@ public sealed record Platform
     /// <summary>The base URL, for example <c>https://api.openai.com</c> or <c>https://api.openai.com/v1</c>.</summary>
     public required string BaseUrl { get; init; }
 
+    /// <summary>The version of the format's API the platform is called with, for formats that send one; <see langword="null"/> for the format's default.</summary>
+    /// <remarks>For <c>anthropic</c>, the <c>anthropic-version</c> header (default <c>2023-06-01</c>); a client's own <c>anthropic-version</c> header takes precedence when its request is relayed. Other formats ignore it.</remarks>
+    public string? ApiVersion { get; init; }
+
+    /// <summary>The <c>max_tokens</c> sent to a format that requires one (<c>anthropic</c>) when the client's request sets none; <see langword="null"/> for 4096.</summary>
+    public int? DefaultMaxTokens { get; init; }
+
     /// <summary>The platform's rate limit, when it has one.</summary>
     public RateLimit RateLimit { get; init; } = new();
 

@@ -86,4 +86,7 @@ public static class InboundProtocols
 {
     /// <summary>OpenAI Chat Completions (<c>POST /v1/chat/completions</c>), and the typed API of <see cref="PortalGateway"/>.</summary>
     public const string OpenAIChat = "openai-chat";
+
+    /// <summary>Anthropic Messages (<c>POST /v1/messages</c>).</summary>
+    public const string AnthropicMessages = "anthropic-messages";
 }

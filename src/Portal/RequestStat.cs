@@ -62,6 +62,21 @@ public sealed record RequestStat
 
     /// <summary>Completion tokens, when the upstream reported usage.</summary>
     public int? CompletionTokens { get; init; }
+
+    /// <summary>Of <see cref="PromptTokens"/>, those read from the platform's prompt cache, when the upstream reported them.</summary>
+    /// <remarks>
+    /// OpenAI's <c>prompt_tokens_details.cached_tokens</c>, Anthropic's <c>cache_read_input_tokens</c>.
+    /// <see cref="PromptTokens"/> always counts every input token, cached or not, whatever the platform's format: for
+    /// Anthropic it is <c>input_tokens + cache_read_input_tokens + cache_creation_input_tokens</c>.
+    /// </remarks>
+    public int? CachedInputTokens { get; init; }
+
+    /// <summary>Of <see cref="PromptTokens"/>, those written to the platform's prompt cache (Anthropic's <c>cache_creation_input_tokens</c>), when reported.</summary>
+    public int? CacheWriteTokens { get; init; }
+
+    /// <summary>The format of the platform the attempt went to (<see cref="Platform.Format"/>, such as <c>openai</c> or <c>anthropic</c>).</summary>
+    /// <remarks><see langword="null"/> on rows written before formats were recorded.</remarks>
+    public string? TargetFormat { get; init; }
 }
 
 /// <summary>Filters for querying and counting <see cref="RequestStat"/> rows (upstream attempts).</summary>
@@ -96,6 +111,9 @@ public sealed record StatsQuery
 
     /// <summary>Only rows of client requests made by this caller (<see cref="RequestStat.Caller"/>, such as the server's <c>client-1</c>; ordinal).</summary>
     public string? Caller { get; init; }
+
+    /// <summary>Only rows of attempts sent to platforms of this format (<see cref="RequestStat.TargetFormat"/>, such as <c>anthropic</c>; ordinal).</summary>
+    public string? TargetFormat { get; init; }
 
     /// <summary>At most this many rows (newest first); ignored by counts.</summary>
     /// <value>The default is 100.</value>

@@ -383,6 +383,7 @@ internal sealed class RequestEngine : IDisposable
         StatusCode = statusCode,
         PromptTokens = promptTokens,
         CompletionTokens = completionTokens,
+        TargetFormat = attempt.Channel.Platform.Format,
     };
 
     public static Activity? StartActivity(string model, bool stream)

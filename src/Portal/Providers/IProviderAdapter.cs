@@ -75,6 +75,9 @@ public static class PlatformFormats
     /// <summary>The OpenAI Chat Completions API, and the many platforms compatible with it.</summary>
     public const string OpenAI = "openai";
 
+    /// <summary>The Anthropic Messages API (<c>POST /v1/messages</c>, <c>x-api-key</c>, <c>anthropic-version</c>).</summary>
+    public const string Anthropic = "anthropic";
+
     /// <summary>A built-in platform that answers locally and deterministically, with latency and pacing set in its base URL (<c>mock://local?latency=200ms&amp;tokensPerSecond=50</c>).</summary>
     public const string Mock = "mock";
 }
