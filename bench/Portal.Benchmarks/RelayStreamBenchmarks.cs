@@ -1,5 +1,6 @@
 using System.Text;
 using BenchmarkDotNet.Attributes;
+using Portal.Providers;
 using Portal.Providers.OpenAI;
 using Portal.Relay.Internal;
 

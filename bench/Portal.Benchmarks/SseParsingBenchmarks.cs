@@ -7,6 +7,7 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using Portal.Contracts;
+using Portal.Providers;
 using Portal.Providers.OpenAI;
 
 namespace Portal.Benchmarks;

@@ -69,9 +69,9 @@ public sealed partial class PortalGateway
                 throw run.Failed(ex);
             }
 
-            run.Succeeded(relay.PromptTokens, relay.CompletionTokens);
+            run.Succeeded(relay.Tokens);
             var channel = run.Channel;
-            var result = new ChatRelayResult(channel.Platform.Id, channel.Model.Id, channel.ApiKey.Id, run.Attempt, relay.PromptTokens, relay.CompletionTokens);
+            var result = new ChatRelayResult(channel.Platform.Id, channel.Model.Id, channel.ApiKey.Id, run.Attempt, relay.Tokens.Prompt, relay.Tokens.Completion);
             request.Served(result);
             return result;
         }

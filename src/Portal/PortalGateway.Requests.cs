@@ -4,6 +4,7 @@ using Portal.Engine;
 using Portal.Internal;
 using Portal.Providers;
 using Portal.Relay.Internal;
+using Portal.Stats;
 
 namespace Portal;
 
@@ -32,7 +33,7 @@ public sealed partial class PortalGateway
         ArgumentNullException.ThrowIfNull(context);
         using var run = RequestRun.Start(_engine, context, request.Model, stream: false, cancellationToken);
         var response = await run.OpenAsync<TypedOpener, ChatCompletionResponse>(new TypedOpener(request)).ConfigureAwait(false);
-        run.Succeeded(response.Usage?.PromptTokens, response.Usage?.CompletionTokens);
+        run.Succeeded(TokenCounts.From(response.Usage));
         return response;
     }
 
@@ -69,14 +70,13 @@ public sealed partial class PortalGateway
             new StreamOpener(request, callerWantsUsage)).ConfigureAwait(false);
         try
         {
-            int? promptTokens = skippedUsage?.PromptTokens, completionTokens = skippedUsage?.CompletionTokens;
+            var tokens = TokenCounts.From(skippedUsage);
             while (more)
             {
                 var chunk = upstream.Current;
                 if (chunk.Usage is { } usage)
                 {
-                    promptTokens = usage.PromptTokens;
-                    completionTokens = usage.CompletionTokens;
+                    tokens = TokenCounts.From(usage);
                 }
 
                 // A usage-only chunk the adapter asked for on the gateway's behalf is for stats, not for the caller.
@@ -95,7 +95,7 @@ public sealed partial class PortalGateway
                 }
             }
 
-            run.Succeeded(promptTokens, completionTokens);
+            run.Succeeded(tokens);
         }
         finally
         {

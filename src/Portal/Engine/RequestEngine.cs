@@ -297,7 +297,7 @@ internal sealed class RequestEngine : IDisposable
         return new AttemptRecord(channel, route, context, stream, number, Time.GetUtcNow(), Time.GetTimestamp());
     }
 
-    public void RecordSuccess(in AttemptRecord attempt, TimeSpan? firstByte, int? promptTokens, int? completionTokens)
+    public void RecordSuccess(in AttemptRecord attempt, TimeSpan? firstByte, TokenCounts tokens)
     {
         var channel = attempt.Channel;
         var duration = Time.GetElapsedTime(attempt.Start);
@@ -307,9 +307,9 @@ internal sealed class RequestEngine : IDisposable
         channel.PlatformHealth.RecordSuccess(now);
         channel.ModelHealth.RecordSuccess(now);
         channel.KeyHealth.RecordSuccess(now);
-        Stats.Record(Stat(attempt, duration, firstByte, error: null, statusCode: StatusOk, promptTokens, completionTokens));
+        Stats.Record(Stat(attempt, duration, firstByte, error: null, statusCode: StatusOk, tokens));
         Metrics.Attempt("success", channel.Platform.Id);
-        Metrics.Tokens(promptTokens, completionTokens, attempt.Model);
+        Metrics.Tokens(tokens.Prompt, tokens.Completion, attempt.Model);
         Log.AttemptSucceeded(Logger, attempt.Number, attempt.Model, channel.Platform.Id, channel.Model.Id, channel.ApiKey.Id, duration.TotalMilliseconds);
     }
 
@@ -335,7 +335,7 @@ internal sealed class RequestEngine : IDisposable
 
         // A committed attempt failed after the upstream answered 200 (the caller got 200 too): the row says so.
         var statusCode = committed ? verdict.StatusCode ?? StatusOk : verdict.StatusCode;
-        Stats.Record(Stat(attempt, Time.GetElapsedTime(attempt.Start), firstByte, verdict.Message, statusCode, null, null));
+        Stats.Record(Stat(attempt, Time.GetElapsedTime(attempt.Start), firstByte, verdict.Message, statusCode, default));
         var failureClass = verdict.Blame switch
         {
             Blame.Platform => "platform",
@@ -363,7 +363,7 @@ internal sealed class RequestEngine : IDisposable
     private const int StatusOk = 200;
 
     /// <summary>The stat of one attempt; a null <paramref name="error"/> means it succeeded.</summary>
-    private static RequestStat Stat(in AttemptRecord attempt, TimeSpan duration, TimeSpan? firstByte, string? error, int? statusCode, int? promptTokens, int? completionTokens) => new()
+    private static RequestStat Stat(in AttemptRecord attempt, TimeSpan duration, TimeSpan? firstByte, string? error, int? statusCode, TokenCounts tokens) => new()
     {
         Id = TimeOrderedId.New(attempt.Timestamp),
         Timestamp = attempt.Timestamp,
@@ -381,8 +381,10 @@ internal sealed class RequestEngine : IDisposable
         Success = error is null,
         ErrorMessage = error,
         StatusCode = statusCode,
-        PromptTokens = promptTokens,
-        CompletionTokens = completionTokens,
+        PromptTokens = tokens.Prompt,
+        CompletionTokens = tokens.Completion,
+        CachedInputTokens = tokens.CachedInput,
+        CacheWriteTokens = tokens.CacheWrite,
         TargetFormat = attempt.Channel.Platform.Format,
     };
 

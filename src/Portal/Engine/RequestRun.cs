@@ -3,6 +3,7 @@ using Portal.Health;
 using Portal.Internal;
 using Portal.Providers;
 using Portal.Relay.Internal;
+using Portal.Stats;
 
 namespace Portal.Engine;
 
@@ -146,11 +147,11 @@ internal sealed class RequestRun : IDisposable
     }
 
     /// <summary>The committed attempt delivered its whole answer.</summary>
-    public void Succeeded(int? promptTokens, int? completionTokens)
+    public void Succeeded(TokenCounts tokens)
     {
         if (TryClaim())
         {
-            _engine.RecordSuccess(_record, _firstByte, promptTokens, completionTokens);
+            _engine.RecordSuccess(_record, _firstByte, tokens);
             _outcome = "success";
         }
     }

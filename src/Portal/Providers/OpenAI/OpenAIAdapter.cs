@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
@@ -19,8 +18,6 @@ namespace Portal.Providers.OpenAI;
 /// </remarks>
 internal sealed class OpenAIAdapter : IProviderAdapter, IByteRelayProvider, DependencyInjection.IBuiltIn
 {
-    private const int MaxErrorBodyBytes = 64 * 1024;
-    private const int MaxResponseBodyBytes = 64 * 1024 * 1024;
     private static readonly MediaTypeWithQualityHeaderValue AcceptJson = new("application/json");
     private static readonly MediaTypeWithQualityHeaderValue AcceptEventStream = new("text/event-stream");
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json") { CharSet = "utf-8" };
@@ -53,7 +50,7 @@ internal sealed class OpenAIAdapter : IProviderAdapter, IByteRelayProvider, Depe
         using var message = CreateRequest(channel, request, stream: false);
         using var response = await SendAsync(message, channel, cancellationToken).ConfigureAwait(false);
         var status = (int)response.StatusCode;
-        var body = await ReadBodyAsync(response, cancellationToken).ConfigureAwait(false);
+        var body = await UpstreamBody.ReadAsync(response, cancellationToken).ConfigureAwait(false);
         ChatCompletionResponse? parsed;
         try
         {
@@ -98,26 +95,6 @@ internal sealed class OpenAIAdapter : IProviderAdapter, IByteRelayProvider, Depe
             events.Check(chunk.AdditionalProperties?.TryGetValue("error", out var error) == true ? error : null, finished);
             yield return chunk;
         }
-    }
-
-    /// <summary>Reads a whole non-streaming response body, at most <see cref="MaxResponseBodyBytes"/>.</summary>
-    /// <exception cref="UpstreamException">The body is too large, or the connection was lost while reading it.</exception>
-    internal static async Task<byte[]> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        var status = (int)response.StatusCode;
-        byte[] body;
-        try
-        {
-            body = await ReadLimitedAsync(response.Content, MaxResponseBodyBytes, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException)
-        {
-            throw new UpstreamException(UpstreamErrorKind.Connection, "Upstream connection was lost while reading the response.", status, innerException: ex);
-        }
-
-        return body.Length <= MaxResponseBodyBytes
-            ? body
-            : throw new UpstreamException(UpstreamErrorKind.Protocol, $"Upstream sent a response larger than {MaxResponseBodyBytes / (1024 * 1024)} MB.", status);
     }
 
     /// <summary>The body of a streaming response, after checking it is an event stream and not an error sent as JSON.</summary>
@@ -238,7 +215,7 @@ internal sealed class OpenAIAdapter : IProviderAdapter, IByteRelayProvider, Depe
         byte[] body;
         try
         {
-            body = await ReadLimitedAsync(response.Content, MaxErrorBodyBytes, cancellationToken).ConfigureAwait(false);
+            body = await UpstreamBody.ReadLimitedAsync(response.Content, UpstreamBody.MaxErrorBytes, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException)
         {
@@ -344,31 +321,6 @@ internal sealed class OpenAIAdapter : IProviderAdapter, IByteRelayProvider, Depe
         }
 
         return chunk ?? throw new UpstreamException(UpstreamErrorKind.Protocol, "Upstream sent an event with null data.", status);
-    }
-
-    /// <summary>Reads at most <paramref name="limit"/> + 1 bytes, so a caller can tell an over-long body from one that fits.</summary>
-    private static async Task<byte[]> ReadLimitedAsync(HttpContent content, int limit, CancellationToken cancellationToken)
-    {
-        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await using var _ = stream.ConfigureAwait(false);
-        var length = content.Headers.ContentLength;
-        var body = new MemoryStream(length is > 0 and <= int.MaxValue ? (int)Math.Min(length.Value, limit + 1L) : 4096);
-        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
-        try
-        {
-            int read;
-            while (body.Length <= limit
-                && (read = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, limit + 1 - body.Length)), cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                body.Write(buffer, 0, read);
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
-        return body.ToArray();
     }
 
     private static string? GetString(JsonElement element, string name) =>

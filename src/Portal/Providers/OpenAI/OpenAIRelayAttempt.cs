@@ -139,7 +139,7 @@ internal sealed class OpenAIRelayAttempt(OpenAIAdapter adapter, Channel channel,
 
     private async Task ReadResponseAsync(CancellationToken cancellationToken)
     {
-        var json = await OpenAIAdapter.ReadBodyAsync(_response!, cancellationToken).ConfigureAwait(false);
+        var json = await UpstreamBody.ReadAsync(_response!, cancellationToken).ConfigureAwait(false);
         var scan = Scan(json, "a response");
         if (scan.HasError && scan.Choices == 0)
         {

@@ -18,6 +18,15 @@ internal struct ChunkScan
 
     public int? CompletionTokens { get; private set; }
 
+    /// <summary>Prompt tokens read from the platform's cache (<c>prompt_tokens_details.cached_tokens</c>), when reported.</summary>
+    public int? CachedTokens { get; private set; }
+
+    /// <summary>Prompt tokens written to the platform's cache (<c>cache_creation_input_tokens</c>, which some platforms add to OpenAI's usage), when reported.</summary>
+    public int? CacheWriteTokens { get; private set; }
+
+    /// <summary>The tokens, as a stat row records them.</summary>
+    public Stats.TokenCounts Tokens => new(PromptTokens, CompletionTokens, CachedTokens, CacheWriteTokens);
+
     /// <summary>Whether a top-level <c>error</c> is present.</summary>
     public bool HasError { get; private set; }
 
@@ -165,17 +174,45 @@ internal struct ChunkScan
         {
             var prompt = reader.ValueTextEquals("prompt_tokens"u8);
             var completion = !prompt && reader.ValueTextEquals("completion_tokens"u8);
+            var details = !prompt && !completion && reader.ValueTextEquals("prompt_tokens_details"u8);
+            var cacheWrite = !prompt && !completion && !details && reader.ValueTextEquals("cache_creation_input_tokens"u8);
             reader.Read();
-            if ((prompt || completion) && reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var value))
+            if (details && reader.TokenType == JsonTokenType.StartObject)
+            {
+                ReadPromptDetails(ref reader);
+                continue;
+            }
+
+            if ((prompt || completion || cacheWrite) && reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var value))
             {
                 if (prompt)
                 {
                     PromptTokens = value;
                 }
-                else
+                else if (completion)
                 {
                     CompletionTokens = value;
                 }
+                else
+                {
+                    CacheWriteTokens = value;
+                }
+            }
+
+            reader.Skip();
+        }
+    }
+
+    /// <summary>Reads <c>prompt_tokens_details</c> (the reader is on its start), keeping <c>cached_tokens</c>.</summary>
+    private void ReadPromptDetails(ref Utf8JsonReader reader)
+    {
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var cached = reader.ValueTextEquals("cached_tokens"u8);
+            reader.Read();
+            if (cached && reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var value))
+            {
+                CachedTokens = value;
             }
 
             reader.Skip();

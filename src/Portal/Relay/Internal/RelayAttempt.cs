@@ -3,11 +3,8 @@ namespace Portal.Relay.Internal;
 /// <summary>One upstream attempt of a relayed request: opened with failover, then pumped to the client once committed.</summary>
 internal abstract class RelayAttempt : IAsyncDisposable
 {
-    /// <summary>Prompt tokens, once the upstream reported usage.</summary>
-    public int? PromptTokens { get; protected set; }
-
-    /// <summary>Completion tokens, once the upstream reported usage.</summary>
-    public int? CompletionTokens { get; protected set; }
+    /// <summary>The tokens used, once the upstream reported usage.</summary>
+    public Stats.TokenCounts Tokens { get; protected set; }
 
     /// <summary>
     /// Calls the upstream and waits until the answer can be committed to: the whole body of a non-streaming response, or
@@ -31,8 +28,7 @@ internal abstract class RelayAttempt : IAsyncDisposable
     {
         if (scan.HasUsage)
         {
-            PromptTokens = scan.PromptTokens;
-            CompletionTokens = scan.CompletionTokens;
+            Tokens = scan.Tokens;
         }
     }
 }

@@ -17,15 +17,13 @@ internal sealed class TypedRelayAttempt(IProviderAdapter adapter, Channel channe
         if (!stream)
         {
             _response = await adapter.ChatCompletionAsync(channel, request, cancellationToken).ConfigureAwait(false);
-            PromptTokens = _response.Usage?.PromptTokens;
-            CompletionTokens = _response.Usage?.CompletionTokens;
+            Tokens = Stats.TokenCounts.From(_response.Usage);
             return;
         }
 
         _chunks = adapter.StreamChatCompletionAsync(channel, request, cancellationToken).GetAsyncEnumerator(cancellationToken);
         (_hasFirst, var usage) = await FirstForCallerAsync(_chunks, callerWantsUsage).ConfigureAwait(false);
-        PromptTokens = usage?.PromptTokens;
-        CompletionTokens = usage?.CompletionTokens;
+        Tokens = Stats.TokenCounts.From(usage);
     }
 
     /// <summary>
@@ -64,8 +62,7 @@ internal sealed class TypedRelayAttempt(IProviderAdapter adapter, Channel channe
             var chunk = _chunks!.Current;
             if (chunk.Usage is { } usage)
             {
-                PromptTokens = usage.PromptTokens;
-                CompletionTokens = usage.CompletionTokens;
+                Tokens = Stats.TokenCounts.From(usage);
             }
 
             if (ForCaller(chunk.Choices.Count, chunk.Usage is not null, callerWantsUsage))

@@ -1,7 +1,6 @@
 using System.IO.Compression;
 using System.Text;
 using Portal.Providers;
-using Portal.Providers.OpenAI;
 
 namespace Portal.Tests.Providers.OpenAI;
 

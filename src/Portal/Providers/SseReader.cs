@@ -2,7 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
 
-namespace Portal.Providers.OpenAI;
+namespace Portal.Providers;
 
 /// <summary>Reads server-sent events from a byte stream.</summary>
 /// <remarks>
@@ -245,7 +245,7 @@ internal sealed class SseReader : IAsyncDisposable
         }
         else if (Is(name, "event"u8))
         {
-            EventType = Encoding.UTF8.GetString(value);
+            EventType = value.IsSingleSegment ? EventName(value.FirstSpan) : EventName(value.ToArray());
         }
         else if (name.Length > MaxFramingBytes || !IsFieldName(name.ToArray()))
         {
@@ -286,12 +286,32 @@ internal sealed class SseReader : IAsyncDisposable
         }
         else if (name.SequenceEqual("event"u8))
         {
-            EventType = Encoding.UTF8.GetString(value);
+            EventType = EventName(value);
         }
         else if (!IsFieldName(name))
         {
             throw NotAnEventStream();
         }
+    }
+
+    /// <summary>The event names upstreams send on every event, so naming an event allocates nothing for them.</summary>
+    private static readonly string[] KnownEventNames =
+    [
+        "content_block_delta", "content_block_start", "content_block_stop", "message_start", "message_delta", "message_stop", "ping", "error",
+    ];
+
+    /// <summary>The <c>event</c> field's value as a string: a shared instance for the known names, a new string for others.</summary>
+    private static string EventName(ReadOnlySpan<byte> value)
+    {
+        foreach (var known in KnownEventNames)
+        {
+            if (value.Length == known.Length && System.Text.Ascii.Equals(value, known))
+            {
+                return known;
+            }
+        }
+
+        return Encoding.UTF8.GetString(value);
     }
 
     /// <summary>Other fields are ignored, as the SSE specification says, if they look like field names at all.</summary>
