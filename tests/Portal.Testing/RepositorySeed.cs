@@ -25,6 +25,25 @@ public static class RepositorySeed
         return keys;
     }
 
+    /// <summary>Adds a platform of format <c>anthropic</c> with one model and its keys (ids <c>platformId * 100 + n</c>); returns the keys.</summary>
+    public static IReadOnlyList<ApiKey> AddAnthropicChannel(this InMemoryPortalRepository repository, long platformId, string baseUrl, long modelId, string modelName, string? alias = null, params string[] keyValues)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        ArgumentNullException.ThrowIfNull(keyValues);
+        repository.Add(new Platform { Id = platformId, Name = $"anthropic-{platformId}", Format = "anthropic", BaseUrl = baseUrl });
+        repository.Add(new Model { Id = modelId, PlatformId = platformId, Name = modelName, Alias = alias });
+        var keys = new List<ApiKey>();
+        var values = keyValues.Length == 0 ? [$"sk-ant-platform{platformId}-key1-0123456789abcdef"] : keyValues;
+        for (var i = 0; i < values.Length; i++)
+        {
+            var key = new ApiKey { Id = (platformId * 100) + i + 1, PlatformId = platformId, Value = values[i] };
+            repository.Add(key);
+            keys.Add(key);
+        }
+
+        return keys;
+    }
+
     /// <summary>A one-message chat request for <paramref name="model"/>.</summary>
     public static ChatCompletionRequest Chat(string model, string text = "Hello")
         => new() { Model = model, Messages = [new ChatMessage("user", text)] };

@@ -13,6 +13,9 @@ namespace Portal.Server.Auth;
 /// </remarks>
 internal static class AuthMiddleware
 {
+    /// <summary>The header Anthropic's clients carry their key in.</summary>
+    public const string ApiKeyHeader = "x-api-key";
+
     private static readonly string[] PublicPaths = ["/healthz", "/readyz", "/metrics", "/openapi/v1.json"];
 
     // Set when the admin check has passed before routing, so it is not repeated after.
@@ -106,12 +109,19 @@ internal static class AuthMiddleware
     {
         name = null;
         var values = context.Request.Headers.Authorization;
-        return values.Count switch
+        if (values.Count == 0)
         {
-            0 => Caller.Anonymous,
-            1 => auth.Identify(values[0], out name),
-            _ => Caller.Invalid,
-        };
+            // Anthropic's clients send the key as x-api-key; Authorization wins when both are sent.
+            var apiKey = context.Request.Headers[ApiKeyHeader];
+            return apiKey.Count switch
+            {
+                0 => Caller.Anonymous,
+                1 => auth.IdentifyToken(apiKey[0], out name),
+                _ => Caller.Invalid,
+            };
+        }
+
+        return values.Count == 1 ? auth.Identify(values[0], out name) : Caller.Invalid;
     }
 
     private static Task UnauthorizedAsync(HttpContext context)
@@ -119,7 +129,7 @@ internal static class AuthMiddleware
         // One answer for a missing, malformed or wrong token.
         context.Response.Headers.WWWAuthenticate = "Bearer";
         return ApiErrors.WriteAsync(context, StatusCodes.Status401Unauthorized,
-            "A valid token is required: send Authorization: Bearer <token>.", ApiErrors.Types.Authentication, "invalid_api_key");
+            "A valid token is required: send Authorization: Bearer <token> (or x-api-key: <token>).", ApiErrors.Types.Authentication, "invalid_api_key");
     }
 
     private static Task CrossOriginAsync(HttpContext context) =>

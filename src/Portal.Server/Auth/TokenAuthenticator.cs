@@ -86,7 +86,17 @@ internal sealed class TokenAuthenticator
             return Caller.Invalid;
         }
 
-        var token = authorization.AsSpan(Scheme.Length).Trim();
+        return IdentifyToken(authorization.AsSpan(Scheme.Length), out name);
+    }
+
+    /// <summary>Identifies the caller from a bare token, as an <c>x-api-key</c> header carries it (Anthropic's clients).</summary>
+    /// <param name="token">The token (surrounding white space is ignored).</param>
+    /// <param name="name">The client token's name, for a client token.</param>
+    /// <returns>Who the token belongs to; <see cref="Caller.Invalid"/> for an empty or unknown one.</returns>
+    public Caller IdentifyToken(ReadOnlySpan<char> token, out string? name)
+    {
+        name = null;
+        token = token.Trim();
         if (token.IsEmpty || Encoding.UTF8.GetMaxByteCount(token.Length) > MaxTokenBytes)
         {
             return Caller.Invalid;

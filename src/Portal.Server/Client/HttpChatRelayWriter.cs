@@ -5,8 +5,9 @@ using Portal.Relay;
 
 namespace Portal.Server.Client;
 
-/// <summary>Writes a relayed chat completion to the HTTP response: one JSON body, or server-sent events, flushed as the gateway hands them over.</summary>
-internal sealed class HttpChatRelayWriter(HttpContext context) : IChatRelayWriter
+/// <summary>Writes a relayed answer to the HTTP response: one JSON body, or server-sent events, flushed as the gateway hands them over.</summary>
+/// <remarks>Chat completions hand over event data, which it frames (<see cref="IChatRelayWriter"/>); Anthropic Messages hand over framed events (<see cref="IFramedRelayWriter"/>).</remarks>
+internal sealed class HttpChatRelayWriter(HttpContext context) : IChatRelayWriter, IFramedRelayWriter
 {
     private static ReadOnlySpan<byte> DataPrefix => "data: "u8;
 
@@ -71,6 +72,15 @@ internal sealed class HttpChatRelayWriter(HttpContext context) : IChatRelayWrite
         }
 
         return events.Count > 0 && EndsStream(events[^1].Span) ? ValueTask.CompletedTask : FlushAsync(writer.FlushAsync(cancellationToken));
+    }
+
+    /// <summary>Writes events the gateway framed, as they are, and flushes them.</summary>
+    public ValueTask WriteEventsAsync(ReadOnlyMemory<byte> events, CancellationToken cancellationToken)
+    {
+        var writer = context.Response.BodyWriter;
+        events.Span.CopyTo(writer.GetSpan(events.Length));
+        writer.Advance(events.Length);
+        return FlushAsync(writer.FlushAsync(cancellationToken));
     }
 
     /// <summary>Whether the event is the stream's last, <c>[DONE]</c>, after which the response ends.</summary>

@@ -29,7 +29,7 @@ internal static class ClientApiCors
 
     /// <summary>The response headers a page may read besides the safelisted ones.</summary>
     /// <remarks><c>Retry-After</c> comes with 429 and 503; <c>X-Request-Id</c> names a chat request's stats row.</remarks>
-    public static readonly string[] ExposedHeaders = [HeaderNames.RetryAfter, Client.ChatCompletionsEndpoint.RequestIdHeader];
+    public static readonly string[] ExposedHeaders = [HeaderNames.RetryAfter, Client.RelayAnswer.RequestIdHeader];
 
     private static readonly PathString ClientApiPrefix = "/v1";
 

@@ -31,15 +31,25 @@ internal static class ApiErrors
         public const string Server = "server_error";
     }
 
-    /// <summary>An error result for a minimal API handler.</summary>
+    /// <summary>An error result for a minimal API handler, in the shape the request's protocol expects (<see cref="WriteAsync(HttpContext, int, string, string, string?, string?)"/>).</summary>
     public static IResult Result(int status, string message, string type, string? code = null, string? param = null) =>
-        Results.Json(Body(message, type, code, param), ErrorJson, statusCode: status);
+        new ErrorResult(status, message, type, code, param);
 
     /// <summary>Writes an error response directly (middleware); the response must not have started.</summary>
+    /// <remarks>
+    /// Requests of Anthropic's clients (<see cref="AnthropicShape.Applies"/>) get Anthropic's shape,
+    /// <c>{"type":"error","error":{"type","message"}}</c>, with the error type that goes with the status; all others get
+    /// OpenAI's.
+    /// </remarks>
     public static Task WriteAsync(HttpContext context, int status, string message, string type, string? code = null, string? param = null)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
+        if (AnthropicShape.Applies(context))
+        {
+            return context.Response.Body.WriteAsync(AnthropicShape.Body(status, message), context.RequestAborted).AsTask();
+        }
+
         return JsonSerializer.SerializeAsync(context.Response.Body, Body(message, type, code, param), ErrorJson, context.RequestAborted);
     }
 
@@ -109,4 +119,12 @@ internal readonly record struct ApiError(int Status, string Type, string Code, T
         PortalErrorCode.ShuttingDown => new(StatusCodes.Status503ServiceUnavailable, ApiErrors.Types.Unavailable, "shutting_down", null),
         _ => new(StatusCodes.Status500InternalServerError, ApiErrors.Types.Server, "internal_error", null),
     };
+}
+
+/// <summary>An error answered by <see cref="ApiErrors.WriteAsync(HttpContext, int, string, string, string?, string?)"/> when a minimal API handler's result executes.</summary>
+internal sealed record ErrorResult(int Status, string Message, string Type, string? Code, string? Param) : IResult, IStatusCodeHttpResult
+{
+    int? IStatusCodeHttpResult.StatusCode => Status;
+
+    public Task ExecuteAsync(HttpContext httpContext) => ApiErrors.WriteAsync(httpContext, Status, Message, Type, Code, Param);
 }

@@ -1,4 +1,5 @@
 using Portal.Relay;
+using Portal.Relay.Internal;
 
 namespace Portal.Server.Hosting;
 
@@ -11,8 +12,8 @@ internal sealed class RequestLogFeature
     /// <summary>Whether a stream was asked for.</summary>
     public bool Stream { get; set; }
 
-    /// <summary>The parsed chat request: its id, and where its latest attempt ran when it did not succeed.</summary>
-    public ChatRelayRequest? Request { get; set; }
+    /// <summary>The parsed request (any protocol): its id, and where its latest attempt ran when it did not succeed.</summary>
+    public IRelayRequest? Request { get; set; }
 
     /// <summary>What served the request, when it succeeded.</summary>
     public ChatRelayResult? Result { get; set; }

@@ -1,12 +1,13 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Portal.Providers;
+using Portal.Providers.Anthropic;
 using Portal.Providers.Mock;
 using Portal.Providers.OpenAI;
 
 namespace Portal.DependencyInjection;
 
-/// <summary>The formats Portal ships (<c>openai</c>, <c>mock</c>), registered as an application registers its own.</summary>
+/// <summary>The formats Portal ships (<c>openai</c>, <c>anthropic</c>, <c>mock</c>), registered as an application registers its own.</summary>
 /// <remarks>
 /// The adapters read the gateway's setup at their first request, not when they are created: configuration import asks
 /// them about their format (name, base-URL rule) while storage opens, before the gateway's options (which name the
@@ -35,6 +36,11 @@ internal static class BuiltInProviders
         {
             var http = new Lazy<UpstreamHttp>(sp.GetRequiredService<UpstreamHttp>);
             return new OpenAIAdapter(() => http.Value, sp.GetRequiredService<PortalSetup>);
+        }));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, AnthropicAdapter>(sp =>
+        {
+            var http = new Lazy<UpstreamHttp>(sp.GetRequiredService<UpstreamHttp>);
+            return new AnthropicAdapter(() => http.Value, sp.GetRequiredService<PortalSetup>);
         }));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, MockAdapter>(sp =>
             new MockAdapter(() => sp.GetRequiredService<PortalSetup>().Time)));

@@ -96,3 +96,10 @@ internal interface IByteRelayProvider
     /// <summary>Creates the attempt that sends <paramref name="request"/>'s bytes to <paramref name="channel"/>.</summary>
     Relay.Internal.RelayAttempt CreateRelay(Channel channel, Relay.ChatRelayRequest request);
 }
+
+/// <summary>A format whose platforms take a client's Anthropic Messages request as bytes: the relay forwards it with only <c>model</c> rewritten.</summary>
+internal interface IMessagesRelayProvider
+{
+    /// <summary>Creates the attempt that sends <paramref name="request"/>'s bytes to <paramref name="channel"/>.</summary>
+    Relay.Internal.MessagesAttempt CreateMessagesRelay(Channel channel, Relay.MessagesRelayRequest request);
+}

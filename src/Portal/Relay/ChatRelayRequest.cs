@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Portal.Relay.Internal;
 
 namespace Portal.Relay;
 
@@ -8,17 +9,12 @@ namespace Portal.Relay;
 /// <c>stream_options.include_usage</c>); the rest is forwarded untouched to platforms that speak OpenAI, and
 /// deserialized only for a platform of another format.
 /// </remarks>
-public sealed class ChatRelayRequest
+public sealed class ChatRelayRequest : IRelayRequest
 {
     /// <summary>How deeply JSON may nest in a request body.</summary>
-    public const int MaxDepth = 64;
+    public const int MaxDepth = RequestJson.MaxDepth;
 
-    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = MaxDepth };
-
-    // Set by the gateway as attempts start and end; LastAttempt is built only when read (failures), not per request.
-    private Channel? _lastChannel;
-    private int _attempts;
-    private ChatRelayResult? _lastResult;
+    private RelayProgress _progress;
 
     private ChatRelayRequest(ReadOnlyMemory<byte> body, string model, bool stream, bool includeUsage, in Edits edits)
     {
@@ -39,18 +35,13 @@ public sealed class ChatRelayRequest
     /// midway, a client that left, a cancellation by shutdown) it says where the request was when it ended.
     /// </summary>
     /// <value><see langword="null"/> until the first attempt starts.</value>
-    public ChatRelayResult? LastAttempt => _lastResult
-        ?? (_lastChannel is { } channel ? new ChatRelayResult(channel.Platform.Id, channel.Model.Id, channel.ApiKey.Id, _attempts, null, null) : null);
+    public ChatRelayResult? LastAttempt => _progress.LastAttempt;
 
     /// <summary>Records that attempt number <paramref name="attempt"/> starts on <paramref name="channel"/>.</summary>
-    internal void AttemptStarted(Channel channel, int attempt)
-    {
-        _lastChannel = channel;
-        _attempts = attempt;
-    }
+    internal void AttemptStarted(Channel channel, int attempt) => _progress.AttemptStarted(channel, attempt);
 
     /// <summary>Records what served the request.</summary>
-    internal void Served(ChatRelayResult result) => _lastResult = result;
+    internal void Served(ChatRelayResult result) => _progress.Served(result);
 
     /// <summary>The request body as the client sent it.</summary>
     public ReadOnlyMemory<byte> Body { get; }
@@ -77,54 +68,7 @@ public sealed class ChatRelayRequest
     /// The body is not a valid chat completion request (code <see cref="PortalErrorCode.InvalidRequest"/>); the message
     /// says what is wrong and where.
     /// </exception>
-    public static ChatRelayRequest Parse(ReadOnlyMemory<byte> body)
-    {
-        if (body.Span.Trim(" \t\r\n"u8).IsEmpty)
-        {
-            throw Invalid("The request body is empty: send a JSON object.");
-        }
-
-        var reader = new Utf8JsonReader(body.Span, ReaderOptions);
-        try
-        {
-            return Read(ref reader, body);
-        }
-        catch (JsonException ex)
-        {
-            var message = NestsTooDeep(body.Span)
-                ? $"The request body nests JSON deeper than {MaxDepth} levels."
-                : $"The request body is not valid JSON (line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}).";
-            throw new PortalException(PortalErrorCode.InvalidRequest, message, innerException: ex);
-        }
-        catch (InvalidOperationException ex)
-        {
-            // A string (or property name) that is not valid UTF-8 or escapes a lone surrogate (\ud800).
-            throw new PortalException(PortalErrorCode.InvalidRequest,
-                "The request body holds a string that is not valid Unicode text (invalid UTF-8, or a lone surrogate escape such as \\ud800).", innerException: ex);
-        }
-    }
-
-    /// <summary>Whether the JSON, read up to its first error, nests deeper than <see cref="MaxDepth"/> (only called for invalid bodies).</summary>
-    private static bool NestsTooDeep(ReadOnlySpan<byte> body)
-    {
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = int.MaxValue });
-        try
-        {
-            while (reader.Read())
-            {
-                if (reader.CurrentDepth >= MaxDepth)
-                {
-                    return true;
-                }
-            }
-        }
-        catch (JsonException)
-        {
-            // The syntax error the first reading hit; the depth reached before it is what counts.
-        }
-
-        return false;
-    }
+    public static ChatRelayRequest Parse(ReadOnlyMemory<byte> body) => RequestJson.Parse(body, Read);
 
     private static ChatRelayRequest Read(ref Utf8JsonReader reader, ReadOnlyMemory<byte> body)
     {
@@ -252,85 +196,13 @@ public sealed class ChatRelayRequest
         return new ChatRelayRequest(body, model, stream == true, includeUsage, edits);
     }
 
-    /// <summary>Skips the value the reader is on, checking that every string and property name in it is valid text.</summary>
-    /// <remarks>
-    /// The reader checks JSON syntax but not the text inside strings: a lone surrogate escape (<c>\ud800</c>) or invalid
-    /// UTF-8 passes it and fails later, wherever the string is decoded (in an adapter, a conversion, an upstream). Found
-    /// here, it is the client's 400 before any attempt, not an upstream failure.
-    /// </remarks>
-    private static void SkipChecked(ref Utf8JsonReader reader)
-    {
-        if (reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
-        {
-            CheckText(ref reader);
-            return;
-        }
+    private static void SkipChecked(ref Utf8JsonReader reader) => RequestJson.SkipChecked(ref reader);
 
-        var depth = reader.CurrentDepth;
-        while (reader.Read() && reader.CurrentDepth > depth)
-        {
-            CheckText(ref reader);
-        }
-    }
+    private static void CheckText(ref Utf8JsonReader reader) => RequestJson.CheckText(ref reader);
 
-    /// <summary>
-    /// Throws when the string or property name the reader is on is not valid UTF-8 or escapes a lone surrogate, or when
-    /// the number it is on does not fit a double (<c>1e999</c>: it would read as infinity, which no JSON writer accepts).
-    /// </summary>
-    private static void CheckText(ref Utf8JsonReader reader)
-    {
-        if (reader.TokenType == JsonTokenType.Number)
-        {
-            if (!reader.TryGetDouble(out var number) || !double.IsFinite(number))
-            {
-                throw Invalid("The request body holds a number out of range: JSON numbers must fit a 64-bit floating point value.");
-            }
+    private static void Once(bool seen, string name) => RequestJson.Once(seen, name);
 
-            return;
-        }
-
-        if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName))
-        {
-            return;
-        }
-
-        // The body is one contiguous buffer, so ValueSpan holds the whole token.
-        var raw = reader.ValueSpan;
-        if (!reader.ValueIsEscaped)
-        {
-            if (!System.Text.Unicode.Utf8.IsValid(raw))
-            {
-                throw new InvalidOperationException("Invalid UTF-8 in a string.");
-            }
-
-            return;
-        }
-
-        // Unescaping validates both the bytes and the escapes; it throws InvalidOperationException on either.
-        char[]? rented = null;
-        Span<char> buffer = raw.Length <= 256 ? stackalloc char[raw.Length] : (rented = System.Buffers.ArrayPool<char>.Shared.Rent(raw.Length));
-        try
-        {
-            reader.CopyString(buffer);
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                System.Buffers.ArrayPool<char>.Shared.Return(rented);
-            }
-        }
-    }
-
-    private static void Once(bool seen, string name)
-    {
-        if (seen)
-        {
-            throw Invalid($"'{name}' appears more than once in the request body.");
-        }
-    }
-
-    private static PortalException Invalid(string message) => new(PortalErrorCode.InvalidRequest, message);
+    private static PortalException Invalid(string message) => RequestJson.Invalid(message);
 
     /// <summary>Byte offsets into the body (-1 when absent); ends are exclusive.</summary>
     internal struct Edits

@@ -52,7 +52,7 @@ public sealed class AuthTests
 
         var error = await AssertErrorAsync(response, 401, "authentication_error", "invalid_api_key");
         Assert.Equal("Bearer", Assert.Single(response.Headers.WwwAuthenticate).Scheme);
-        Assert.Equal("A valid token is required: send Authorization: Bearer <token>.", error.GetProperty("message").GetString());
+        Assert.Equal("A valid token is required: send Authorization: Bearer <token> (or x-api-key: <token>).", error.GetProperty("message").GetString());
     }
 
     [Fact]

@@ -92,3 +92,43 @@ internal sealed class GuardedRelayWriter(IChatRelayWriter inner) : IChatRelayWri
         }
     }
 }
+
+/// <summary>Wraps the caller's framed writer so its failures are told apart from upstream ones, as <see cref="GuardedRelayWriter"/> does.</summary>
+internal sealed class GuardedFramedWriter(IFramedRelayWriter inner) : IFramedRelayWriter
+{
+    public async ValueTask StartAsync(bool stream, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await inner.StartAsync(stream, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw new RelayClientGoneException(ex);
+        }
+    }
+
+    public async ValueTask WriteBodyAsync(ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await inner.WriteBodyAsync(json, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw new RelayClientGoneException(ex);
+        }
+    }
+
+    public async ValueTask WriteEventsAsync(ReadOnlyMemory<byte> events, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await inner.WriteEventsAsync(events, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw new RelayClientGoneException(ex);
+        }
+    }
+}
