@@ -152,5 +152,5 @@ public sealed partial class PortalGateway
 
     /// <summary>The request converted to the chat contract, for platforms of other formats; once per request.</summary>
     private static Contracts.ChatCompletionRequest Converted(MessagesRelayRequest request) =>
-        request.ChatRequest ??= AnthropicInbound.ToChat(request.Body.Span);
+        request.ChatRequest ??= AnthropicInbound.ToChat(request.Body.Span).Request;
 }
