@@ -67,14 +67,26 @@ internal sealed class AnthropicInboundMessageReader
         EnsureObject(message, at);
         var role = RequiredString(message, "role", at);
         var isUser = role == "user";
-        if (!isUser && role != "assistant")
+        if (!isUser && role is not ("assistant" or "system"))
         {
-            throw Invalid($"{at.Field("role")}: Input should be 'user' or 'assistant'");
+            throw Invalid($"{at.Field("role")}: Input should be 'user', 'assistant' or 'system'");
         }
 
         if (!TryGet(message, "content", out var content))
         {
             throw Invalid($"{at.Field("content")}: Field required");
+        }
+
+        if (role == "system")
+        {
+            // Claude Code sends reminders as system messages between turns: a system message where it stands.
+            var text = AnthropicInboundRequestReader.SystemText(content, _drops, at.Block);
+            if (text.Length > 0)
+            {
+                _output.Add(new ChatMessage("system", text));
+            }
+
+            return;
         }
 
         switch (content.ValueKind)

@@ -182,7 +182,10 @@ internal static class AnthropicInboundRequestReader
     }
 
     /// <summary>The system prompt as one string: the string itself, or the <c>text</c> blocks joined with a blank line.</summary>
-    private static string SystemText(JsonElement system, AnthropicInboundDrops drops)
+    private static string SystemText(JsonElement system, AnthropicInboundDrops drops) => SystemText(system, drops, index => AnthropicInboundPath.Of("system", index));
+
+    /// <summary>A system prompt's text, at <paramref name="blockPath"/> for error messages: the top-level <c>system</c>, or the content of a message with role <c>system</c>.</summary>
+    internal static string SystemText(JsonElement system, AnthropicInboundDrops drops, Func<int, AnthropicInboundPath> blockPath)
     {
         switch (system.ValueKind)
         {
@@ -195,7 +198,7 @@ internal static class AnthropicInboundRequestReader
                 var index = 0;
                 foreach (var block in system.EnumerateArray())
                 {
-                    var at = AnthropicInboundPath.Of("system", index++);
+                    var at = blockPath(index++);
                     EnsureObject(block, at);
                     if (RequiredString(block, "type", at) != "text")
                     {

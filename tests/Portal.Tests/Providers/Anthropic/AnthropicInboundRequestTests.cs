@@ -6,6 +6,34 @@ namespace Portal.Tests.Providers.Anthropic;
 public sealed class AnthropicInboundRequestTests
 {
     [Fact]
+    public void ToChat_SystemRoleMessages_StayWhereTheyAre()
+    {
+        // Claude Code (2.1) sends reminders as messages with role "system" after the user's turn.
+        var converted = Convert("""
+            {
+              "model": "m", "max_tokens": 8,
+              "messages": [
+                { "role": "user", "content": "Hi" },
+                { "role": "system", "content": [{ "type": "text", "text": "Reminder one", "cache_control": { "type": "ephemeral" } }, { "type": "text", "text": "two" }] },
+                { "role": "system", "content": "Plain" }
+              ]
+            }
+            """);
+
+        AssertSameJson("""
+            {
+              "model": "m",
+              "messages": [
+                { "role": "user", "content": "Hi" },
+                { "role": "system", "content": "Reminder one\n\ntwo" },
+                { "role": "system", "content": "Plain" }
+              ],
+              "max_completion_tokens": 8
+            }
+            """, ToWire(converted.Request));
+    }
+
+    [Fact]
     public void ToChat_MultiTurnWithSamplingFields_MapsEveryField()
     {
         // The Messages API reference's multi-turn example, with every sampling field set.
