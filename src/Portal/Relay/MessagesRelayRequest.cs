@@ -133,9 +133,9 @@ public sealed class MessagesRelayRequest : IRelayRequest
             {
                 RequestJson.Once(maxTokens, "max_tokens");
                 reader.Read();
-                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out var value) || value < 1)
+                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out var value) || value < 0)
                 {
-                    throw RequestJson.Invalid("max_tokens: must be a positive integer.");
+                    throw RequestJson.Invalid("max_tokens: must be a non-negative integer.");
                 }
 
                 maxTokens = true;

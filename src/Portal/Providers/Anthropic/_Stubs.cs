@@ -13,7 +13,3 @@ namespace Portal.Providers.Anthropic
         public Portal.Contracts.ChatCompletionChunk? Read(string? t, System.ReadOnlySpan<byte> d) => null;
     }
 }
-namespace Portal.Tokens
-{
-    internal static class TokenEstimator { public static int EstimateAnthropicRequest(System.ReadOnlySpan<byte> j) => 0; }
-}

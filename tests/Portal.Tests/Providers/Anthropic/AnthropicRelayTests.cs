@@ -255,7 +255,7 @@ public sealed class AnthropicRelayTests
         static string Error(string body) => Assert.Throws<PortalException>(() => MessagesRelayRequest.Parse(Encoding.UTF8.GetBytes(body))).Message;
 
         Assert.Equal("max_tokens: Field required.", Error("""{"model":"m","messages":[{"role":"user","content":"x"}]}"""));
-        Assert.Equal("max_tokens: must be a positive integer.", Error("""{"model":"m","max_tokens":0,"messages":[{"role":"user","content":"x"}]}"""));
+        Assert.Equal("max_tokens: must be a non-negative integer.", Error("""{"model":"m","max_tokens":-1,"messages":[{"role":"user","content":"x"}]}"""));
         Assert.Equal("messages: at least one message is required.", Error("""{"model":"m","max_tokens":5,"messages":[]}"""));
         Assert.Equal("model: Field required (a model name or alias).", Error("""{"max_tokens":5,"messages":[{"role":"user","content":"x"}]}"""));
         Assert.Equal("stream: must be true or false.", Error("""{"model":"m","max_tokens":5,"stream":"yes","messages":[{"role":"user","content":"x"}]}"""));
