@@ -14,6 +14,8 @@ internal static class EntityMapping
         Name = e.Name,
         Format = e.Format,
         BaseUrl = e.BaseUrl,
+        ApiVersion = e.ApiVersion,
+        DefaultMaxTokens = e.DefaultMaxTokens,
         RateLimit = e.Rpm is null && e.Tpm is null ? NoRateLimit : new RateLimit { Rpm = e.Rpm, Tpm = e.Tpm },
         Enabled = e.Enabled,
     };
@@ -57,6 +59,8 @@ internal static class EntityMapping
         e.Name = p.Name;
         e.Format = p.Format;
         e.BaseUrl = p.BaseUrl;
+        e.ApiVersion = string.IsNullOrEmpty(p.ApiVersion) ? null : p.ApiVersion;
+        e.DefaultMaxTokens = p.DefaultMaxTokens;
         e.Rpm = p.RateLimit?.Rpm;
         e.Tpm = p.RateLimit?.Tpm;
         e.Enabled = p.Enabled;

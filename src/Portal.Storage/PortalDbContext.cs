@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Portal.Storage.Configuration.Internal;
 using Portal.Storage.Entities;
 
 namespace Portal.Storage;
@@ -34,6 +35,7 @@ internal abstract class PortalDbContext : DbContext
             e.HasIndex(p => p.Name).IsUnique();
             e.Property(p => p.Format).HasMaxLength(50).IsRequired();
             e.Property(p => p.BaseUrl).HasMaxLength(2000).IsRequired();
+            e.Property(p => p.ApiVersion).HasMaxLength(PlatformRules.MaxApiVersionLength);
             e.Property(p => p.Source).HasMaxLength(20).IsRequired().HasDefaultValue(RowSource.Admin);
         });
 
@@ -77,6 +79,7 @@ internal abstract class PortalDbContext : DbContext
             e.Property(s => s.RequestId).HasMaxLength(StatsWriter.MaxRequestIdLength);
             e.Property(s => s.Protocol).HasMaxLength(StatsWriter.MaxNameLength);
             e.Property(s => s.Caller).HasMaxLength(StatsWriter.MaxNameLength);
+            e.Property(s => s.TargetFormat).HasMaxLength(StatsWriter.MaxFormatLength);
             e.Property(s => s.ModelName).HasMaxLength(200).IsRequired();
             e.Property(s => s.ErrorMessage).HasMaxLength(2000);
             ConfigureStatsIndexes(e);
@@ -156,9 +159,9 @@ internal sealed class SqlitePortalDbContext : PortalDbContext
     {
         stats.HasIndex(s => new { s.Timestamp, s.Success, s.Attempt })
             .HasDatabaseName("IX_request_stats_timestamp");
-        stats.HasIndex(s => new { s.ModelName, s.Timestamp, s.DurationMs, s.Success, s.IsStream, s.FirstByteMs, s.PromptTokens, s.CompletionTokens, s.Attempt })
+        stats.HasIndex(s => new { s.ModelName, s.Timestamp, s.DurationMs, s.Success, s.IsStream, s.FirstByteMs, s.PromptTokens, s.CompletionTokens, s.CachedInputTokens, s.CacheWriteTokens, s.Attempt })
             .HasDatabaseName("IX_request_stats_model_name_timestamp");
-        stats.HasIndex(s => new { s.PlatformId, s.Timestamp, s.DurationMs, s.Success, s.IsStream, s.FirstByteMs, s.PromptTokens, s.CompletionTokens, s.Attempt })
+        stats.HasIndex(s => new { s.PlatformId, s.Timestamp, s.DurationMs, s.Success, s.IsStream, s.FirstByteMs, s.PromptTokens, s.CompletionTokens, s.CachedInputTokens, s.CacheWriteTokens, s.Attempt })
             .HasDatabaseName("IX_request_stats_platform_id_timestamp");
         stats.HasIndex(s => new { s.RequestId, s.Attempt, s.Timestamp, s.ModelName, s.PlatformId, s.ApiKeyId })
             .HasDatabaseName(StatsSql.RequestIndex);

@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
+using Portal.Providers;
 
 namespace Portal.Storage.Tests;
 
@@ -463,6 +464,69 @@ public abstract class EfPortalRepositoryTests : IAsyncLifetime
         Assert.Equal(["00000000000000000000000000000003"], (await repository.QueryRequestStatsAsync(new StatsQuery { Caller = "client-1" }, default)).Select(r => r.Id));
         Assert.Equal(1, (await repository.CountRequestStatsAsync(new StatsQuery { Protocol = InboundProtocols.OpenAIChat }, default)).TotalRequests);
         Assert.Equal(3, (await repository.CountRequestStatsAsync(new StatsQuery(), default)).TotalRequests);
+    }
+
+    [SkippableFact]
+    public async Task Migrate_RowsWrittenBeforeAnthropicFields_ReadBackWithNullsAndFilterAndSumOnlyNewValues()
+    {
+        const string OldColumns = "id, timestamp, is_stream, model_name, platform_id, api_key_id, model_id, duration_ms, success, prompt_tokens, request_id, attempt, protocol, caller";
+        await using (var context = await CreateBareContextAsync())
+        {
+            var migrations = context.Database.GetMigrations().ToList();
+            var added = migrations.FindIndex(m => m.EndsWith("_AnthropicFields", StringComparison.Ordinal));
+            Assert.True(added > 0);
+            await context.GetService<IMigrator>().MigrateAsync(migrations[added - 1]);
+            await ExecuteAsync(context,
+                "INSERT INTO platforms (id, name, format, base_url, rpm, enabled, created_at, updated_at) VALUES (3, 'alpha', 'openai', 'https://a.test', 60, TRUE, 1, 2)",
+                $"INSERT INTO request_stats ({OldColumns}) VALUES ('00000000000000000000000000000001', 5, FALSE, 'm', 3, 9, 5, 12.5, TRUE, 40, '0190000000000000000000000000000a', 1, 'openai-chat', 'client-1')");
+        }
+
+        var repository = await OpenAsync();
+        await using (var context = repository.CreateContext())
+        {
+            Assert.Empty(await context.Database.GetPendingMigrationsAsync());
+        }
+
+        // A replica still on the previous version keeps inserting without the new columns during a rolling upgrade.
+        await ExecuteAsync(repository, $"INSERT INTO request_stats ({OldColumns}) VALUES ('00000000000000000000000000000002', 6, FALSE, 'm', 3, 9, 5, 10, TRUE, 40, '0190000000000000000000000000000b', 1, 'openai-chat', 'client-1')");
+        await repository.SaveRequestStatsAsync(
+        [
+            new RequestStat
+            {
+                Id = "00000000000000000000000000000003",
+                Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(7),
+                RequestId = "0190000000000000000000000000000c",
+                Attempt = 1,
+                ModelName = "m",
+                PlatformId = 3,
+                Success = true,
+                PromptTokens = 100,
+                CachedInputTokens = 60,
+                CacheWriteTokens = 30,
+                TargetFormat = PlatformFormats.OpenAI,
+            },
+        ], default);
+
+        var old = new Platform { Id = 3, Name = "alpha", Format = "openai", BaseUrl = "https://a.test", RateLimit = new RateLimit { Rpm = 60 } };
+        Assert.Equal([old], await repository.ListPlatformsAsync());
+        var changed = await repository.UpdatePlatformAsync(old with { ApiVersion = "2023-06-01", DefaultMaxTokens = 1024 });
+        Assert.Equal(changed, await repository.GetPlatformAsync(3, default));
+        Assert.Equal(("2023-06-01", (int?)1024), (changed.ApiVersion, changed.DefaultMaxTokens));
+
+        var rows = await repository.QueryRequestStatsAsync(new StatsQuery(), default);
+        Assert.Equal(
+            new (int?, int?, string?)[] { (null, null, null), (null, null, null), (60, 30, PlatformFormats.OpenAI) },
+            rows.OrderBy(r => r.Id, StringComparer.Ordinal).Select(r => (r.CachedInputTokens, r.CacheWriteTokens, r.TargetFormat)));
+        Assert.Equal(["00000000000000000000000000000003"], (await repository.QueryRequestStatsAsync(new StatsQuery { TargetFormat = PlatformFormats.OpenAI }, default)).Select(r => r.Id));
+        Assert.Equal(1, (await repository.CountRequestStatsAsync(new StatsQuery { TargetFormat = PlatformFormats.OpenAI }, default)).TotalRequests);
+        Assert.Equal(3, (await repository.CountRequestStatsAsync(new StatsQuery(), default)).TotalRequests);
+
+        // The old rows' missing cache counts add nothing (on SQLite, read from the rebuilt covering indexes).
+        foreach (var groupBy in new[] { StatsGroupBy.Model, StatsGroupBy.Platform })
+        {
+            var aggregate = Assert.Single(await repository.Stats.AggregateStatsAsync(new StatsAggregateQuery { GroupBy = groupBy }));
+            Assert.Equal((3L, 180L, 60L, 30L), (aggregate.Attempts, aggregate.PromptTokens, aggregate.CachedInputTokens, aggregate.CacheWriteTokens));
+        }
     }
 
     // ---- Helpers ----

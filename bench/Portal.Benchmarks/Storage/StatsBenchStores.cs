@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using Portal.Providers;
 using Portal.Storage;
 
 namespace Portal.Benchmarks.Storage;
@@ -21,7 +22,7 @@ internal static class StatsBenchStores
     public static readonly DateTimeOffset Day = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     // Bump when the fixture's data or schema changes, so a cached file is not reused.
-    private const string FixtureVersion = "v5";
+    private const string FixtureVersion = "v6";
 
     private static readonly string Folder = Path.Combine(Path.GetTempPath(), "portal-bench");
 
@@ -105,7 +106,8 @@ internal static class StatsBenchStores
     /// over 5 platforms and 30 keys, half streaming, 5% failed, durations skewed towards short ones. As in the gateway,
     /// a failed attempt is followed by the next attempt of its request (same request id and model, another platform),
     /// up to 3 attempts: about 5% of the rows are failovers. Request ids sort by time, as the gateway's do. Every row has
-    /// the server's protocol and a caller name, as a server with client tokens writes them.
+    /// the server's protocol and a caller name, as a server with client tokens writes them, and the platform's format;
+    /// a quarter report prompt-cache reads and a twentieth cache writes, as platforms with prompt caching do.
     /// </summary>
     public static List<RequestStat> DayBatch(Random random, long first, int count)
     {
@@ -145,6 +147,9 @@ internal static class StatsBenchStores
                 StatusCode = success ? 200 : 500,
                 PromptTokens = random.Next(10, 2000),
                 CompletionTokens = random.Next(1, 1000),
+                CachedInputTokens = random.Next(4) == 0 ? random.Next(1, 1000) : null,
+                CacheWriteTokens = random.Next(20) == 0 ? random.Next(1, 1000) : null,
+                TargetFormat = PlatformFormats.OpenAI,
             };
             rows.Add(row);
             previous = row;

@@ -97,23 +97,25 @@ internal static class StatsCommand
             return 0;
         }
 
-        var table = new TextTable(groupBy.ToUpperInvariant(), "REQUESTS", "SERVED", "FAILOVERS", "ATTEMPTS", "FAILED ATTEMPTS", "P50", "P95", "PROMPT TOKENS", "COMPLETION TOKENS");
+        var table = new TextTable(groupBy.ToUpperInvariant(), "REQUESTS", "SERVED", "FAILOVERS", "ATTEMPTS", "FAILED ATTEMPTS", "P50", "P95", "PROMPT TOKENS", "COMPLETION TOKENS", "CACHED INPUT TOKENS", "CACHE WRITE TOKENS");
         foreach (var (row, name) in rows.Select(r => (r.Stats, Name(r))).OrderByDescending(r => r.Stats.Requests).ThenBy(r => r.Item2, StringComparer.Ordinal))
         {
             table.Add(name, Number(row.Requests), Percent(row.Successes, row.Requests), Number(row.Failovers), Number(row.Attempts),
-                Number(row.Attempts - row.SuccessAttempts), Millis(row.P50DurationMs), Millis(row.P95DurationMs), Number(row.PromptTokens), Number(row.CompletionTokens));
+                Number(row.Attempts - row.SuccessAttempts), Millis(row.P50DurationMs), Millis(row.P95DurationMs), Number(row.PromptTokens), Number(row.CompletionTokens),
+                Number(row.CachedInputTokens), Number(row.CacheWriteTokens));
         }
 
         table.Add("TOTAL", Number(total.TotalRequests), Percent(total.SuccessRequests, total.TotalRequests), Number(rows.Sum(r => r.Stats.Failovers)),
             Number(total.TotalAttempts), Number(total.TotalAttempts - total.SuccessAttempts), "", "",
-            Number(rows.Sum(r => r.Stats.PromptTokens)), Number(rows.Sum(r => r.Stats.CompletionTokens)));
+            Number(rows.Sum(r => r.Stats.PromptTokens)), Number(rows.Sum(r => r.Stats.CompletionTokens)),
+            Number(rows.Sum(r => r.Stats.CachedInputTokens)), Number(rows.Sum(r => r.Stats.CacheWriteTokens)));
         await output.WriteAsync(table.ToString());
         await output.WriteLineAsync();
         await output.WriteLineAsync("Requests are what clients sent, each counted once; served: one of its attempts succeeded.");
         await output.WriteLineAsync("Attempts are upstream calls, one per channel tried; failovers: requests served after a failed attempt.");
         await output.WriteLineAsync(query.GroupBy == StatsGroupBy.Model
-            ? "P50, P95 and tokens are per attempt."
-            : $"P50, P95 and tokens are per attempt. A request that tried several {groupBy}s counts under each, served only where it was served; TOTAL counts it once.");
+            ? "P50, P95 and tokens are per attempt; cached input and cache write tokens are part of the prompt tokens."
+            : $"P50, P95 and tokens are per attempt; cached input and cache write tokens are part of the prompt tokens. A request that tried several {groupBy}s counts under each, served only where it was served; TOTAL counts it once.");
         return 0;
     }
 

@@ -24,11 +24,13 @@ public sealed class PortalConfigFile
 /// <summary>A platform of the configuration file, with its models and keys.</summary>
 public sealed class PlatformConfig
 {
-    internal PlatformConfig(string name, string format, string baseUrl, bool enabled, RateLimit rateLimit, IReadOnlyList<ModelConfig> models, IReadOnlyList<KeyConfig> keys)
+    internal PlatformConfig(string name, string format, string baseUrl, string? apiVersion, int? defaultMaxTokens, bool enabled, RateLimit rateLimit, IReadOnlyList<ModelConfig> models, IReadOnlyList<KeyConfig> keys)
     {
         Name = name;
         Format = format;
         BaseUrl = baseUrl;
+        ApiVersion = apiVersion;
+        DefaultMaxTokens = defaultMaxTokens;
         Enabled = enabled;
         RateLimit = rateLimit;
         Models = models;
@@ -43,6 +45,12 @@ public sealed class PlatformConfig
 
     /// <summary>The absolute http or https base URL.</summary>
     public string BaseUrl { get; }
+
+    /// <summary>The version of the format's API the platform is called with (<see cref="Platform.ApiVersion"/>); <see langword="null"/> when the file sets none (the format's default).</summary>
+    public string? ApiVersion { get; }
+
+    /// <summary>The <c>max_tokens</c> sent to a format that requires one when the client sets none (<see cref="Platform.DefaultMaxTokens"/>); <see langword="null"/> when the file sets none.</summary>
+    public int? DefaultMaxTokens { get; }
 
     /// <summary>Whether the platform may be used.</summary>
     /// <value>The default is <see langword="true"/>.</value>

@@ -36,6 +36,12 @@ internal sealed class PlatformEntity : IConfigRow
 
     public string BaseUrl { get; set; } = "";
 
+    /// <summary>The version of the format's API the platform is called with (such as <c>anthropic-version</c>); null for the format's default.</summary>
+    public string? ApiVersion { get; set; }
+
+    /// <summary>The <c>max_tokens</c> sent to a format that requires one when the client sets none; null for the default.</summary>
+    public int? DefaultMaxTokens { get; set; }
+
     public int? Rpm { get; set; }
 
     public int? Tpm { get; set; }
@@ -156,4 +162,13 @@ internal sealed class RequestStatEntity
     public int? PromptTokens { get; set; }
 
     public int? CompletionTokens { get; set; }
+
+    /// <summary>Of the prompt tokens, those read from the platform's prompt cache; null when not reported and on rows written before it was recorded.</summary>
+    public int? CachedInputTokens { get; set; }
+
+    /// <summary>Of the prompt tokens, those written to the platform's prompt cache; null when not reported and on rows written before it was recorded.</summary>
+    public int? CacheWriteTokens { get; set; }
+
+    /// <summary>The format of the platform the attempt went to (such as <c>openai</c>); null on rows written before it was recorded.</summary>
+    public string? TargetFormat { get; set; }
 }

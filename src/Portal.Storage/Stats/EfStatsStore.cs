@@ -165,6 +165,8 @@ internal sealed class EfStatsStore : IRequestStatsStore, IAsyncDisposable
             AverageFirstByteMs = g.AverageFirstByteMs,
             PromptTokens = g.PromptTokens,
             CompletionTokens = g.CompletionTokens,
+            CachedInputTokens = g.CachedInputTokens,
+            CacheWriteTokens = g.CacheWriteTokens,
         });
 
         // Sorted here, not in SQL: PostgreSQL orders text by the database's collation, not ordinally.

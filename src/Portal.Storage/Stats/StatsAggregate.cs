@@ -94,4 +94,10 @@ public sealed record StatsAggregate
 
     /// <summary>The sum of reported completion tokens over the attempts (attempts without usage count as 0).</summary>
     public long CompletionTokens { get; init; }
+
+    /// <summary>Of <see cref="PromptTokens"/>, the sum of those read from the platforms' prompt caches (<see cref="RequestStat.CachedInputTokens"/>; attempts that did not report them count as 0).</summary>
+    public long CachedInputTokens { get; init; }
+
+    /// <summary>Of <see cref="PromptTokens"/>, the sum of those written to the platforms' prompt caches (<see cref="RequestStat.CacheWriteTokens"/>; attempts that did not report them count as 0).</summary>
+    public long CacheWriteTokens { get; init; }
 }

@@ -98,7 +98,8 @@ internal static class StatsAggregator
                    percentile_disc(0.5) WITHIN GROUP (ORDER BY duration_ms),
                    percentile_disc(0.95) WITHIN GROUP (ORDER BY duration_ms),
                    COUNT(*) FILTER (WHERE success AND attempt > 1),
-                   SUM(CASE WHEN {repeat} THEN 1 ELSE 0 END)
+                   SUM(CASE WHEN {repeat} THEN 1 ELSE 0 END),
+                   SUM(cached_input_tokens), SUM(cache_write_tokens)
             FROM request_stats r
             {where}
             GROUP BY 1
@@ -132,6 +133,8 @@ internal static class StatsAggregator
                     P95DurationMs = reader.GetDouble(7),
                     Failovers = StatsSql.ToInt64(reader.GetValue(8)),
                     Repeats = StatsSql.ToInt64(reader.GetValue(9)),
+                    CachedInputTokens = StatsSql.ToInt64(reader.GetValue(10)),
+                    CacheWriteTokens = StatsSql.ToInt64(reader.GetValue(11)),
                 });
             }
         }
@@ -166,14 +169,7 @@ internal static class StatsAggregator
         var (where, range) = StatsSql.TimeRange(start, end);
         var scope = $"FROM request_stats {where} AND {group} = @group";
 
-        using var totals = Command(
-            $"""
-            SELECT COUNT(*), SUM(success), AVG(first_byte_ms) FILTER (WHERE is_stream), SUM(prompt_tokens), SUM(completion_tokens),
-                   group_concat(duration_ms) FILTER (WHERE rowid % {SampleEvery} = 0),
-                   COUNT(*) FILTER (WHERE success AND attempt > 1)
-            {scope}
-            """,
-            range);
+        using var totals = Command(SqliteTotalsSql(group, where), range);
         var totalsGroup = StatsSql.AddParameter(totals, "group", null);
 
         // Further attempts of the group that follow an earlier attempt of their request in it, from the small partial
@@ -228,6 +224,8 @@ internal static class StatsAggregator
                     PromptTokens = StatsSql.ToInt64(reader.GetValue(3)),
                     CompletionTokens = StatsSql.ToInt64(reader.GetValue(4)),
                     Failovers = reader.GetInt64(6),
+                    CachedInputTokens = StatsSql.ToInt64(reader.GetValue(7)),
+                    CacheWriteTokens = StatsSql.ToInt64(reader.GetValue(8)),
                 };
                 sampled = reader.IsDBNull(5) ? null : reader.GetString(5);
             }
@@ -279,6 +277,21 @@ internal static class StatsAggregator
             return command;
         }
     }
+
+    /// <summary>
+    /// SQLite's scan of one group (<c>@group</c>) in a range: counts, sums, average time to first byte and every
+    /// <see cref="SampleEvery"/>th duration. Every column it reads is in the covering index led by the model and by the
+    /// platform, so grouped by either it reads no table row.
+    /// </summary>
+    /// <param name="group">The column grouped by.</param>
+    /// <param name="where">The range's <c>WHERE</c> clause (<see cref="StatsSql.TimeRange"/>).</param>
+    internal static string SqliteTotalsSql(string group, string where) => $"""
+        SELECT COUNT(*), SUM(success), AVG(first_byte_ms) FILTER (WHERE is_stream), SUM(prompt_tokens), SUM(completion_tokens),
+               group_concat(duration_ms) FILTER (WHERE rowid % {SampleEvery} = 0),
+               COUNT(*) FILTER (WHERE success AND attempt > 1),
+               SUM(cached_input_tokens), SUM(cache_write_tokens)
+        FROM request_stats {where} AND {group} = @group
+        """;
 
     private static double[] ParseSample(string sampled)
     {
@@ -366,6 +379,10 @@ internal sealed class GroupStats
     public long PromptTokens { get; init; }
 
     public long CompletionTokens { get; init; }
+
+    public long CachedInputTokens { get; init; }
+
+    public long CacheWriteTokens { get; init; }
 
     public double P50DurationMs { get; set; }
 

@@ -34,7 +34,7 @@ internal static class StatsSql
 
     /// <summary>The request_stats columns in insert order.</summary>
     public const string Columns =
-        "id, \"timestamp\", is_stream, model_name, platform_id, api_key_id, model_id, duration_ms, first_byte_ms, success, error_message, status_code, prompt_tokens, completion_tokens, request_id, attempt, protocol, caller";
+        "id, \"timestamp\", is_stream, model_name, platform_id, api_key_id, model_id, duration_ms, first_byte_ms, success, error_message, status_code, prompt_tokens, completion_tokens, request_id, attempt, protocol, caller, cached_input_tokens, cache_write_tokens, target_format";
 
     /// <summary>Applies the filters of <paramref name="query"/> (times as Unix milliseconds, start inclusive, end exclusive).</summary>
     public static IQueryable<RequestStatEntity> Filter(IQueryable<RequestStatEntity> rows, StatsQuery query)
@@ -91,6 +91,11 @@ internal static class StatsSql
             rows = rows.Where(s => s.Caller == caller);
         }
 
+        if (query.TargetFormat is { } targetFormat)
+        {
+            rows = rows.Where(s => s.TargetFormat == targetFormat);
+        }
+
         return rows;
     }
 
@@ -114,6 +119,9 @@ internal static class StatsSql
         StatusCode = e.StatusCode,
         PromptTokens = e.PromptTokens,
         CompletionTokens = e.CompletionTokens,
+        CachedInputTokens = e.CachedInputTokens,
+        CacheWriteTokens = e.CacheWriteTokens,
+        TargetFormat = e.TargetFormat,
     };
 
     /// <summary>A <c>WHERE</c> clause over the <c>timestamp</c> column (start inclusive, end exclusive), with its parameters; more conditions can be appended with <c>AND</c>.</summary>

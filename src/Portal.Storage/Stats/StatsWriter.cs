@@ -20,13 +20,19 @@ internal static class StatsWriter
     /// </summary>
     public const int MaxNameLength = 200;
 
+    /// <summary>
+    /// The column length of request_stats.target_format: 50, that of platforms.format, so every platform's format fits;
+    /// a longer one from a library caller is cut.
+    /// </summary>
+    public const int MaxFormatLength = 50;
+
     // Column lengths (PortalDbContext): longer values are cut, so one odd row cannot fail a batch.
     private const int MaxModelNameLength = 200;
 
-    // SQLite numbers the parameters in the order they first appear (@id is 1, @caller 18); Insert binds them by number.
+    // SQLite numbers the parameters in the order they first appear (@id is 1, @target_format 21); Insert binds them by number.
     private static readonly string InsertSql = $"""
         INSERT INTO request_stats ({StatsSql.Columns})
-        VALUES (@id, @timestamp, @is_stream, @model_name, @platform_id, @api_key_id, @model_id, @duration_ms, @first_byte_ms, @success, @error_message, @status_code, @prompt_tokens, @completion_tokens, @request_id, @attempt, @protocol, @caller)
+        VALUES (@id, @timestamp, @is_stream, @model_name, @platform_id, @api_key_id, @model_id, @duration_ms, @first_byte_ms, @success, @error_message, @status_code, @prompt_tokens, @completion_tokens, @request_id, @attempt, @protocol, @caller, @cached_input_tokens, @cache_write_tokens, @target_format)
         ON CONFLICT (id) DO NOTHING
         """;
 
@@ -43,7 +49,7 @@ internal static class StatsWriter
         Check(raw.sqlite3_prepare_v2(db, InsertSql, out var statement), db);
         using (statement)
         {
-            // Ids (32 characters) and names (model, protocol, caller: at most 200) fit; anything longer is bound from the string.
+            // Ids (32 characters) and names (model, protocol, caller: at most 200; format: 50) fit; anything longer is bound from the string.
             Span<byte> text = stackalloc byte[1024];
             var fairShare = new FairShareYield();
             foreach (var stat in stats)
@@ -67,6 +73,9 @@ internal static class StatsWriter
                 Check(raw.sqlite3_bind_int(statement, 16, stat.Attempt), db);
                 Check(BindText(statement, 17, EntityMapping.Truncate(stat.Protocol, MaxNameLength), text), db);
                 Check(BindText(statement, 18, EntityMapping.Truncate(stat.Caller, MaxNameLength), text), db);
+                Check(BindInt(statement, 19, stat.CachedInputTokens), db);
+                Check(BindInt(statement, 20, stat.CacheWriteTokens), db);
+                Check(BindText(statement, 21, EntityMapping.Truncate(stat.TargetFormat, MaxFormatLength), text), db);
                 Check(raw.sqlite3_step(statement), db);
                 raw.sqlite3_reset(statement); // returns the step's error again, already thrown above
 
@@ -124,6 +133,9 @@ internal static class StatsWriter
         var attempt = new int[n];
         var protocol = new string?[n];
         var caller = new string?[n];
+        var cachedInputTokens = new int?[n];
+        var cacheWriteTokens = new int?[n];
+        var targetFormat = new string?[n];
         var i = 0;
         foreach (var stat in stats)
         {
@@ -145,6 +157,9 @@ internal static class StatsWriter
             attempt[i] = stat.Attempt;
             protocol[i] = EntityMapping.Truncate(stat.Protocol, MaxNameLength);
             caller[i] = EntityMapping.Truncate(stat.Caller, MaxNameLength);
+            cachedInputTokens[i] = stat.CachedInputTokens;
+            cacheWriteTokens[i] = stat.CacheWriteTokens;
+            targetFormat[i] = EntityMapping.Truncate(stat.TargetFormat, MaxFormatLength);
             i++;
         }
 
@@ -152,7 +167,7 @@ internal static class StatsWriter
         await using var command = new NpgsqlCommand(
             $"""
             INSERT INTO request_stats ({StatsSql.Columns})
-            SELECT * FROM unnest(@id, @timestamp, @is_stream, @model_name, @platform_id, @api_key_id, @model_id, @duration_ms, @first_byte_ms, @success, @error_message, @status_code, @prompt_tokens, @completion_tokens, @request_id, @attempt, @protocol, @caller)
+            SELECT * FROM unnest(@id, @timestamp, @is_stream, @model_name, @platform_id, @api_key_id, @model_id, @duration_ms, @first_byte_ms, @success, @error_message, @status_code, @prompt_tokens, @completion_tokens, @request_id, @attempt, @protocol, @caller, @cached_input_tokens, @cache_write_tokens, @target_format)
             ON CONFLICT (id) DO NOTHING
             """,
             connection);
@@ -174,6 +189,9 @@ internal static class StatsWriter
         command.Parameters.Add(Array("attempt", NpgsqlDbType.Integer, attempt));
         command.Parameters.Add(Array("protocol", NpgsqlDbType.Text, protocol));
         command.Parameters.Add(Array("caller", NpgsqlDbType.Text, caller));
+        command.Parameters.Add(Array("cached_input_tokens", NpgsqlDbType.Integer, cachedInputTokens));
+        command.Parameters.Add(Array("cache_write_tokens", NpgsqlDbType.Integer, cacheWriteTokens));
+        command.Parameters.Add(Array("target_format", NpgsqlDbType.Text, targetFormat));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
 
         static NpgsqlParameter<T[]> Array<T>(string name, NpgsqlDbType elementType, T[] values) =>

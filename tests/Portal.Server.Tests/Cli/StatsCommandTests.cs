@@ -35,12 +35,29 @@ public sealed class StatsCommandTests : IDisposable
         Assert.True(code == 0, error);
         Assert.Contains("per model:", output, StringComparison.Ordinal);
         var lines = Lines(output);
-        Assert.Matches(@"^MODEL\s+REQUESTS\s+SERVED\s+FAILOVERS\s+ATTEMPTS\s+FAILED ATTEMPTS\s+P50\s+P95\s+PROMPT TOKENS\s+COMPLETION TOKENS$", lines[1]);
+        Assert.Matches(@"^MODEL\s+REQUESTS\s+SERVED\s+FAILOVERS\s+ATTEMPTS\s+FAILED ATTEMPTS\s+P50\s+P95\s+PROMPT TOKENS\s+COMPLETION TOKENS\s+CACHED INPUT TOKENS\s+CACHE WRITE TOKENS$", lines[1]);
 
         // m: the failover (2 attempts, served), a request served at once, and an old row without request id (failed).
         Assert.Matches(@"^m\s+3\s+66\.7 %\s+1\s+4\s+2\s", Assert.Single(lines, l => l.StartsWith("m ", StringComparison.Ordinal)));
         Assert.Matches(@"^TOTAL\s+3\s+66\.7 %\s+1\s+4\s+2\s", Assert.Single(lines, l => l.StartsWith("TOTAL", StringComparison.Ordinal)));
         Assert.Contains("Attempts are upstream calls", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Stats_CacheTokens_PrintsTheirSumsPerRowAndInTheTotal()
+    {
+        await SeedAsync();
+
+        var (code, output, error) = await RunAsync("stats", "--group-by", "platform", $"--Portal:Storage:ConnectionString={Connection}");
+
+        Assert.True(code == 0, error);
+        var lines = Lines(output);
+
+        // Prompt, completion, cached input and cache write tokens are the last four columns; rows without them add 0.
+        Assert.Matches(@"^alpha\s.*\s120\s+0\s+5\s+0$", Assert.Single(lines, l => l.StartsWith("alpha ", StringComparison.Ordinal)));
+        Assert.Matches(@"^beta\s.*\s200\s+0\s+30\s+10$", Assert.Single(lines, l => l.StartsWith("beta ", StringComparison.Ordinal)));
+        Assert.Matches(@"^TOTAL\s.*\s320\s+0\s+35\s+10$", Assert.Single(lines, l => l.StartsWith("TOTAL", StringComparison.Ordinal)));
+        Assert.Contains("cached input and cache write tokens are part of the prompt tokens", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -110,7 +127,8 @@ public sealed class StatsCommandTests : IDisposable
 
     /// <summary>
     /// Platforms alpha and beta with a key each; in the last hour, model m: a request that failed on alpha and was
-    /// served by beta, one served by alpha at once, and a row without request id that failed on alpha.
+    /// served by beta (200 prompt tokens, 30 of them cached and 10 written to the cache), one served by alpha at once
+    /// (120 prompt tokens, 5 cached), and a row without request id that failed on alpha.
     /// </summary>
     private async Task SeedAsync()
     {
@@ -123,8 +141,8 @@ public sealed class StatsCommandTests : IDisposable
         await repository.SaveRequestStatsAsync(
         [
             Stat(at, alphaKey, success: false) with { RequestId = "0190000000000000000000000000000a", Attempt = 1 },
-            Stat(at.AddSeconds(1), betaKey, success: true) with { RequestId = "0190000000000000000000000000000a", Attempt = 2 },
-            Stat(at.AddSeconds(2), alphaKey, success: true) with { RequestId = "0190000000000000000000000000000b", Attempt = 1 },
+            Stat(at.AddSeconds(1), betaKey, success: true) with { RequestId = "0190000000000000000000000000000a", Attempt = 2, PromptTokens = 200, CachedInputTokens = 30, CacheWriteTokens = 10 },
+            Stat(at.AddSeconds(2), alphaKey, success: true) with { RequestId = "0190000000000000000000000000000b", Attempt = 1, PromptTokens = 120, CachedInputTokens = 5 },
             Stat(at.AddSeconds(3), alphaKey, success: false),
         ], CancellationToken.None);
     }

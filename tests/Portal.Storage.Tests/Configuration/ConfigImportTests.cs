@@ -103,6 +103,31 @@ public sealed class ConfigImportTests : IDisposable
     }
 
     [Fact]
+    public async Task Import_ApiVersionAndDefaultMaxTokens_AreStoredChangedAndClearedWithTheFile()
+    {
+        const string withFields = """{ "platforms": [ { "name": "p", "format": "openai", "baseUrl": "https://p.example", "apiVersion": "2023-06-01", "defaultMaxTokens": 8192 } ] }""";
+        var added = await _db.ImportAsync(withFields);
+        var stored = Assert.Single((await _db.ReadAllAsync()).Platforms);
+        Assert.Equal(new ConfigImportResult { Added = 1 }, added);
+        Assert.Equal(("2023-06-01", (int?)8192), (stored.ApiVersion, stored.DefaultMaxTokens));
+        Assert.Equal(new ConfigImportResult { Unchanged = 1 }, await _db.ImportAsync(withFields));
+
+        var newVersion = await _db.ImportAsync(withFields.Replace("2023-06-01", "2024-01-01", StringComparison.Ordinal));
+        Assert.Equal(new ConfigImportResult { Updated = 1 }, newVersion);
+        Assert.Equal("2024-01-01", Assert.Single((await _db.ReadAllAsync()).Platforms).ApiVersion);
+
+        var newMaxTokens = await _db.ImportAsync(withFields.Replace("2023-06-01", "2024-01-01", StringComparison.Ordinal).Replace("8192", "1024", StringComparison.Ordinal));
+        Assert.Equal(new ConfigImportResult { Updated = 1 }, newMaxTokens);
+        Assert.Equal(1024, Assert.Single((await _db.ReadAllAsync()).Platforms).DefaultMaxTokens);
+
+        var removed = await _db.ImportAsync("""{ "platforms": [ { "name": "p", "format": "openai", "baseUrl": "https://p.example" } ] }""");
+        var cleared = Assert.Single((await _db.ReadAllAsync()).Platforms);
+        Assert.Equal(new ConfigImportResult { Updated = 1 }, removed);
+        Assert.Equal(((string?)null, (int?)null), (cleared.ApiVersion, cleared.DefaultMaxTokens));
+        Assert.Equal(stored.Id, cleared.Id);
+    }
+
+    [Fact]
     public async Task Import_UnnamedKeyWithNewValue_AddsANewKeyAndDisablesTheOld()
     {
         await _db.ImportAsync(TwoPlatforms);

@@ -63,6 +63,83 @@ public abstract class ConfigStoreTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task AddAndUpdatePlatform_ApiVersionAndDefaultMaxTokens_StoredAndClearedAgain()
+    {
+        var store = await OpenAsync();
+        var longest = "v" + new string('1', 99);
+
+        var added = (await store.AddPlatformAsync(Platform("a") with { ApiVersion = longest, DefaultMaxTokens = 1 })).Value!;
+
+        Assert.Equal((longest, (int?)1), (added.Item.ApiVersion, added.Item.DefaultMaxTokens));
+        Assert.Equal(added, await store.GetPlatformRowAsync(added.Item.Id));
+        Assert.Equal(added.Item, await store.GetPlatformAsync(added.Item.Id, default));
+
+        var cleared = (await store.UpdatePlatformAsync(added.Item with { ApiVersion = "", DefaultMaxTokens = null })).Value!;
+
+        Assert.Equal(((string?)null, (int?)null), (cleared.Item.ApiVersion, cleared.Item.DefaultMaxTokens)); // empty is none
+        Assert.Equal(cleared, await store.GetPlatformRowAsync(added.Item.Id));
+        Assert.Equal(cleared.Item, await store.GetPlatformAsync(added.Item.Id, default));
+    }
+
+    [SkippableFact]
+    public async Task AddPlatform_ApiVersionLongerThan100_RefusedAsInvalidWithoutWriting()
+    {
+        var store = await OpenAsync();
+
+        var result = await store.AddPlatformAsync(Platform("a") with { ApiVersion = new string('1', 101) });
+
+        AssertRefused(result, ConfigWriteErrorKind.Invalid, "Platform.ApiVersion is longer than 100 characters.");
+        Assert.Empty(await store.ListPlatformRowsAsync());
+    }
+
+    [SkippableFact]
+    public async Task AddPlatform_ApiVersionWithALineBreak_RefusedAsInvalidWithoutWriting()
+    {
+        var store = await OpenAsync();
+
+        var result = await store.AddPlatformAsync(Platform("a") with { ApiVersion = "2023-06-01\r\nx-injected: 1" });
+
+        AssertRefused(result, ConfigWriteErrorKind.Invalid, "Platform.ApiVersion contains a control character (U+000D).");
+        Assert.Empty(await store.ListPlatformRowsAsync());
+    }
+
+    [SkippableFact]
+    public async Task AddPlatform_ApiVersionWithSurroundingSpace_RefusedAsInvalidWithoutWriting()
+    {
+        var store = await OpenAsync();
+
+        var result = await store.AddPlatformAsync(Platform("a") with { ApiVersion = " 2023-06-01" });
+
+        AssertRefused(result, ConfigWriteErrorKind.Invalid, "Platform.ApiVersion starts or ends with white space.");
+        Assert.Empty(await store.ListPlatformRowsAsync());
+    }
+
+    [SkippableTheory]
+    [InlineData(0)]
+    [InlineData(-4096)]
+    public async Task AddPlatform_DefaultMaxTokensBelowOne_RefusedAsInvalidWithoutWriting(int value)
+    {
+        var store = await OpenAsync();
+
+        var result = await store.AddPlatformAsync(Platform("a") with { DefaultMaxTokens = value });
+
+        AssertRefused(result, ConfigWriteErrorKind.Invalid, $"Platform.DefaultMaxTokens must be at least 1 (or null for the default); it is {value}.");
+        Assert.Empty(await store.ListPlatformRowsAsync());
+    }
+
+    [SkippableFact]
+    public async Task UpdatePlatform_DefaultMaxTokensZero_RefusedAsInvalidAndLeftAlone()
+    {
+        var store = await OpenAsync();
+        var added = (await store.AddPlatformAsync(Platform("a") with { DefaultMaxTokens = 2048 })).Value!;
+
+        var result = await store.UpdatePlatformAsync(added.Item with { DefaultMaxTokens = 0 });
+
+        AssertRefused(result, ConfigWriteErrorKind.Invalid, "Platform.DefaultMaxTokens must be at least 1");
+        Assert.Equal(added, await store.GetPlatformRowAsync(added.Item.Id));
+    }
+
+    [SkippableFact]
     public async Task Add_TakenNameIdOrValue_OrMissingPlatform_RefusedAsConflict()
     {
         var store = await OpenAsync();

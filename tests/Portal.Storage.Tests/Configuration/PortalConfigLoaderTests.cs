@@ -111,6 +111,8 @@ public sealed class PortalConfigLoaderTests
         var platform = Assert.Single(file.Platforms);
         Assert.Equal("p", platform.Name);
         Assert.True(platform.Enabled);
+        Assert.Null(platform.ApiVersion);
+        Assert.Null(platform.DefaultMaxTokens);
         Assert.Null(platform.RateLimit.Rpm);
         Assert.Null(platform.RateLimit.Tpm);
         Assert.Empty(platform.Models);
@@ -153,14 +155,28 @@ public sealed class PortalConfigLoaderTests
     [Fact]
     public void Parse_NullOptionalProperties_MeanTheDefaults()
     {
-        var json = Platform(Minimal + """, "enabled": null, "rateLimit": null, "models": [ { "name": "m", "alias": null } ], "keys": null """);
+        var json = Platform(Minimal + """, "apiVersion": null, "defaultMaxTokens": null, "enabled": null, "rateLimit": null, "models": [ { "name": "m", "alias": null } ], "keys": null """);
 
         var platform = Assert.Single(PortalConfigLoader.Parse(json, File, NoEnvironment).Platforms);
 
+        Assert.Null(platform.ApiVersion);
+        Assert.Null(platform.DefaultMaxTokens);
         Assert.True(platform.Enabled);
         Assert.Equal(new RateLimit(), platform.RateLimit);
         Assert.Null(Assert.Single(platform.Models).Alias);
         Assert.Empty(platform.Keys);
+    }
+
+    [Fact]
+    public void Parse_ApiVersionAndDefaultMaxTokens_AreRead()
+    {
+        var longest = "v" + new string('9', 99);
+        var json = $$"""{ "platforms": [ { {{Minimal}}, "apiVersion": "2023-06-01", "defaultMaxTokens": 8192 }, { "name": "q", "format": "openai", "baseUrl": "https://q.example", "apiVersion": "{{longest}}", "defaultMaxTokens": 1 } ] }""";
+
+        var platforms = PortalConfigLoader.Parse(json, File, NoEnvironment).Platforms;
+
+        Assert.Equal(("2023-06-01", (int?)8192), (platforms[0].ApiVersion, platforms[0].DefaultMaxTokens));
+        Assert.Equal((longest, (int?)1), (platforms[1].ApiVersion, platforms[1].DefaultMaxTokens));
     }
 
     [Fact]
@@ -226,6 +242,20 @@ public sealed class PortalConfigLoaderTests
         { Platform(Minimal + """, "keys": { "value": "k" } """), "$.platforms[0].keys", "must be an array, not an object" },
         { Platform(Minimal + """, "keys": [ 42 ] """), "$.platforms[0].keys[0]", "must be a key value (string) or an object, not a number" },
         { Platform(Minimal + """, "keys": [ { "value": true } ] """), "$.platforms[0].keys[0].value", "must be a string, not a boolean" },
+
+        // API version and default max_tokens.
+        { Platform(Minimal + """, "apiVersion": 20230601 """), "$.platforms[0].apiVersion", "must be a string, not a number" },
+        { Platform(Minimal + """, "apiVersion": "" """), "$.platforms[0].apiVersion", "must not be empty" },
+        { Platform(Minimal + """, "apiVersion": "2023-06-01 " """), "$.platforms[0].apiVersion", "\"2023-06-01 \" starts or ends with whitespace" },
+        { Platform(Minimal + $$""", "apiVersion": "{{new string('1', 101)}}" """), "$.platforms[0].apiVersion", "is longer than 100 characters" },
+        { Platform(Minimal + """, "apiVersion": "2023-06-01\r\nx-injected: 1" """), "$.platforms[0].apiVersion", "contains a control character (U+000D)" },
+        { Platform(Minimal + """, "apiVersion": "2023\u000006-01" """), "$.platforms[0].apiVersion", "contains a control character (U+0000)" },
+        { Platform(Minimal + """, "defaultMaxTokens": 0 """), "$.platforms[0].defaultMaxTokens", "must be at least 1, not 0 (omit it for the default, 4096)" },
+        { Platform(Minimal + """, "defaultMaxTokens": -1 """), "$.platforms[0].defaultMaxTokens", "must be at least 1, not -1" },
+        { Platform(Minimal + """, "defaultMaxTokens": 1024.5 """), "$.platforms[0].defaultMaxTokens", "must be a whole number, not 1024.5" },
+        { Platform(Minimal + """, "defaultMaxTokens": "4096" """), "$.platforms[0].defaultMaxTokens", "must be a whole number, not a string" },
+        { Platform(Minimal + """, "defaultMaxTokens": 3000000000 """), "$.platforms[0].defaultMaxTokens", "must be at most 2147483647, not 3000000000" },
+        { Platform(Minimal + """, "apiversion": "2023-06-01" """), "$.platforms[0].apiversion", "unknown property \"apiversion\"; did you mean \"apiVersion\"?" },
 
         // Missing required properties.
         { "{}", "$", "required property \"platforms\" is missing" },

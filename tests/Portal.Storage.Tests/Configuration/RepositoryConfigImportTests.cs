@@ -52,6 +52,27 @@ public sealed class RepositoryConfigImportTests
     [SkippableTheory]
     [InlineData(StorageProviders.Sqlite)]
     [InlineData(StorageProviders.Postgres)]
+    public async Task ImportConfigAsync_ApiVersionAndDefaultMaxTokens_AreServedOnThePlatform(string provider)
+    {
+        await using var database = await Database.CreateAsync(provider);
+        await using var repository = await EfPortalRepository.OpenAsync(database.Options, timeProvider: _time);
+        const string file = """{ "platforms": [ { "name": "p", "format": "openai", "baseUrl": "https://p.example", "apiVersion": "2023-06-01", "defaultMaxTokens": 8192, "models": [ "a" ] } ] }""";
+
+        await repository.ImportConfigAsync(PortalConfigLoader.Parse(file, "portal.json"));
+
+        var model = Assert.Single(await repository.FindModelsByNameAsync("a", CancellationToken.None));
+        var platform = await repository.GetPlatformAsync(model.PlatformId, CancellationToken.None);
+        Assert.Equal(("2023-06-01", (int?)8192), (platform!.ApiVersion, platform.DefaultMaxTokens));
+
+        await repository.ImportConfigAsync(PortalConfigLoader.Parse(file.Replace("\"defaultMaxTokens\": 8192, ", "", StringComparison.Ordinal), "portal.json"));
+
+        platform = await repository.GetPlatformAsync(model.PlatformId, CancellationToken.None);
+        Assert.Equal(("2023-06-01", (int?)null), (platform!.ApiVersion, platform.DefaultMaxTokens));
+    }
+
+    [SkippableTheory]
+    [InlineData(StorageProviders.Sqlite)]
+    [InlineData(StorageProviders.Postgres)]
     public async Task ImportConfigAsync_ModelRemovedFromTheFile_IsServedDisabled(string provider)
     {
         await using var database = await Database.CreateAsync(provider);

@@ -1,3 +1,5 @@
+using Portal.Providers;
+
 namespace Portal.Storage.Tests.Contract;
 
 /// <summary>
@@ -160,6 +162,8 @@ public abstract class PortalRepositoryContractTests : IAsyncLifetime
             Name = "alpha",
             Format = "openai",
             BaseUrl = "https://api.example.com/v1",
+            ApiVersion = "2023-06-01",
+            DefaultMaxTokens = 8192,
             RateLimit = new RateLimit { Rpm = 600, Tpm = 1_000_000 },
         });
         var plain = await AddPlatformAsync(NewPlatform("beta"));
@@ -171,11 +175,15 @@ public abstract class PortalRepositoryContractTests : IAsyncLifetime
         Assert.Equal("alpha", found.Name);
         Assert.Equal("openai", found.Format);
         Assert.Equal("https://api.example.com/v1", found.BaseUrl);
+        Assert.Equal("2023-06-01", found.ApiVersion);
+        Assert.Equal(8192, found.DefaultMaxTokens);
         Assert.Equal(600, found.RateLimit.Rpm);
         Assert.Equal(1_000_000, found.RateLimit.Tpm);
         Assert.True(found.Enabled);
         Assert.Equal(plain, await repository.GetPlatformAsync(plain.Id, default));
         Assert.Null((await repository.GetPlatformAsync(plain.Id, default))!.RateLimit.Rpm);
+        Assert.Null((await repository.GetPlatformAsync(plain.Id, default))!.ApiVersion);
+        Assert.Null((await repository.GetPlatformAsync(plain.Id, default))!.DefaultMaxTokens);
     }
 
     [SkippableFact]
@@ -487,6 +495,9 @@ public abstract class PortalRepositoryContractTests : IAsyncLifetime
             StatusCode = 529,
             PromptTokens = 1_000_000,
             CompletionTokens = 2_000_000_000,
+            CachedInputTokens = 750_000,
+            CacheWriteTokens = 2_000_000_000,
+            TargetFormat = PlatformFormats.Anthropic,
         };
         var minimal = new RequestStat
         {
@@ -511,6 +522,9 @@ public abstract class PortalRepositoryContractTests : IAsyncLifetime
         Assert.Equal(0, rows[1].Attempt);
         Assert.Null(rows[1].Protocol);
         Assert.Null(rows[1].Caller);
+        Assert.Null(rows[1].CachedInputTokens);
+        Assert.Null(rows[1].CacheWriteTokens);
+        Assert.Null(rows[1].TargetFormat);
         Assert.Equal(TimeSpan.Zero, rows[1].Duration);
     }
 
@@ -632,22 +646,22 @@ public abstract class PortalRepositoryContractTests : IAsyncLifetime
     /// <summary>Six stats, one every 10 s from <see cref="T0"/>; row n has id <see cref="StatId"/>(n).</summary>
     /// <remarks>
     /// <code>
-    ///  n  time    model  success  platform  key  stream  protocol     caller
-    ///  1  T0      gpt    yes      1         11   no      openai-chat  client-1
-    ///  2  T0+10s  gpt    no       1         12   yes     openai-chat  client-2
-    ///  3  T0+20s  fast   yes      2         21   yes     other        -
-    ///  4  T0+30s  gpt    yes      2         21   no      openai-chat  client-1
-    ///  5  T0+40s  fast   no       1         11   no      -            admin
-    ///  6  T0+50s  gpt    yes      1         12   yes     openai-chat  client-1
+    ///  n  time    model  success  platform  key  stream  protocol     caller    target format
+    ///  1  T0      gpt    yes      1         11   no      openai-chat  client-1  openai
+    ///  2  T0+10s  gpt    no       1         12   yes     openai-chat  client-2  openai
+    ///  3  T0+20s  fast   yes      2         21   yes     other        -         anthropic
+    ///  4  T0+30s  gpt    yes      2         21   no      openai-chat  client-1  anthropic
+    ///  5  T0+40s  fast   no       1         11   no      -            admin     -
+    ///  6  T0+50s  gpt    yes      1         12   yes     openai-chat  client-1  openai
     /// </code>
     /// </remarks>
     protected static RequestStat[] StatsSet() =>
     [
         Stat(1, "gpt", success: true, platform: 1, key: 11, stream: false) with { Caller = "client-1" },
         Stat(2, "gpt", success: false, platform: 1, key: 12, stream: true) with { Caller = "client-2" },
-        Stat(3, "fast", success: true, platform: 2, key: 21, stream: true) with { Protocol = "other", Caller = null },
-        Stat(4, "gpt", success: true, platform: 2, key: 21, stream: false) with { Caller = "client-1" },
-        Stat(5, "fast", success: false, platform: 1, key: 11, stream: false) with { Protocol = null, Caller = "admin" },
+        Stat(3, "fast", success: true, platform: 2, key: 21, stream: true) with { Protocol = "other", Caller = null, TargetFormat = PlatformFormats.Anthropic },
+        Stat(4, "gpt", success: true, platform: 2, key: 21, stream: false) with { Caller = "client-1", TargetFormat = PlatformFormats.Anthropic },
+        Stat(5, "fast", success: false, platform: 1, key: 11, stream: false) with { Protocol = null, Caller = "admin", TargetFormat = null },
         Stat(6, "gpt", success: true, platform: 1, key: 12, stream: true) with { Caller = "client-1" },
     ];
 
@@ -674,6 +688,11 @@ public abstract class PortalRepositoryContractTests : IAsyncLifetime
         ["admin caller"] = (new StatsQuery { Caller = "admin" }, [5], 0),
         ["caller, ordinal"] = (new StatsQuery { Caller = "Client-1" }, [], 0),
         ["unknown caller"] = (new StatsQuery { Caller = "client-9" }, [], 0),
+        ["target format"] = (new StatsQuery { TargetFormat = PlatformFormats.OpenAI }, [6, 2, 1], 2),
+        ["other target format"] = (new StatsQuery { TargetFormat = PlatformFormats.Anthropic }, [4, 3], 2),
+        ["target format, ordinal"] = (new StatsQuery { TargetFormat = "OpenAI" }, [], 0),
+        ["unknown target format"] = (new StatsQuery { TargetFormat = "gemini" }, [], 0),
+        ["target format and platform"] = (new StatsQuery { TargetFormat = PlatformFormats.OpenAI, PlatformId = 2 }, [], 0),
         ["all filters together"] = (new StatsQuery
         {
             StartTime = T0,
@@ -685,6 +704,7 @@ public abstract class PortalRepositoryContractTests : IAsyncLifetime
             IsStream = true,
             Protocol = InboundProtocols.OpenAIChat,
             Caller = "client-1",
+            TargetFormat = PlatformFormats.OpenAI,
         }, [6], 1),
     };
 
@@ -743,6 +763,7 @@ public abstract class PortalRepositoryContractTests : IAsyncLifetime
         Id = StatId(n),
         Timestamp = T0.AddSeconds((n - 1) * 10),
         Protocol = InboundProtocols.OpenAIChat,
+        TargetFormat = PlatformFormats.OpenAI,
         IsStream = stream,
         ModelName = model,
         PlatformId = platform,

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Portal.Providers;
 
 namespace Portal.Storage.Tests.Stats;
 
@@ -69,14 +70,16 @@ public abstract class RequestStatsTests : IAsyncLifetime
         var model = new string('m', 199) + "🚀";
         var protocol = new string('p', 199) + "🚀";
         var caller = new string('c', 199) + "🚀";
+        var format = new string('f', 49) + "🚀";
 
-        await repository.SaveRequestStatsAsync([Stat(1, T0) with { ErrorMessage = error, ModelName = model, Protocol = protocol, Caller = caller }], default);
+        await repository.SaveRequestStatsAsync([Stat(1, T0) with { ErrorMessage = error, ModelName = model, Protocol = protocol, Caller = caller, TargetFormat = format }], default);
 
         var row = Assert.Single(await repository.QueryRequestStatsAsync(new StatsQuery(), default));
         Assert.Equal(error[..1999], row.ErrorMessage);
         Assert.Equal(model[..199], row.ModelName);
         Assert.Equal(protocol[..199], row.Protocol);
         Assert.Equal(caller[..199], row.Caller);
+        Assert.Equal(format[..49], row.TargetFormat);
     }
 
     [SkippableFact]
@@ -103,13 +106,16 @@ public abstract class RequestStatsTests : IAsyncLifetime
             StatusCode = 502,
             PromptTokens = 11,
             CompletionTokens = 22,
+            CachedInputTokens = 7,
+            CacheWriteTokens = 3,
+            TargetFormat = "f-" + new string('f', 300),
         };
         var minimal = new RequestStat { Id = Id(2), Timestamp = T0, ModelName = "m" };
         await repository.SaveRequestStatsAsync([full, minimal], default);
 
         var rows = await repository.QueryRequestStatsAsync(new StatsQuery(), default);
 
-        Assert.Equal(full with { ErrorMessage = new string('e', 2000), Protocol = full.Protocol[..200], Caller = full.Caller[..200] }, rows[0]);
+        Assert.Equal(full with { ErrorMessage = new string('e', 2000), Protocol = full.Protocol[..200], Caller = full.Caller[..200], TargetFormat = full.TargetFormat[..50] }, rows[0]);
         Assert.Equal(minimal, rows[1]);
     }
 
@@ -182,13 +188,13 @@ public abstract class RequestStatsTests : IAsyncLifetime
         // Ordinal order: upper case first.
         Assert.Equal(["Gamma", "alpha", "beta"], result.Select(a => a.ModelName));
         Assert.All(result, a => Assert.Null(a.PlatformId));
-        AssertAggregate(result[0], requests: 1, successes: 1, p50: 5, p95: 5, firstByte: null, prompt: 4, completion: 6);
+        AssertAggregate(result[0], requests: 1, successes: 1, p50: 5, p95: 5, firstByte: null, prompt: 4, completion: 6, cached: 2, cacheWrite: 1);
 
         // alpha: durations 10..100; p50 = rank ceil(5) = 50, p95 = rank ceil(9.5) = 10 -> 100.
-        AssertAggregate(result[1], requests: 10, successes: 7, p50: 50, p95: 100, firstByte: 6, prompt: 50, completion: 18);
+        AssertAggregate(result[1], requests: 10, successes: 7, p50: 50, p95: 100, firstByte: 6, prompt: 50, completion: 18, cached: 37, cacheWrite: 4);
 
-        // beta: durations 100, 200, 300; p50 = rank 2, p95 = rank ceil(2.85) = 3.
-        AssertAggregate(result[2], requests: 3, successes: 3, p50: 200, p95: 300, firstByte: null, prompt: 0, completion: 0);
+        // beta: durations 100, 200, 300; p50 = rank 2, p95 = rank ceil(2.85) = 3. No row reported usage or cache use.
+        AssertAggregate(result[2], requests: 3, successes: 3, p50: 200, p95: 300, firstByte: null, prompt: 0, completion: 0, cached: 0, cacheWrite: 0);
     }
 
     [SkippableFact]
@@ -201,10 +207,10 @@ public abstract class RequestStatsTests : IAsyncLifetime
 
         Assert.Equal([1L, 2L], result.Select(a => a.PlatformId));
         Assert.All(result, a => Assert.Null(a.ModelName));
-        AssertAggregate(result[0], requests: 10, successes: 7, p50: 50, p95: 100, firstByte: 6, prompt: 50, completion: 18);
+        AssertAggregate(result[0], requests: 10, successes: 7, p50: 50, p95: 100, firstByte: 6, prompt: 50, completion: 18, cached: 37, cacheWrite: 4);
 
         // Platform 2 holds beta and Gamma: durations 5, 100, 200, 300; p50 = rank 2, p95 = rank ceil(3.8) = 4.
-        AssertAggregate(result[1], requests: 4, successes: 4, p50: 100, p95: 300, firstByte: null, prompt: 4, completion: 6);
+        AssertAggregate(result[1], requests: 4, successes: 4, p50: 100, p95: 300, firstByte: null, prompt: 4, completion: 6, cached: 2, cacheWrite: 1);
     }
 
     [SkippableFact]
@@ -213,9 +219,9 @@ public abstract class RequestStatsTests : IAsyncLifetime
         var repository = await OpenAsync();
         await repository.SaveRequestStatsAsync(
         [
-            Stat(1, T0.AddMinutes(1), durationMs: 100, apiKeyId: 7, prompt: 3),
+            Stat(1, T0.AddMinutes(1), durationMs: 100, apiKeyId: 7, prompt: 3, cached: 2),
             Stat(2, T0.AddMinutes(2), durationMs: 300, apiKeyId: 7, success: false),
-            Stat(3, T0.AddMinutes(3), durationMs: 200, apiKeyId: 7, prompt: 4),
+            Stat(3, T0.AddMinutes(3), durationMs: 200, apiKeyId: 7, prompt: 4, cached: 1, cacheWrite: 4),
             Stat(4, T0.AddMinutes(4), durationMs: 50, apiKeyId: 2, prompt: 1),
             Stat(5, T0.AddHours(2), durationMs: 10, apiKeyId: 9),
         ], default);
@@ -225,10 +231,10 @@ public abstract class RequestStatsTests : IAsyncLifetime
         Assert.Equal([2L, 7L], result.Select(a => a.ApiKeyId));
         Assert.All(result, a => Assert.Null(a.ModelName));
         Assert.All(result, a => Assert.Null(a.PlatformId));
-        AssertAggregate(result[0], requests: 1, successes: 1, p50: 50, p95: 50, firstByte: null, prompt: 1, completion: 0);
+        AssertAggregate(result[0], requests: 1, successes: 1, p50: 50, p95: 50, firstByte: null, prompt: 1, completion: 0, cached: 0, cacheWrite: 0);
 
         // Key 7: durations 100, 200, 300; p50 = rank 2, p95 = rank ceil(2.85) = 3.
-        AssertAggregate(result[1], requests: 3, successes: 2, p50: 200, p95: 300, firstByte: null, prompt: 7, completion: 0);
+        AssertAggregate(result[1], requests: 3, successes: 2, p50: 200, p95: 300, firstByte: null, prompt: 7, completion: 0, cached: 3, cacheWrite: 4);
     }
 
     [SkippableFact]
@@ -239,11 +245,12 @@ public abstract class RequestStatsTests : IAsyncLifetime
 
         var result = await repository.AggregateStatsAsync(new StatsAggregateQuery());
 
-        // alpha also has the two rows just outside the hour: durations 10..100 plus 2,000 and 3,000.
+        // alpha also has the two rows just outside the hour: durations 10..100 plus 2,000 and 3,000, 1,000 cached tokens each.
         var alpha = result.Single(a => a.ModelName == "alpha");
         Assert.Equal(12, alpha.Requests);
         Assert.Equal(60, alpha.P50DurationMs);
         Assert.Equal(3000, alpha.P95DurationMs);
+        Assert.Equal(37 + 2000, alpha.CachedInputTokens);
     }
 
     [SkippableFact]
@@ -467,7 +474,9 @@ public abstract class RequestStatsTests : IAsyncLifetime
         bool stream = false,
         double? firstByteMs = null,
         int? prompt = null,
-        int? completion = null) => new()
+        int? completion = null,
+        int? cached = null,
+        int? cacheWrite = null) => new()
         {
             Id = Id(n),
             Timestamp = timestamp,
@@ -483,6 +492,8 @@ public abstract class RequestStatsTests : IAsyncLifetime
             StatusCode = success ? 200 : 500,
             PromptTokens = prompt,
             CompletionTokens = completion,
+            CachedInputTokens = cached,
+            CacheWriteTokens = cacheWrite,
         };
 
     private static List<RequestStat> Shuffled(IEnumerable<RequestStat> rows)
@@ -495,8 +506,9 @@ public abstract class RequestStatsTests : IAsyncLifetime
     /// <summary>
     /// The aggregate dataset. alpha (platform 1): durations 10..100, 30/70/100 failed; streams 10 (first byte 5), 20 (7) and 30 (none); 40 is
     /// not a stream but reports a first byte (ignored); prompt tokens = duration/10 except 50 (none), completion 2 except
-    /// 60 (none). beta (platform 2): 100, 200, 300, no usage. Gamma (platform 2): 5 ms, 4 + 6 tokens. Two alpha rows lie
-    /// just outside [T0, T0+1h).
+    /// 60 (none); cached input tokens = duration/10 except 30, 60 and 90 (none), cache write tokens 4 on the first row only.
+    /// beta (platform 2): 100, 200, 300, no usage. Gamma (platform 2): 5 ms, 4 + 6 tokens of which 2 cached and 1 written
+    /// to the cache. Two alpha rows lie just outside [T0, T0+1h), with 1,000 cached tokens each.
     /// </summary>
     private static RequestStat[] AggregateSet() => [.. AggregateRows()];
 
@@ -515,18 +527,20 @@ public abstract class RequestStatsTests : IAsyncLifetime
                 stream: d <= 30,
                 firstByteMs: d switch { 10 => 5, 20 => 7, 40 => 1000, _ => null },
                 prompt: d == 50 ? null : i,
-                completion: d == 60 ? null : 2);
+                completion: d == 60 ? null : 2,
+                cached: i % 3 == 0 ? null : i,
+                cacheWrite: i == 1 ? 4 : null);
         }
 
         yield return Stat(11, T0.AddMinutes(5), durationMs: 300, model: "beta", platformId: 2);
         yield return Stat(12, T0.AddMinutes(6), durationMs: 100, model: "beta", platformId: 2);
         yield return Stat(13, T0.AddMinutes(7), durationMs: 200, model: "beta", platformId: 2);
-        yield return Stat(14, T0.AddMinutes(8), durationMs: 5, model: "Gamma", platformId: 2, prompt: 4, completion: 6);
-        yield return Stat(15, T0.AddMilliseconds(-1), durationMs: 2000, model: "alpha", platformId: 1);
-        yield return Stat(16, T0.AddHours(1), durationMs: 3000, model: "alpha", platformId: 1);
+        yield return Stat(14, T0.AddMinutes(8), durationMs: 5, model: "Gamma", platformId: 2, prompt: 4, completion: 6, cached: 2, cacheWrite: 1);
+        yield return Stat(15, T0.AddMilliseconds(-1), durationMs: 2000, model: "alpha", platformId: 1, cached: 1000);
+        yield return Stat(16, T0.AddHours(1), durationMs: 3000, model: "alpha", platformId: 1, cached: 1000);
     }
 
-    private static void AssertAggregate(StatsAggregate a, long requests, long successes, double p50, double p95, double? firstByte, long prompt, long completion)
+    private static void AssertAggregate(StatsAggregate a, long requests, long successes, double p50, double p95, double? firstByte, long prompt, long completion, long cached, long cacheWrite)
     {
         Assert.Equal(requests, a.Requests);
         Assert.Equal(successes, a.Successes);
@@ -544,6 +558,8 @@ public abstract class RequestStatsTests : IAsyncLifetime
 
         Assert.Equal(prompt, a.PromptTokens);
         Assert.Equal(completion, a.CompletionTokens);
+        Assert.Equal(cached, a.CachedInputTokens);
+        Assert.Equal(cacheWrite, a.CacheWriteTokens);
     }
 
     /// <summary>
@@ -604,6 +620,7 @@ public abstract class RequestStatsTests : IAsyncLifetime
         {
             Protocol = i == 8 ? null : i <= 5 ? InboundProtocols.OpenAIChat : "other",
             Caller = i switch { 1 or 4 or 6 => "client-1", 2 => "client-2", 3 => "admin", _ => null },
+            TargetFormat = i switch { 8 => null, 3 or 6 or 7 => PlatformFormats.Anthropic, _ => PlatformFormats.OpenAI },
         }),
     ];
 
@@ -624,6 +641,9 @@ public abstract class RequestStatsTests : IAsyncLifetime
         ["caller"] = (new StatsQuery { Caller = "client-1" }, [6, 4, 1], 2),
         ["caller, ordinal"] = (new StatsQuery { Caller = "CLIENT-1" }, [], 0),
         ["caller and protocol"] = (new StatsQuery { Caller = "client-1", Protocol = "other" }, [6], 0),
-        ["all at once"] = (new StatsQuery { StartTime = T0.AddMinutes(2), EndTime = T0.AddMinutes(8), ModelName = "b", PlatformId = 2, ApiKeyId = 8, IsStream = true, Success = false, Protocol = "other", Caller = "client-1" }, [6], 0),
+        ["target format"] = (new StatsQuery { TargetFormat = PlatformFormats.Anthropic }, [7, 6, 3], 1),
+        ["target format, ordinal"] = (new StatsQuery { TargetFormat = "Anthropic" }, [], 0),
+        ["target format and caller"] = (new StatsQuery { TargetFormat = PlatformFormats.OpenAI, Caller = "client-1" }, [4, 1], 2),
+        ["all at once"] = (new StatsQuery { StartTime = T0.AddMinutes(2), EndTime = T0.AddMinutes(8), ModelName = "b", PlatformId = 2, ApiKeyId = 8, IsStream = true, Success = false, Protocol = "other", Caller = "client-1", TargetFormat = PlatformFormats.Anthropic }, [6], 0),
     };
 }

@@ -26,9 +26,9 @@ internal static class PlatformEndpoints
     {
         Resource.MapRoutes<PlatformWrite>(admin.MapGroup("/platforms"), new(
             List: new(ListAsync, "Lists every platform, enabled or not, with its source (config or admin)."),
-            Create: new(CreateAsync, "Creates a platform (name, format, baseUrl; optional rateLimit, enabled); requests see it at once."),
+            Create: new(CreateAsync, "Creates a platform (name, format, baseUrl; optional apiVersion, defaultMaxTokens, rateLimit, enabled); requests see it at once."),
             Get: new(GetAsync, "Gets one platform."),
-            Update: new(UpdateAsync, "Changes a platform: fields left out keep their value. A config-file row needs ?force=true."),
+            Update: new(UpdateAsync, "Changes a platform: fields left out keep their value (apiVersion, defaultMaxTokens or rateLimit null removes it). A config-file row needs ?force=true."),
             Delete: new(DeleteAsync, "Deletes a platform; one with models or keys needs ?cascade=true, a config-file row ?force=true.")));
     }
 
@@ -56,6 +56,8 @@ internal static class PlatformEndpoints
             Name = name,
             Format = format,
             BaseUrl = AdminValidation.BaseUrl(body.BaseUrl, format, gateway.Providers),
+            ApiVersion = AdminValidation.ApiVersion(body.ApiVersion),
+            DefaultMaxTokens = AdminValidation.DefaultMaxTokens(body.DefaultMaxTokens),
             RateLimit = AdminValidation.RateLimit(body.RateLimit),
             Enabled = body.Enabled ?? true,
         };
@@ -82,6 +84,8 @@ internal static class PlatformEndpoints
 
             // Checked again when only the format changes: an http URL may not suit a new format, and back.
             BaseUrl = AdminValidation.BaseUrl(body.BaseUrl ?? current.Item.BaseUrl, format, gateway.Providers),
+            ApiVersion = body.HasApiVersion ? AdminValidation.ApiVersion(body.ApiVersion) : current.Item.ApiVersion,
+            DefaultMaxTokens = body.HasDefaultMaxTokens ? AdminValidation.DefaultMaxTokens(body.DefaultMaxTokens) : current.Item.DefaultMaxTokens,
             RateLimit = body.HasRateLimit ? AdminValidation.RateLimit(body.RateLimit) : current.Item.RateLimit,
             Enabled = body.Enabled ?? current.Item.Enabled,
         };
@@ -106,6 +110,8 @@ internal static class PlatformEndpoints
         Name = row.Item.Name,
         Format = row.Item.Format,
         BaseUrl = row.Item.BaseUrl,
+        ApiVersion = row.Item.ApiVersion,
+        DefaultMaxTokens = row.Item.DefaultMaxTokens,
         RateLimit = row.Item.RateLimit is { Rpm: null, Tpm: null } ? null : new RateLimitResponse { Rpm = row.Item.RateLimit.Rpm, Tpm = row.Item.RateLimit.Tpm },
         Enabled = row.Item.Enabled,
         Source = row.Source,

@@ -2,6 +2,7 @@ using Portal.Providers;
 using Portal.Server.Admin.Platforms;
 using Portal.Server.Errors;
 using Portal.Storage.Configuration;
+using Portal.Storage.Configuration.Internal;
 
 namespace Portal.Server.Admin.Shared;
 
@@ -63,6 +64,29 @@ internal static class AdminValidation
         }
 
         return value;
+    }
+
+    /// <summary>An API version (the config file's rule): null or empty for the format's default, else at most 100 characters, no control characters, no surrounding white space.</summary>
+    public static string? ApiVersion(string? value)
+    {
+        const string param = "apiVersion";
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        return PlatformRules.ApiVersionProblem(value) is { } problem
+            ? throw AdminException.BadRequest(param, $"'{param}' {problem}.")
+            : value;
+    }
+
+    /// <summary>A default <c>max_tokens</c>: null for the default (4096), else at least 1.</summary>
+    public static int? DefaultMaxTokens(int? value)
+    {
+        const string param = "defaultMaxTokens";
+        return PlatformRules.IsValidDefaultMaxTokens(value)
+            ? value
+            : throw AdminException.BadRequest(param, $"'{param}' must be at least 1 (or null for the default, 4096); it is {value}.");
     }
 
     /// <summary>A rate limit: each of rpm and tpm absent or at least 1.</summary>

@@ -45,6 +45,15 @@ internal sealed class StatResponse
     public int? PromptTokens { get; init; }
 
     public int? CompletionTokens { get; init; }
+
+    /// <summary>Of the prompt tokens, those read from the platform's prompt cache; null when not reported, and on rows written before it was recorded.</summary>
+    public int? CachedInputTokens { get; init; }
+
+    /// <summary>Of the prompt tokens, those written to the platform's prompt cache; null when not reported, and on rows written before it was recorded.</summary>
+    public int? CacheWriteTokens { get; init; }
+
+    /// <summary>The format of the platform the attempt went to (such as <c>openai</c>); null on rows written before it was recorded.</summary>
+    public string? TargetFormat { get; init; }
 }
 
 internal sealed class StatsPageResponse
@@ -148,6 +157,12 @@ internal sealed record StatsGroupResponse
     public long PromptTokens { get; init; }
 
     public long CompletionTokens { get; init; }
+
+    /// <summary>Of the prompt tokens, those read from prompt caches (attempts that did not report them count as 0).</summary>
+    public long CachedInputTokens { get; init; }
+
+    /// <summary>Of the prompt tokens, those written to prompt caches (attempts that did not report them count as 0).</summary>
+    public long CacheWriteTokens { get; init; }
 }
 
 internal sealed class StatsSeriesResponse

@@ -17,13 +17,13 @@ internal static class StatsEndpoints
     /// <summary>The range of summary and series when the query gives no start.</summary>
     private static readonly TimeSpan DefaultRange = TimeSpan.FromHours(24);
 
-    private static readonly string[] Filters = ["startTime", "endTime", "modelName", "success", "platformId", "apiKeyId", "isStream", "requestId", "protocol", "caller"];
+    private static readonly string[] Filters = ["startTime", "endTime", "modelName", "success", "platformId", "apiKeyId", "isStream", "requestId", "protocol", "caller", "targetFormat"];
 
     public static void MapStats(this RouteGroupBuilder admin)
     {
         admin.MapGet("/stats", QueryAsync)
             .WithName("AdminQueryStats")
-            .WithSummary("Lists request stats (one row per upstream attempt), newest first: filters startTime, endTime, modelName, success, platformId, apiKeyId, isStream, requestId (one request's attempts, in attempt order), protocol (such as openai-chat), caller (the client token's name, such as client-1); limit (1–1000, default 100) and offset.")
+            .WithSummary("Lists request stats (one row per upstream attempt), newest first: filters startTime, endTime, modelName, success, platformId, apiKeyId, isStream, requestId (one request's attempts, in attempt order), protocol (such as openai-chat), caller (the client token's name, such as client-1), targetFormat (the format of the platform tried, such as openai); limit (1–1000, default 100) and offset.")
             .Produces<StatsPageResponse>()
             .ProducesAdminErrors(StatusCodes.Status400BadRequest);
 
@@ -35,7 +35,7 @@ internal static class StatsEndpoints
 
         admin.MapGet("/stats/summary", SummaryAsync)
             .WithName("AdminStatsSummary")
-            .WithSummary("Aggregates request stats per model, platform or key (groupBy, default model) over startTime–endTime (default the last 24 hours): requests, served, failovers and error rate per request; attempts and their error rate; p50/p95 duration, time to first byte and tokens per attempt.")
+            .WithSummary("Aggregates request stats per model, platform or key (groupBy, default model) over startTime–endTime (default the last 24 hours): requests, served, failovers and error rate per request; attempts and their error rate; p50/p95 duration, time to first byte and tokens (prompt, completion, cached input, cache write) per attempt.")
             .Produces<StatsSummaryResponse>()
             .ProducesAdminErrors(StatusCodes.Status400BadRequest);
 
@@ -188,6 +188,7 @@ internal static class StatsEndpoints
             RequestId = AdminQuery.OptionalText(request, "requestId", StatsWriter.MaxRequestIdLength),
             Protocol = AdminQuery.OptionalText(request, "protocol", StatsWriter.MaxNameLength),
             Caller = AdminQuery.OptionalText(request, "caller", StatsWriter.MaxNameLength),
+            TargetFormat = AdminQuery.OptionalText(request, "targetFormat", StatsWriter.MaxFormatLength),
         };
     }
 
@@ -230,6 +231,9 @@ internal static class StatsEndpoints
         StatusCode = stat.StatusCode,
         PromptTokens = stat.PromptTokens,
         CompletionTokens = stat.CompletionTokens,
+        CachedInputTokens = stat.CachedInputTokens,
+        CacheWriteTokens = stat.CacheWriteTokens,
+        TargetFormat = stat.TargetFormat,
     };
 
     private static StatsGroupResponse ToResponse(StatsAggregate g) => new()
@@ -246,5 +250,7 @@ internal static class StatsEndpoints
         AverageFirstByteMs = g.AverageFirstByteMs,
         PromptTokens = g.PromptTokens,
         CompletionTokens = g.CompletionTokens,
+        CachedInputTokens = g.CachedInputTokens,
+        CacheWriteTokens = g.CacheWriteTokens,
     };
 }

@@ -103,6 +103,7 @@ internal sealed class ConfigImport
             if (byName.TryGetValue(config.Name, out var row))
             {
                 var changed = row.Format != config.Format || row.BaseUrl != config.BaseUrl
+                    || row.ApiVersion != config.ApiVersion || row.DefaultMaxTokens != config.DefaultMaxTokens
                     || row.Rpm != config.RateLimit.Rpm || row.Tpm != config.RateLimit.Tpm
                     || row.Enabled != config.Enabled || row.Source != RowSource.Config;
                 if (changed)
@@ -110,6 +111,8 @@ internal sealed class ConfigImport
                     TakeOver(row.Source, "platform", row.Id, row.Name);
                     row.Format = config.Format;
                     row.BaseUrl = config.BaseUrl;
+                    row.ApiVersion = config.ApiVersion;
+                    row.DefaultMaxTokens = config.DefaultMaxTokens;
                     row.Rpm = config.RateLimit.Rpm;
                     row.Tpm = config.RateLimit.Tpm;
                     row.Enabled = config.Enabled;
@@ -126,6 +129,8 @@ internal sealed class ConfigImport
                     Name = config.Name,
                     Format = config.Format,
                     BaseUrl = config.BaseUrl,
+                    ApiVersion = config.ApiVersion,
+                    DefaultMaxTokens = config.DefaultMaxTokens,
                     Rpm = config.RateLimit.Rpm,
                     Tpm = config.RateLimit.Tpm,
                     Enabled = config.Enabled,

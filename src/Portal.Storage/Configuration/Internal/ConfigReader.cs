@@ -90,7 +90,7 @@ internal sealed class ConfigReader
 
     private PlatformConfig ReadPlatform(JsonElement element, string path)
     {
-        var properties = ReadObject(element, path, "name", "format", "baseUrl", "enabled", "rateLimit", "models", "keys");
+        var properties = ReadObject(element, path, "name", "format", "baseUrl", "apiVersion", "defaultMaxTokens", "enabled", "rateLimit", "models", "keys");
         var name = RequiredString(properties, "name", path, MaxNameLength);
 
         var formatPath = Child(path, "format");
@@ -104,6 +104,13 @@ internal sealed class ConfigReader
             throw Fail(Child(path, "baseUrl"), $"\"{baseUrl}\" {problem}");
         }
 
+        var apiVersion = OptionalString(properties, "apiVersion", path, PlatformRules.MaxApiVersionLength);
+        if (apiVersion is not null && PlatformRules.ApiVersionProblem(apiVersion) is { } versionProblem)
+        {
+            throw Fail(Child(path, "apiVersion"), versionProblem);
+        }
+
+        var defaultMaxTokens = OptionalPositiveInt(properties, "defaultMaxTokens", path, "omit it for the default, 4096");
         var enabled = OptionalBoolean(properties, "enabled", path, defaultValue: true);
         var rateLimit = ReadRateLimit(properties, path);
 
@@ -153,7 +160,7 @@ internal sealed class ConfigReader
             }
         }
 
-        return new PlatformConfig(name, canonicalFormat, baseUrl, enabled, rateLimit, models, keys);
+        return new PlatformConfig(name, canonicalFormat, baseUrl, apiVersion, defaultMaxTokens, enabled, rateLimit, models, keys);
     }
 
     private RateLimit ReadRateLimit(Dictionary<string, JsonElement> platform, string platformPath)
@@ -167,8 +174,8 @@ internal sealed class ConfigReader
         var properties = ReadObject(element, path, "rpm", "tpm");
         return new RateLimit
         {
-            Rpm = OptionalLimit(properties, "rpm", path),
-            Tpm = OptionalLimit(properties, "tpm", path),
+            Rpm = OptionalPositiveInt(properties, "rpm", path, "omit it for no limit"),
+            Tpm = OptionalPositiveInt(properties, "tpm", path, "omit it for no limit"),
         };
     }
 
@@ -372,7 +379,8 @@ internal sealed class ConfigReader
         };
     }
 
-    private int? OptionalLimit(Dictionary<string, JsonElement> properties, string name, string objectPath)
+    /// <summary>A whole number from 1 to <see cref="int.MaxValue"/>, or <see langword="null"/> when absent; <paramref name="omitted"/> says in a message what leaving it out means.</summary>
+    private int? OptionalPositiveInt(Dictionary<string, JsonElement> properties, string name, string objectPath, string omitted)
     {
         if (!properties.TryGetValue(name, out var element) || element.ValueKind == JsonValueKind.Null)
         {
@@ -392,7 +400,7 @@ internal sealed class ConfigReader
 
         if (number < 1)
         {
-            throw Fail(path, $"must be at least 1, not {element.GetRawText()} (omit it for no limit)");
+            throw Fail(path, $"must be at least 1, not {element.GetRawText()} ({omitted})");
         }
 
         return number <= int.MaxValue

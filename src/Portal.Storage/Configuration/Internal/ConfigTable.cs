@@ -33,7 +33,7 @@ internal abstract class ConfigTable<TEntity, T>(string resource, string tableNam
     /// <summary>The rows of one platform.</summary>
     public abstract IQueryable<TEntity> OfPlatform(IQueryable<TEntity> rows, long platformId);
 
-    /// <summary>The first field that is empty or too long, as a message; <see langword="null"/> when all are valid.</summary>
+    /// <summary>The first field that breaks its rule (empty, too long, out of range), as a message; <see langword="null"/> when all are valid.</summary>
     public abstract string? Invalid(T item);
 
     /// <summary>What stored rows forbid the write (a name or value taken, the platform missing), as a message; <see langword="null"/> when nothing does.</summary>
@@ -108,7 +108,9 @@ internal static class ConfigTables
         public override string? Invalid(Platform item) =>
             CheckText(item.Name, MaxNameLength, "Platform.Name")
             ?? CheckText(item.Format, MaxFormatLength, "Platform.Format")
-            ?? CheckText(item.BaseUrl, MaxUrlLength, "Platform.BaseUrl");
+            ?? CheckText(item.BaseUrl, MaxUrlLength, "Platform.BaseUrl")
+            ?? (item.ApiVersion is { Length: > 0 } version && PlatformRules.ApiVersionProblem(version) is { } problem ? $"Platform.ApiVersion {problem}." : null)
+            ?? (PlatformRules.IsValidDefaultMaxTokens(item.DefaultMaxTokens) ? null : $"Platform.DefaultMaxTokens must be at least 1 (or null for the default); it is {item.DefaultMaxTokens}.");
 
         public override async Task<string?> ConflictAsync(PortalDbContext context, Platform item, CancellationToken cancellationToken) =>
             await context.Platforms.AnyAsync(p => p.Name == item.Name && p.Id != item.Id, cancellationToken).ConfigureAwait(false)

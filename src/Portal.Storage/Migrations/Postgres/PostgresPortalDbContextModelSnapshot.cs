@@ -196,6 +196,11 @@ namespace Portal.Storage.Migrations.Postgres
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
+                    b.Property<string>("ApiVersion")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("api_version");
+
                     b.Property<string>("BaseUrl")
                         .IsRequired()
                         .HasMaxLength(2000)
@@ -205,6 +210,10 @@ namespace Portal.Storage.Migrations.Postgres
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint")
                         .HasColumnName("created_at");
+
+                    b.Property<int?>("DefaultMaxTokens")
+                        .HasColumnType("integer")
+                        .HasColumnName("default_max_tokens");
 
                     b.Property<bool>("Enabled")
                         .HasColumnType("boolean")
@@ -264,6 +273,14 @@ namespace Portal.Storage.Migrations.Postgres
                     b.Property<int>("Attempt")
                         .HasColumnType("integer")
                         .HasColumnName("attempt");
+
+                    b.Property<int?>("CacheWriteTokens")
+                        .HasColumnType("integer")
+                        .HasColumnName("cache_write_tokens");
+
+                    b.Property<int?>("CachedInputTokens")
+                        .HasColumnType("integer")
+                        .HasColumnName("cached_input_tokens");
 
                     b.Property<string>("Caller")
                         .HasMaxLength(200)
@@ -326,6 +343,11 @@ namespace Portal.Storage.Migrations.Postgres
                     b.Property<bool>("Success")
                         .HasColumnType("boolean")
                         .HasColumnName("success");
+
+                    b.Property<string>("TargetFormat")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("target_format");
 
                     b.Property<long>("Timestamp")
                         .HasColumnType("bigint")

@@ -185,6 +185,11 @@ namespace Portal.Storage.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("id");
 
+                    b.Property<string>("ApiVersion")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("api_version");
+
                     b.Property<string>("BaseUrl")
                         .IsRequired()
                         .HasMaxLength(2000)
@@ -194,6 +199,10 @@ namespace Portal.Storage.Migrations.Sqlite
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
+
+                    b.Property<int?>("DefaultMaxTokens")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("default_max_tokens");
 
                     b.Property<bool>("Enabled")
                         .HasColumnType("INTEGER")
@@ -253,6 +262,14 @@ namespace Portal.Storage.Migrations.Sqlite
                     b.Property<int>("Attempt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("attempt");
+
+                    b.Property<int?>("CacheWriteTokens")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("cache_write_tokens");
+
+                    b.Property<int?>("CachedInputTokens")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("cached_input_tokens");
 
                     b.Property<string>("Caller")
                         .HasMaxLength(200)
@@ -316,6 +333,11 @@ namespace Portal.Storage.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("success");
 
+                    b.Property<string>("TargetFormat")
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("target_format");
+
                     b.Property<long>("Timestamp")
                         .HasColumnType("INTEGER")
                         .HasColumnName("timestamp");
@@ -336,10 +358,10 @@ namespace Portal.Storage.Migrations.Sqlite
                         .HasDatabaseName("IX_request_stats_failovers_timestamp")
                         .HasFilter("attempt > 1");
 
-                    b.HasIndex("ModelName", "Timestamp", "DurationMs", "Success", "IsStream", "FirstByteMs", "PromptTokens", "CompletionTokens", "Attempt")
+                    b.HasIndex("ModelName", "Timestamp", "DurationMs", "Success", "IsStream", "FirstByteMs", "PromptTokens", "CompletionTokens", "CachedInputTokens", "CacheWriteTokens", "Attempt")
                         .HasDatabaseName("IX_request_stats_model_name_timestamp");
 
-                    b.HasIndex("PlatformId", "Timestamp", "DurationMs", "Success", "IsStream", "FirstByteMs", "PromptTokens", "CompletionTokens", "Attempt")
+                    b.HasIndex("PlatformId", "Timestamp", "DurationMs", "Success", "IsStream", "FirstByteMs", "PromptTokens", "CompletionTokens", "CachedInputTokens", "CacheWriteTokens", "Attempt")
                         .HasDatabaseName("IX_request_stats_platform_id_timestamp");
 
                     b.ToTable("request_stats", (string)null);

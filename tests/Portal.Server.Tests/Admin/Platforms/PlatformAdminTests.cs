@@ -25,9 +25,41 @@ public sealed class PlatformAdminTests
         Assert.False((bool)body["enabled"]!);
         Assert.Equal("admin", (string?)body["source"]);
         Assert.Null(body["warning"]);
+        Assert.True(body.AsObject().ContainsKey("apiVersion") && body["apiVersion"] is null); // the format's default
+        Assert.True(body.AsObject().ContainsKey("defaultMaxTokens") && body["defaultMaxTokens"] is null);
 
         var stored = Assert.Single(await host.Repository().ListPlatformsAsync());
         Assert.Equal(new Platform { Id = id, Name = "openai", Format = "openai", BaseUrl = "https://api.openai.com/v1", RateLimit = new RateLimit { Rpm = 60 }, Enabled = false }, stored);
+    }
+
+    [Fact]
+    public async Task Create_WithApiVersionAndDefaultMaxTokens_StoresAndShowsThem()
+    {
+        var (host, admin) = await AdminTestKit.StartAsync();
+        await using var _ = host;
+
+        var body = await admin.SendAsync(HttpMethod.Post, "admin/platforms",
+            """{"name":"p","format":"openai","baseUrl":"https://p.example","apiVersion":"2023-06-01","defaultMaxTokens":8192}""", HttpStatusCode.Created);
+        var id = (long)body["id"]!;
+        var read = await admin.SendAsync(HttpMethod.Get, $"admin/platforms/{id}", null, HttpStatusCode.OK);
+
+        Assert.Equal(("2023-06-01", 8192), ((string?)body["apiVersion"], (int?)body["defaultMaxTokens"]));
+        Assert.Equal(("2023-06-01", 8192), ((string?)read["apiVersion"], (int?)read["defaultMaxTokens"]));
+        var stored = Assert.Single(await host.Repository().ListPlatformsAsync());
+        Assert.Equal(("2023-06-01", (int?)8192), (stored.ApiVersion, stored.DefaultMaxTokens));
+    }
+
+    [Fact]
+    public async Task Create_EmptyApiVersion_StoresNone()
+    {
+        var (host, admin) = await AdminTestKit.StartAsync();
+        await using var _ = host;
+
+        var body = await admin.SendAsync(HttpMethod.Post, "admin/platforms",
+            """{"name":"p","format":"mock","baseUrl":"mock://local","apiVersion":"","defaultMaxTokens":null}""", HttpStatusCode.Created);
+
+        Assert.Null(body["apiVersion"]);
+        Assert.Null(Assert.Single(await host.Repository().ListPlatformsAsync()).ApiVersion);
     }
 
     [Fact]
@@ -110,6 +142,7 @@ public sealed class PlatformAdminTests
     [InlineData("""{"name":42,"format":"mock","baseUrl":"mock://local"}""", "name", "invalid_value")]
     [InlineData("""{"name":"p","format":"mock","baseURL":"mock://local"}""", "baseURL", "unknown_parameter")]
     [InlineData("""{"name":"p","format":"mock","baseUrl":"mock://local","rateLimit":{"rps":1}}""", "rateLimit.rps", "unknown_parameter")]
+    [InlineData("""{"name":"p","format":"mock","baseUrl":"mock://local","apiversion":"2023-06-01"}""", "apiversion", "unknown_parameter")]
     public async Task Create_InvalidField_Returns400NamingTheField(string json, string param, string code)
     {
         var (host, admin) = await AdminTestKit.StartAsync();
@@ -119,6 +152,63 @@ public sealed class PlatformAdminTests
 
         Assert.Contains(param, message);
         Assert.Empty(await host.Repository().ListPlatformsAsync());
+    }
+
+    /// <summary>Each rule of apiVersion and defaultMaxTokens, with the message the client gets; the platform is not created.</summary>
+    [Theory]
+    [InlineData("""
+        "apiVersion":"1234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890x"
+        """, "apiVersion", "'apiVersion' is longer than 100 characters.")]
+    [InlineData("""
+        "apiVersion":"2023-06-01\r\nx-injected: 1"
+        """, "apiVersion", "'apiVersion' contains a control character (U+000D).")]
+    [InlineData("""
+        "apiVersion":"2023\u000006-01"
+        """, "apiVersion", "'apiVersion' contains a control character (U+0000).")]
+    [InlineData("""
+        "apiVersion":" 2023-06-01"
+        """, "apiVersion", "'apiVersion' starts or ends with white space.")]
+    [InlineData("""
+        "apiVersion":20230601
+        """, "apiVersion", "'apiVersion' has a value of the wrong type")]
+    [InlineData("""
+        "defaultMaxTokens":0
+        """, "defaultMaxTokens", "'defaultMaxTokens' must be at least 1 (or null for the default, 4096); it is 0.")]
+    [InlineData("""
+        "defaultMaxTokens":-5
+        """, "defaultMaxTokens", "'defaultMaxTokens' must be at least 1 (or null for the default, 4096); it is -5.")]
+    [InlineData("""
+        "defaultMaxTokens":1.5
+        """, "defaultMaxTokens", "'defaultMaxTokens' has a value of the wrong type")]
+    [InlineData("""
+        "defaultMaxTokens":"4096"
+        """, "defaultMaxTokens", "'defaultMaxTokens' has a value of the wrong type")]
+    [InlineData("""
+        "defaultMaxTokens":3000000000
+        """, "defaultMaxTokens", "'defaultMaxTokens' has a value of the wrong type")]
+    public async Task Create_InvalidApiVersionOrDefaultMaxTokens_Returns400WithTheRule(string field, string param, string expected)
+    {
+        var (host, admin) = await AdminTestKit.StartAsync();
+        await using var _ = host;
+
+        var message = await admin.SendErrorAsync(HttpMethod.Post, "admin/platforms", $$"""{"name":"p","format":"mock","baseUrl":"mock://local",{{field}}}""",
+            HttpStatusCode.BadRequest, "invalid_value", param);
+
+        Assert.StartsWith(expected, message, StringComparison.Ordinal);
+        Assert.Empty(await host.Repository().ListPlatformsAsync());
+    }
+
+    [Fact]
+    public async Task Create_ApiVersionOf100Characters_IsAccepted()
+    {
+        var (host, admin) = await AdminTestKit.StartAsync();
+        await using var _ = host;
+        var version = new string('1', 100);
+
+        var body = await admin.SendAsync(HttpMethod.Post, "admin/platforms",
+            $$"""{"name":"p","format":"mock","baseUrl":"mock://local","apiVersion":"{{version}}","defaultMaxTokens":1}""", HttpStatusCode.Created);
+
+        Assert.Equal((version, 1), ((string?)body["apiVersion"], (int?)body["defaultMaxTokens"]));
     }
 
     [Fact]
@@ -247,6 +337,56 @@ public sealed class PlatformAdminTests
 
         Assert.Null(body["rateLimit"]);
         Assert.Equal(new RateLimit(), Assert.Single(await host.Repository().ListPlatformsAsync()).RateLimit);
+    }
+
+    [Fact]
+    public async Task Patch_ApiVersionAndDefaultMaxTokens_ChangedKeptWhenLeftOutAndRemovedByNull()
+    {
+        var (host, admin) = await AdminTestKit.StartAsync();
+        await using var _ = host;
+        var id = await admin.CreatePlatformAsync();
+
+        var set = await admin.SendAsync(HttpMethod.Patch, $"admin/platforms/{id}", """{"apiVersion":"2023-06-01","defaultMaxTokens":2048}""", HttpStatusCode.OK);
+        var kept = await admin.SendAsync(HttpMethod.Put, $"admin/platforms/{id}", """{"enabled":false}""", HttpStatusCode.OK);
+        var stored = Assert.Single(await host.Repository().ListPlatformsAsync());
+
+        Assert.Equal(("2023-06-01", 2048), ((string?)set["apiVersion"], (int?)set["defaultMaxTokens"]));
+        Assert.Equal(("2023-06-01", 2048), ((string?)kept["apiVersion"], (int?)kept["defaultMaxTokens"]));
+        Assert.Equal(("2023-06-01", (int?)2048, false), (stored.ApiVersion, stored.DefaultMaxTokens, stored.Enabled));
+
+        var removed = await admin.SendAsync(HttpMethod.Patch, $"admin/platforms/{id}", """{"apiVersion":null,"defaultMaxTokens":null}""", HttpStatusCode.OK);
+
+        Assert.Null(removed["apiVersion"]);
+        Assert.Null(removed["defaultMaxTokens"]);
+        stored = Assert.Single(await host.Repository().ListPlatformsAsync());
+        Assert.Equal(((string?)null, (int?)null), (stored.ApiVersion, stored.DefaultMaxTokens));
+    }
+
+    [Fact]
+    public async Task Update_InvalidDefaultMaxTokens_Returns400AndChangesNothing()
+    {
+        var (host, admin) = await AdminTestKit.StartAsync();
+        await using var _ = host;
+        var id = await admin.CreatePlatformAsync();
+        await admin.SendAsync(HttpMethod.Patch, $"admin/platforms/{id}", """{"defaultMaxTokens":2048}""", HttpStatusCode.OK);
+        var before = Assert.Single(await host.Repository().ListPlatformsAsync());
+
+        await admin.SendErrorAsync(HttpMethod.Patch, $"admin/platforms/{id}", """{"apiVersion":"2023-06-01","defaultMaxTokens":0}""", HttpStatusCode.BadRequest, "invalid_value", "defaultMaxTokens");
+
+        Assert.Equal(before, Assert.Single(await host.Repository().ListPlatformsAsync()));
+    }
+
+    [Fact]
+    public async Task Update_InvalidApiVersion_Returns400AndChangesNothing()
+    {
+        var (host, admin) = await AdminTestKit.StartAsync();
+        await using var _ = host;
+        var id = await admin.CreatePlatformAsync();
+        var before = Assert.Single(await host.Repository().ListPlatformsAsync());
+
+        await admin.SendErrorAsync(HttpMethod.Put, $"admin/platforms/{id}", """{"apiVersion":"2023-06-01\n","defaultMaxTokens":100}""", HttpStatusCode.BadRequest, "invalid_value", "apiVersion");
+
+        Assert.Equal(before, Assert.Single(await host.Repository().ListPlatformsAsync()));
     }
 
     [Fact]

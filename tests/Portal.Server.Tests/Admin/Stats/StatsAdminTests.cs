@@ -13,14 +13,15 @@ public sealed class StatsAdminTests
     private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
 
     /// <summary>
-    /// Four rows: three in the last 24 hours (models a, a, b; callers client-1, client-2, admin; protocol openai-chat),
-    /// one two days old (model a, no protocol or caller: written before they were recorded).
+    /// Four rows: three in the last 24 hours (models a, a, b; callers client-1, client-2, admin; protocol openai-chat;
+    /// target formats openai, openai, anthropic; r1 and r3 report prompt-cache use), one two days old (model a, no
+    /// protocol, caller, target format or cache counts: written before they were recorded).
     /// </summary>
     private static readonly RequestStat[] Rows =
     [
-        Stat("r1", Now.AddMinutes(-10), "a", platformId: 1, apiKeyId: 11, success: true, stream: false, durationMs: 100) with { Protocol = InboundProtocols.OpenAIChat, Caller = "client-1" },
-        Stat("r2", Now.AddMinutes(-9), "a", platformId: 1, apiKeyId: 12, success: false, stream: true, durationMs: 200) with { Protocol = InboundProtocols.OpenAIChat, Caller = "client-2" },
-        Stat("r3", Now.AddMinutes(-8), "b", platformId: 2, apiKeyId: 21, success: true, stream: true, durationMs: 300) with { Protocol = InboundProtocols.OpenAIChat, Caller = "admin" },
+        Stat("r1", Now.AddMinutes(-10), "a", platformId: 1, apiKeyId: 11, success: true, stream: false, durationMs: 100) with { Protocol = InboundProtocols.OpenAIChat, Caller = "client-1", TargetFormat = "openai", PromptTokens = 50, CachedInputTokens = 40, CacheWriteTokens = 0 },
+        Stat("r2", Now.AddMinutes(-9), "a", platformId: 1, apiKeyId: 12, success: false, stream: true, durationMs: 200) with { Protocol = InboundProtocols.OpenAIChat, Caller = "client-2", TargetFormat = "openai" },
+        Stat("r3", Now.AddMinutes(-8), "b", platformId: 2, apiKeyId: 21, success: true, stream: true, durationMs: 300) with { Protocol = InboundProtocols.OpenAIChat, Caller = "admin", TargetFormat = "anthropic", PromptTokens = 900, CachedInputTokens = 500, CacheWriteTokens = 300 },
         Stat("r4", Now.AddDays(-2), "a", platformId: 1, apiKeyId: 11, success: true, stream: false, durationMs: 400),
     ];
 
@@ -100,10 +101,16 @@ public sealed class StatsAdminTests
         Assert.Equal("client-2", (string?)r2["caller"]);
         Assert.Null(r2["value"]);
 
-        // Written before protocols and callers were recorded: both present, as null.
+        var r3 = body["data"]![0]!;
+        Assert.Equal(("anthropic", 900, 500, 300), ((string?)r3["targetFormat"], (int?)r3["promptTokens"], (int?)r3["cachedInputTokens"], (int?)r3["cacheWriteTokens"]));
+
+        // Written before protocols, callers, target formats and cache counts were recorded: all present, as null.
         var r4 = body["data"]![3]!.AsObject();
         Assert.True(r4.ContainsKey("protocol") && r4["protocol"] is null);
         Assert.True(r4.ContainsKey("caller") && r4["caller"] is null);
+        Assert.True(r4.ContainsKey("targetFormat") && r4["targetFormat"] is null);
+        Assert.True(r4.ContainsKey("cachedInputTokens") && r4["cachedInputTokens"] is null);
+        Assert.True(r4.ContainsKey("cacheWriteTokens") && r4["cacheWriteTokens"] is null);
     }
 
     [Fact]
@@ -136,6 +143,11 @@ public sealed class StatsAdminTests
     [InlineData("protocol=openai-chat", new[] { "r3", "r2", "r1" })]
     [InlineData("protocol=anthropic-messages", new string[0])]
     [InlineData("protocol=openai-chat&caller=client-2", new[] { "r2" })]
+    [InlineData("targetFormat=openai", new[] { "r2", "r1" })]
+    [InlineData("targetFormat=anthropic", new[] { "r3" })]
+    [InlineData("targetFormat=OpenAI", new string[0])]
+    [InlineData("targetFormat=gemini", new string[0])]
+    [InlineData("targetFormat=openai&success=true", new[] { "r1" })]
     public async Task Query_Filter_ReturnsOnlyMatchingRows(string query, string[] expected)
     {
         var (host, admin) = await StartSeededAsync();
@@ -177,6 +189,8 @@ public sealed class StatsAdminTests
     [InlineData("caller=client-1&caller=client-2", "caller")]
     [InlineData("protocol=", "protocol")]
     [InlineData("protocol=openai-chat&protocol=openai-chat", "protocol")]
+    [InlineData("targetFormat=", "targetFormat")]
+    [InlineData("targetFormat=openai&targetFormat=anthropic", "targetFormat")]
     public async Task Query_BadParameter_Returns400NamingIt(string query, string param)
     {
         var (host, admin) = await AdminTestKit.StartAsync();
@@ -191,6 +205,7 @@ public sealed class StatsAdminTests
     [InlineData("caller", 201)]
     [InlineData("protocol", 201)]
     [InlineData("requestId", 65)]
+    [InlineData("targetFormat", 51)]
     public async Task Query_FilterLongerThanItsColumn_Returns400NamingIt(string param, int length)
     {
         var (host, admin) = await AdminTestKit.StartAsync();
@@ -269,6 +284,7 @@ public sealed class StatsAdminTests
         var row = Assert.Single((await response.ReadAsync(HttpStatusCode.OK))["data"]!.AsArray())!;
         Assert.Equal(name, (string?)row["caller"]);
         Assert.Equal("openai-chat", (string?)row["protocol"]);
+        Assert.Equal("mock", (string?)row["targetFormat"]); // the format of the platform the engine sent it to
         Assert.Equal(stream, (bool)row["isStream"]!);
         Assert.True((bool)row["success"]!);
         Assert.DoesNotContain(token, text, StringComparison.Ordinal);
@@ -309,10 +325,12 @@ public sealed class StatsAdminTests
         var all = await admin.SendAsync(HttpMethod.Get, "admin/stats/count", null, HttpStatusCode.OK);
         var modelA = await admin.SendAsync(HttpMethod.Get, "admin/stats/count?modelName=a&limit=1", null, HttpStatusCode.OK);
         var client2 = await admin.SendAsync(HttpMethod.Get, "admin/stats/count?caller=client-2&protocol=openai-chat", null, HttpStatusCode.OK);
+        var openai = await admin.SendAsync(HttpMethod.Get, "admin/stats/count?targetFormat=openai", null, HttpStatusCode.OK);
 
         Assert.Equal((4, 3, 1), ((long)all["totalRequests"]!, (long)all["successRequests"]!, (long)all["failedRequests"]!));
         Assert.Equal((3, 2, 1), ((long)modelA["totalRequests"]!, (long)modelA["successRequests"]!, (long)modelA["failedRequests"]!));
         Assert.Equal((1, 0, 1), ((long)client2["totalRequests"]!, (long)client2["successRequests"]!, (long)client2["failedRequests"]!));
+        Assert.Equal((2, 1, 1), ((long)openai["totalRequests"]!, (long)openai["successRequests"]!, (long)openai["failedRequests"]!));
 
         // The rows have no request id (written before it was recorded): each is a request of its own.
         Assert.Equal((4, 3, 1), ((long)all["totalAttempts"]!, (long)all["successAttempts"]!, (long)all["failedAttempts"]!));
@@ -420,6 +438,10 @@ public sealed class StatsAdminTests
         Assert.Equal(0.5, (double)a["errorRate"]!);
         Assert.Equal(100, (double)a["p50DurationMs"]!);
         Assert.Equal(200, (double)a["p95DurationMs"]!);
+
+        // Summed per group; r2 reported no cache use (and r4, written before it was recorded, is outside the range).
+        Assert.Equal((50, 40, 0), ((long)a["promptTokens"]!, (long)a["cachedInputTokens"]!, (long)a["cacheWriteTokens"]!));
+        Assert.Equal((900, 500, 300), ((long)data[1]!["promptTokens"]!, (long)data[1]!["cachedInputTokens"]!, (long)data[1]!["cacheWriteTokens"]!));
     }
 
     [Fact]
