@@ -16,11 +16,11 @@ public sealed class ProviderRegistrationTests
         services.AddPortal(new PortalOptions { Repository = new InMemoryPortalRepository() }).AddAdapter<EchoAdapter>();
         await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
 
-        Assert.Equal(new[] { PlatformFormats.OpenAI, PlatformFormats.Mock, EchoAdapter.Name }, provider.GetServices<IProviderAdapter>().Select(a => a.Format));
+        Assert.Equal(new[] { PlatformFormats.OpenAI, PlatformFormats.Anthropic, PlatformFormats.Mock, EchoAdapter.Name }, provider.GetServices<IProviderAdapter>().Select(a => a.Format));
         Assert.Equal(new[] { SelectorStrategies.Random, SelectorStrategies.Lru }, provider.GetServices<IChannelSelector>().Select(s => s.Name));
         var catalog = provider.GetRequiredService<ProviderCatalog>();
         Assert.Same(catalog, provider.GetRequiredService<PortalGateway>().Providers);
-        Assert.Equal(new[] { PlatformFormats.OpenAI, PlatformFormats.Mock, EchoAdapter.Name }, catalog.Formats);
+        Assert.Equal(new[] { PlatformFormats.OpenAI, PlatformFormats.Anthropic, PlatformFormats.Mock, EchoAdapter.Name }, catalog.Formats);
     }
 
     [Fact]
@@ -38,7 +38,7 @@ public sealed class ProviderRegistrationTests
         var response = await provider.GetRequiredService<PortalGateway>().ChatCompletionAsync(RepositorySeed.Chat("chat"));
 
         Assert.Equal("echo:m", response.Choices[0].Message!.Content!.Text);
-        Assert.Equal(new[] { PlatformFormats.OpenAI, PlatformFormats.Mock }, provider.GetRequiredService<ProviderCatalog>().Formats);
+        Assert.Equal(new[] { PlatformFormats.OpenAI, PlatformFormats.Anthropic, PlatformFormats.Mock }, provider.GetRequiredService<ProviderCatalog>().Formats);
     }
 
     [Fact]
@@ -56,7 +56,7 @@ public sealed class ProviderRegistrationTests
 
         var catalog = provider.GetRequiredService<ProviderCatalog>();
 
-        Assert.Equal(new[] { PlatformFormats.OpenAI, PlatformFormats.Mock, EchoAdapter.Name }, catalog.Formats);
+        Assert.Equal(new[] { PlatformFormats.OpenAI, PlatformFormats.Anthropic, PlatformFormats.Mock, EchoAdapter.Name }, catalog.Formats);
         Assert.Null(catalog.CheckBaseUrl(PlatformFormats.Mock, "mock://local?latency=5ms"));
         Assert.False(optionsCreated);
     }
@@ -71,10 +71,10 @@ public sealed class ProviderRegistrationTests
 
         var gateway = provider.GetRequiredService<PortalGateway>();
 
-        Assert.Equal(new[] { PlatformFormats.OpenAI, PlatformFormats.Mock, "acme" }, gateway.Providers.Formats);
+        Assert.Equal(new[] { PlatformFormats.OpenAI, PlatformFormats.Anthropic, PlatformFormats.Mock, "acme" }, gateway.Providers.Formats);
         Assert.True(gateway.Providers.TryGet("ACME", out var found));
         Assert.Same(added, found);
-        Assert.Equal(new[] { PlatformFormats.OpenAI, PlatformFormats.Mock }, provider.GetRequiredService<ProviderCatalog>().Formats);
+        Assert.Equal(new[] { PlatformFormats.OpenAI, PlatformFormats.Anthropic, PlatformFormats.Mock }, provider.GetRequiredService<ProviderCatalog>().Formats);
     }
 
     [Fact]
@@ -86,7 +86,7 @@ public sealed class ProviderRegistrationTests
 
         var catalog = provider.GetRequiredService<ProviderCatalog>();
 
-        Assert.Equal(new[] { PlatformFormats.OpenAI, PlatformFormats.Mock, "acme" }, catalog.Formats);
+        Assert.Equal(new[] { PlatformFormats.OpenAI, PlatformFormats.Anthropic, PlatformFormats.Mock, "acme" }, catalog.Formats);
         Assert.Same(catalog, provider.GetRequiredService<PortalGateway>().Providers);
     }
 
@@ -95,7 +95,7 @@ public sealed class ProviderRegistrationTests
     {
         await using var gateway = PortalGateway.Create(new PortalOptions { Repository = new InMemoryPortalRepository() });
 
-        Assert.Equal(new[] { PlatformFormats.OpenAI, PlatformFormats.Mock }, gateway.Providers.Formats);
+        Assert.Equal(new[] { PlatformFormats.OpenAI, PlatformFormats.Anthropic, PlatformFormats.Mock }, gateway.Providers.Formats);
     }
 
     [Fact]

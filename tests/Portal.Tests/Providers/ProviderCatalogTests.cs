@@ -13,8 +13,8 @@ public sealed class ProviderCatalogTests
     {
         await using var gateway = PortalGateway.Create(new PortalOptions { Repository = new InMemoryPortalRepository(), Adapters = [new CustomAdapter("acme")] });
 
-        Assert.Equal(new[] { PlatformFormats.OpenAI, PlatformFormats.Mock, "acme" }, gateway.Providers.Formats);
-        Assert.Equal("openai, mock, acme", gateway.Providers.Describe());
+        Assert.Equal(new[] { PlatformFormats.OpenAI, PlatformFormats.Anthropic, PlatformFormats.Mock, "acme" }, gateway.Providers.Formats);
+        Assert.Equal("openai, anthropic, mock, acme", gateway.Providers.Describe());
     }
 
     [Fact]
@@ -32,7 +32,8 @@ public sealed class ProviderCatalogTests
     [InlineData("openai", "openai")]
     [InlineData("OpenAI", "openai")]
     [InlineData("MOCK", "mock")]
-    [InlineData("anthropic", null)]
+    [InlineData("Anthropic", "anthropic")]
+    [InlineData("gemini", null)]
     public async Task Canonical_IgnoresCase_NullWhenUnknown(string written, string? canonical)
     {
         await using var gateway = PortalGateway.Create(new PortalOptions { Repository = new InMemoryPortalRepository() });
@@ -48,7 +49,7 @@ public sealed class ProviderCatalogTests
     [InlineData("mock", "mock://local?latency=200ms", null)]
     [InlineData("mock", "ftp://local", "must be an absolute mock, http or https URL")]
     [InlineData("mock", "mock://local?latency=soon", "has invalid mock settings")]
-    [InlineData("nope", "https://example.test", "the format 'nope' is unknown (known: openai, mock)")]
+    [InlineData("nope", "https://example.test", "the format 'nope' is unknown (known: openai, anthropic, mock)")]
     public async Task CheckBaseUrl_FollowsEachFormatsRule(string format, string baseUrl, string? problem)
     {
         await using var gateway = PortalGateway.Create(new PortalOptions { Repository = new InMemoryPortalRepository() });

@@ -10,8 +10,8 @@ namespace Portal.Providers.Anthropic;
 /// </remarks>
 internal static class AnthropicErrors
 {
-    /// <summary>The status an error type stands for: <c>overloaded_error</c> 529, <c>rate_limit_error</c> 429, and so on; 500 for an unknown type.</summary>
-    public static int StatusOf(string? type) => type switch
+    /// <summary>The status an error type stands for: <c>overloaded_error</c> 529, <c>rate_limit_error</c> 429, and so on; <see langword="null"/> for an unknown type (the platform is then blamed, as for any failure without a status).</summary>
+    public static int? StatusOf(string? type) => type switch
     {
         "invalid_request_error" => 400,
         "authentication_error" => 401,
@@ -20,9 +20,10 @@ internal static class AnthropicErrors
         "not_found_error" => 404,
         "request_too_large" => 413,
         "rate_limit_error" => 429,
+        "api_error" => 500,
         "timeout_error" => 504,
         "overloaded_error" => 529,
-        _ => 500,
+        _ => null,
     };
 
     /// <summary>The error type Anthropic uses for a status, for errors Portal answers in Anthropic's shape.</summary>
@@ -40,12 +41,12 @@ internal static class AnthropicErrors
         _ => "api_error",
     };
 
-    /// <summary>An upstream error from Anthropic's error object (the value of <c>error</c>), its message scrubbed of the key.</summary>
+    /// <summary>An upstream error from Anthropic's error object (the value of <c>error</c>): its message scrubbed of the key, its type as the error code.</summary>
     /// <param name="error">The error object.</param>
     /// <param name="status">The HTTP status, or <see langword="null"/> for an error event inside a stream (the status then comes from the type).</param>
     /// <param name="key">The key the request was sent with.</param>
     /// <param name="retryAfter">The upstream's <c>retry-after</c>, when it sent one.</param>
-    public static UpstreamException FromError(JsonElement error, int? status, string key, TimeSpan? retryAfter)
+    public static UpstreamException FromError(JsonElement error, int? status, string? key, TimeSpan? retryAfter)
     {
         string? type = null, message = null;
         if (error.ValueKind == JsonValueKind.Object)
@@ -59,10 +60,9 @@ internal static class AnthropicErrors
         var safeType = SecretScrubber.Scrub(type, key);
         var described = (safeType, text) switch
         {
-            ({ Length: > 0 }, { Length: > 0 }) => $"{safeType}: {text}",
             (_, { Length: > 0 }) => text,
-            ({ Length: > 0 }, _) => $"Upstream returned {safeType} (HTTP {code}).",
-            _ => $"Upstream returned an error (HTTP {code}).",
+            ({ Length: > 0 }, _) => $"Upstream sent an error of type {safeType}.",
+            _ => code is null ? "Upstream sent an error without a type." : $"Upstream returned an error (HTTP {code}).",
         };
         return new UpstreamException(UpstreamErrorKind.Http, described, code, safeType is { Length: > 0 } ? safeType : null, retryAfter);
     }

@@ -22,43 +22,11 @@ internal static class AnthropicOutboundMapping
         _ => "stop",
     };
 
-    /// <summary>The HTTP status Anthropic documents for an error type, the one it would have answered with outside a stream.</summary>
-    /// <param name="errorType">The <c>error.type</c>, such as <c>overloaded_error</c>.</param>
-    /// <returns>The status, or <see langword="null"/> for a type Anthropic does not document.</returns>
-    public static int? StatusOf(string? errorType) => errorType switch
-    {
-        "invalid_request_error" => 400,
-        "authentication_error" => 401,
-        "billing_error" => 402,
-        "permission_error" => 403,
-        "not_found_error" => 404,
-        "request_too_large" => 413,
-        "rate_limit_error" => 429,
-        "api_error" => 500,
-        "timeout_error" => 504,
-        "overloaded_error" => 529,
-        _ => null,
-    };
-
     /// <summary>The failure an Anthropic error object (<c>{"type": "error", "error": {"type", "message"}}</c>) stands for.</summary>
     /// <param name="body">The whole error object.</param>
     /// <returns>An <see cref="UpstreamErrorKind.Http"/> failure whose status comes from the error type and whose message is the error's.</returns>
-    public static UpstreamException Error(JsonElement body)
-    {
-        string? type = null, message = null;
-        if (body.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
-        {
-            type = StringOf(error, "type");
-            message = StringOf(error, "message");
-        }
-
-        if (string.IsNullOrEmpty(message))
-        {
-            message = type is null ? "Upstream sent an error without a type." : $"Upstream sent an error of type {type}.";
-        }
-
-        return new UpstreamException(UpstreamErrorKind.Http, message, StatusOf(type), errorCode: type);
-    }
+    public static UpstreamException Error(JsonElement body) =>
+        AnthropicErrors.FromError(body.TryGetProperty("error", out var error) ? error : default, status: null, key: null, retryAfter: null);
 
     /// <summary>The client's mistake, found while converting its request: the request can't be sent to any platform.</summary>
     public static PortalException InvalidRequest(string message) => new(PortalErrorCode.InvalidRequest, message);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Portal.Contracts;
+using Portal.Stats;
 
 namespace Portal.Providers.Anthropic;
 
@@ -37,7 +38,14 @@ internal readonly record struct AnthropicOutboundUsage(int InputTokens, int Outp
         CompletionTokens = OutputTokens,
         TotalTokens = Saturate((long)PromptTokens + OutputTokens),
         PromptTokensDetails = new PromptTokensDetails { CachedTokens = CacheReadInputTokens },
+        AdditionalProperties = CacheCreationInputTokens == 0 ? null : new()
+        {
+            [TokenCounts.CacheWriteProperty] = JsonSerializer.SerializeToElement(CacheCreationInputTokens, PortalJsonContext.Default.Int32),
+        },
     };
+
+    /// <summary>The counts as a stat row records them.</summary>
+    public TokenCounts Tokens => new(PromptTokens, OutputTokens, CacheReadInputTokens, CacheCreationInputTokens);
 
     /// <summary>A non-negative count, or <see langword="null"/> when the property is absent, <c>null</c> or not a number.</summary>
     private static int? Count(JsonElement usage, string name) =>

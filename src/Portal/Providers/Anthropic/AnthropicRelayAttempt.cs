@@ -30,7 +30,7 @@ internal sealed class AnthropicRelayAttempt(AnthropicAdapter adapter, Channel ch
     private byte[]? _json;
     private int _status;
     private bool _stopped;
-    private AnthropicUsage _usage;
+    private AnthropicOutboundUsage _usage;
 
     public override async Task OpenAsync(CancellationToken cancellationToken)
     {
@@ -115,7 +115,6 @@ internal sealed class AnthropicRelayAttempt(AnthropicAdapter adapter, Channel ch
         }
 
         await FlushAsync(batch, writer, cancellationToken).ConfigureAwait(false);
-        Tokens = _usage.Tokens;
     }
 
     public override async ValueTask DisposeAsync()
@@ -188,15 +187,19 @@ internal sealed class AnthropicRelayAttempt(AnthropicAdapter adapter, Channel ch
         {
             var reader = new Utf8JsonReader(json);
             using var document = JsonDocument.ParseValue(ref reader);
-            _usage.TakeFrom(document.RootElement);
+            var root = document.RootElement;
+            var message = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("message", out var inner) ? inner : root;
+            if (message.ValueKind == JsonValueKind.Object && message.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
+            {
+                _usage = _usage.With(usage);
+                Tokens = _usage.Tokens;
+            }
         }
         catch (JsonException ex)
         {
             throw new UpstreamException(UpstreamErrorKind.Protocol,
                 $"Upstream sent {(request.Stream ? "an event" : "a response")} that is not valid JSON (at byte {ex.BytePositionInLine ?? 0} of line {(ex.LineNumber ?? 0) + 1}).", _status, innerException: ex);
         }
-
-        Tokens = _usage.Tokens;
     }
 
     /// <summary>Writes one event, <c>event: {type}\ndata: {data}\n\n</c>; data of several lines gets a <c>data:</c> field per line, as it came.</summary>

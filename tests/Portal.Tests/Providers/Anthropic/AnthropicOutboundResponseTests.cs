@@ -113,7 +113,7 @@ public sealed class AnthropicOutboundResponseTests
 
         Assert.Equal(new AnthropicOutboundUsage(InputTokens: 21, OutputTokens: 393, CacheReadInputTokens: 1500, CacheCreationInputTokens: 188086), usage);
         Assert.Equal(
-            """{"prompt_tokens":189607,"completion_tokens":393,"total_tokens":190000,"prompt_tokens_details":{"cached_tokens":1500}}""",
+            """{"prompt_tokens":189607,"completion_tokens":393,"total_tokens":190000,"prompt_tokens_details":{"cached_tokens":1500},"cache_creation_input_tokens":188086}""",
             JsonSerializer.Serialize(response.Usage!, WireJson.Context.Usage));
     }
 

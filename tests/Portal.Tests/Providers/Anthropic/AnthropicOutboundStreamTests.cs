@@ -217,7 +217,7 @@ public sealed class AnthropicOutboundStreamTests
         Assert.Equal(new AnthropicOutboundUsage(InputTokens: 850, OutputTokens: 47, CacheReadInputTokens: 2000, CacheCreationInputTokens: 100), stream.Usage);
         Assert.Equal("length", chunks[1]["choices"]![0]!["finish_reason"]!.GetValue<string>());
         Assert.Equal(
-            """{"prompt_tokens":2950,"completion_tokens":47,"total_tokens":2997,"prompt_tokens_details":{"cached_tokens":2000}}""",
+            """{"prompt_tokens":2950,"completion_tokens":47,"total_tokens":2997,"prompt_tokens_details":{"cached_tokens":2000},"cache_creation_input_tokens":100}""",
             chunks[2]["usage"]!.ToJsonString());
     }
 
