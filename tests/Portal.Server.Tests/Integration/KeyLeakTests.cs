@@ -197,7 +197,7 @@ public sealed class KeyLeakTests(ITestOutputHelper output)
         request.BodyJson.TryGetProperty("stream", out var stream) && stream.ValueKind == System.Text.Json.JsonValueKind.True;
 
     /// <summary>Everything a log sink could write for a record: message, exception (with inner ones), structured state and scopes.</summary>
-    private static string LogText(Microsoft.Extensions.Logging.Testing.FakeLogRecord record)
+    internal static string LogText(Microsoft.Extensions.Logging.Testing.FakeLogRecord record)
     {
         var text = new StringBuilder();
         text.AppendLine(record.Message);
