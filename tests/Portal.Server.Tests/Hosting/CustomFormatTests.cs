@@ -56,7 +56,7 @@ public sealed class CustomFormatTests
 
         var unknown = await admin.SendErrorAsync(HttpMethod.Post, "admin/platforms", """{"name":"e4","format":"gemini-ish","baseUrl":"https://example.com"}""",
             HttpStatusCode.BadRequest, "invalid_value", "format");
-        Assert.Contains("openai, mock, echo", unknown, StringComparison.Ordinal);
+        Assert.Contains("openai, anthropic, mock, echo", unknown, StringComparison.Ordinal);
     }
 
     private static Task<GatewayHost> StartAsync(string portalJson) => GatewayHost.StartAsync(o =>
