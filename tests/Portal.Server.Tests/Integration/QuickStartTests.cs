@@ -52,6 +52,46 @@ public sealed partial class QuickStartTests
         Assert.EndsWith(" to: Hello!", text, StringComparison.Ordinal);
     }
 
+    private const string ReadmeMessagesBody = """{"model":"fast","max_tokens":256,"messages":[{"role":"user","content":"Hello!"}]}""";
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Messages_ReadmeRequestWithShippedPortalJson_MockAnswersInAnthropicsShape(bool stream)
+    {
+        var readme = await File.ReadAllTextAsync(RepositoryFiles.ReadmePath());
+        Assert.True(
+            Whitespace().Replace(readme, "").Contains(ReadmeMessagesBody, StringComparison.Ordinal),
+            "README.md no longer shows the quick-start Messages request " + ReadmeMessagesBody);
+        var shipped = await RepositoryFiles.ReadShippedAsync("portal.json");
+        await using var host = await GatewayHost.StartAsync(o => o.PortalJson = shipped);
+        using var client = RawClient(host);
+        var body = stream ? ReadmeMessagesBody[..^1] + ",\"stream\":true}" : ReadmeMessagesBody;
+
+        using var response = await client.PostAsync("v1/messages", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        if (stream)
+        {
+            Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+            Assert.StartsWith("event: message_start\n", text, StringComparison.Ordinal);
+            Assert.EndsWith("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n", text, StringComparison.Ordinal);
+            var deltas = Regex.Matches(text, "\"text_delta\",\"text\":\"([^\"]*)\"").Select(m => m.Groups[1].Value);
+            text = string.Concat(deltas);
+        }
+        else
+        {
+            using var message = System.Text.Json.JsonDocument.Parse(text);
+            Assert.Equal("message", message.RootElement.GetProperty("type").GetString());
+            Assert.Equal("end_turn", message.RootElement.GetProperty("stop_reason").GetString());
+            text = message.RootElement.GetProperty("content")[0].GetProperty("text").GetString()!;
+        }
+
+        Assert.StartsWith("This is a mock response from ", text, StringComparison.Ordinal);
+        Assert.EndsWith(" to: Hello!", text, StringComparison.Ordinal);
+    }
+
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();
 }
