@@ -131,22 +131,13 @@ public sealed partial class PortalGateway
             }
         }
 
-        public async ValueTask<MessagesAttempt> OpenAsync(Channel channel, IProviderAdapter adapter, int attempt, CancellationToken cancellationToken)
+        public ValueTask<MessagesAttempt> OpenAsync(Channel channel, IProviderAdapter adapter, int attempt, CancellationToken cancellationToken)
         {
             request.AttemptStarted(channel, attempt);
             var relay = adapter is IMessagesRelayProvider messages
                 ? messages.CreateMessagesRelay(channel, request)
                 : new ConvertedMessagesAttempt(adapter, channel, Converted(request), request.Stream, request.Model);
-            try
-            {
-                await relay.OpenAsync(cancellationToken).ConfigureAwait(false);
-                return relay;
-            }
-            catch (Exception)
-            {
-                await relay.DisposeAsync().ConfigureAwait(false);
-                throw;
-            }
+            return AttemptOpening.OpenAsync(relay, static (r, token) => r.OpenAsync(token), cancellationToken);
         }
     }
 

@@ -96,22 +96,13 @@ public sealed partial class PortalGateway
             }
         }
 
-        public async ValueTask<RelayAttempt> OpenAsync(Channel channel, IProviderAdapter adapter, int attempt, CancellationToken cancellationToken)
+        public ValueTask<RelayAttempt> OpenAsync(Channel channel, IProviderAdapter adapter, int attempt, CancellationToken cancellationToken)
         {
             request.AttemptStarted(channel, attempt);
             var relay = adapter is IByteRelayProvider bytes
                 ? bytes.CreateRelay(channel, request)
                 : new TypedRelayAttempt(adapter, channel, Typed(request), request.Stream, request.IncludeUsage);
-            try
-            {
-                await relay.OpenAsync(cancellationToken).ConfigureAwait(false);
-                return relay;
-            }
-            catch (Exception)
-            {
-                await relay.DisposeAsync().ConfigureAwait(false);
-                throw;
-            }
+            return AttemptOpening.OpenAsync(relay, static (r, token) => r.OpenAsync(token), cancellationToken);
         }
     }
 

@@ -55,4 +55,22 @@ internal static class UpstreamBody
 
         return body.ToArray();
     }
+
+    /// <summary>Whether a response that should be an event stream is JSON instead: an error sent with a success status, or a misbehaving platform.</summary>
+    public static bool IsJson(HttpResponseMessage response) =>
+        response.Content.Headers.ContentType?.MediaType is { } mediaType && mediaType.Contains("json", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The body of a streaming response, to read events from.</summary>
+    /// <exception cref="UpstreamException">The connection was lost before the stream started.</exception>
+    public static async Task<Stream> OpenStreamAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            throw new UpstreamException(UpstreamErrorKind.Connection, "Upstream connection was lost before the stream started.", (int)response.StatusCode, innerException: ex);
+        }
+    }
 }

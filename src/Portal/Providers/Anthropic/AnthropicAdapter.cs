@@ -197,21 +197,12 @@ internal sealed class AnthropicAdapter : IProviderAdapter, IMessagesRelayProvide
     /// <summary>The body of a streaming response, after checking it is an event stream and not an error sent as JSON.</summary>
     internal async Task<Stream> OpenEventStreamAsync(HttpResponseMessage response, Channel channel, CancellationToken cancellationToken)
     {
-        var status = (int)response.StatusCode;
-        var mediaType = response.Content.Headers.ContentType?.MediaType;
-        if (mediaType is not null && mediaType.Contains("json", StringComparison.OrdinalIgnoreCase))
+        if (UpstreamBody.IsJson(response))
         {
             throw await ErrorFromResponseAsync(response, channel, cancellationToken).ConfigureAwait(false);
         }
 
-        try
-        {
-            return await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException)
-        {
-            throw new UpstreamException(UpstreamErrorKind.Connection, "Upstream connection was lost before the stream started.", status, innerException: ex);
-        }
+        return await UpstreamBody.OpenStreamAsync(response, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Throws the error a 2xx JSON body holds (<c>"type": "error"</c>); does nothing for any other body.</summary>

@@ -101,23 +101,13 @@ internal sealed class OpenAIAdapter : IProviderAdapter, IByteRelayProvider, Depe
     /// <exception cref="UpstreamException">The upstream answered with JSON, or the connection was lost.</exception>
     internal async Task<Stream> OpenEventStreamAsync(HttpResponseMessage response, Channel channel, CancellationToken cancellationToken)
     {
-        var status = (int)response.StatusCode;
-        var mediaType = response.Content.Headers.ContentType?.MediaType;
-        if (mediaType is not null && mediaType.Contains("json", StringComparison.OrdinalIgnoreCase))
+        if (UpstreamBody.IsJson(response))
         {
-            // A JSON body where a stream was asked for: an error sent with a success status, or a misbehaving platform.
             throw await ErrorFromResponseAsync(response, channel, cancellationToken).ConfigureAwait(false)
-                ?? new UpstreamException(UpstreamErrorKind.Protocol, "Upstream answered a streaming request with JSON instead of an event stream.", status);
+                ?? new UpstreamException(UpstreamErrorKind.Protocol, "Upstream answered a streaming request with JSON instead of an event stream.", (int)response.StatusCode);
         }
 
-        try
-        {
-            return await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException)
-        {
-            throw new UpstreamException(UpstreamErrorKind.Connection, "Upstream connection was lost before the stream started.", status, innerException: ex);
-        }
+        return await UpstreamBody.OpenStreamAsync(response, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Where chat completions are posted for a base URL: <c>/v1</c> is added when the URL has no path.</summary>

@@ -33,6 +33,26 @@ internal abstract class RelayAttempt : IAsyncDisposable
     }
 }
 
+/// <summary>Opens relay attempts of any protocol.</summary>
+internal static class AttemptOpening
+{
+    /// <summary>Opens <paramref name="attempt"/> with <paramref name="open"/>; an attempt that fails to open is disposed before the failure goes on.</summary>
+    public static async ValueTask<T> OpenAsync<T>(T attempt, Func<T, CancellationToken, Task> open, CancellationToken cancellationToken)
+        where T : IAsyncDisposable
+    {
+        try
+        {
+            await open(attempt, cancellationToken).ConfigureAwait(false);
+            return attempt;
+        }
+        catch (Exception)
+        {
+            await attempt.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+}
+
 /// <summary>A writer failed: the client is gone. The request counts as cancelled by the caller.</summary>
 internal sealed class RelayClientGoneException(Exception inner) : Exception("The client stopped receiving the response.", inner);
 
