@@ -37,7 +37,7 @@ public sealed class ConfigFormatCatalogTests
         var ex = Assert.Throws<PortalConfigException>(() =>
             PortalConfigLoader.Parse("""{ "platforms": [ { "name": "a", "format": "acme", "baseUrl": "acme://eu" } ] }""", "portal.json", _ => null));
 
-        Assert.Contains("expected one of: openai, mock", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("expected one of: openai, anthropic, mock", ex.Message, StringComparison.Ordinal);
     }
 
     private sealed class AcmeAdapter : IProviderAdapter

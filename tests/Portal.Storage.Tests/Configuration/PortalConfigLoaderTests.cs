@@ -273,7 +273,7 @@ public sealed class PortalConfigLoaderTests
         { Platform($$""" "name": "{{new string('n', 201)}}", "format": "openai", "baseUrl": "https://example.com" """), "$.platforms[0].name", "is longer than 200 characters" },
 
         // Unknown format.
-        { Platform(""" "name": "p", "format": "anthropic", "baseUrl": "https://example.com" """), "$.platforms[0].format", "unknown format \"anthropic\"; expected one of: openai" },
+        { Platform(""" "name": "p", "format": "gemini", "baseUrl": "https://example.com" """), "$.platforms[0].format", "unknown format \"gemini\"; expected one of: openai, anthropic, mock" },
 
         // Base URL not an absolute http(s) URL.
         { Platform(""" "name": "p", "format": "openai", "baseUrl": "api.openai.com/v1" """), "$.platforms[0].baseUrl", "\"api.openai.com/v1\" must be an absolute http or https URL" },
