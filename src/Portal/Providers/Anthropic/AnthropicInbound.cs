@@ -10,7 +10,7 @@ namespace Portal.Providers.Anthropic;
 /// <remarks>
 /// <para><b>Request</b> (<see cref="ToChat"/>):</para>
 /// <list type="bullet">
-/// <item><c>model</c>, <c>temperature</c>, <c>top_p</c> are copied; <c>max_tokens</c> (required, at least 1) becomes
+/// <item><c>model</c>, <c>temperature</c>, <c>top_p</c> are copied; <c>max_tokens</c> (required, at least 1: unlike Anthropic, an OpenAI-format platform has no use for 0) becomes
 /// <c>max_completion_tokens</c>; <c>stop_sequences</c> becomes <c>stop</c>; <c>metadata.user_id</c> becomes <c>user</c>;
 /// <c>stream: true</c> is copied with <c>stream_options.include_usage</c>, so the stream ends with usage.</item>
 /// <item><c>system</c> becomes one leading <c>system</c> message whose text is the string, or the <c>text</c> blocks
@@ -48,8 +48,9 @@ namespace Portal.Providers.Anthropic;
 /// <b>Errors</b>: a request the client got wrong throws <see cref="PortalException"/> with
 /// <see cref="PortalErrorCode.InvalidRequest"/> and a message naming the field as Anthropic does
 /// (<c>max_tokens: Field required</c>, <c>messages.1.content.0.tool_use_id: Field required</c>): a body that is not a JSON
-/// object, a missing or mistyped required field, a malformed block of a known type, a role other than user or
-/// assistant, <c>tool_use</c> in a user turn or <c>tool_result</c> in an assistant turn. An unknown block type is never
+/// object, a missing or mistyped required field, a malformed block of a known type, a role other than user, assistant
+/// or system (a <c>system</c> message, which Claude Code sends between turns, stays a system message where it stands),
+/// <c>tool_use</c> in a user turn or <c>tool_result</c> in an assistant turn. An unknown block type is never
 /// an error.
 /// </para>
 /// <para>
