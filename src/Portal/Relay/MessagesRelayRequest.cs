@@ -66,21 +66,7 @@ public sealed class MessagesRelayRequest : IRelayRequest
     public static MessagesRelayRequest ParseTokenCount(ReadOnlyMemory<byte> body) => RequestJson.Parse(body, ReadTokenCount);
 
     /// <summary>The body with <c>model</c> set to <paramref name="upstreamModel"/>; the client's bytes as they are when it is unchanged.</summary>
-    internal ReadOnlyMemory<byte> BodyFor(string upstreamModel)
-    {
-        if (string.Equals(upstreamModel, Model, StringComparison.Ordinal))
-        {
-            return Body;
-        }
-
-        var model = JsonSerializer.SerializeToUtf8Bytes(upstreamModel, RelayJson.Default.String);
-        var source = Body.Span;
-        var result = new byte[source.Length - (ModelEnd - ModelStart) + model.Length];
-        source[..ModelStart].CopyTo(result);
-        model.CopyTo(result.AsSpan(ModelStart));
-        source[ModelEnd..].CopyTo(result.AsSpan(ModelStart + model.Length));
-        return result;
-    }
+    internal ReadOnlyMemory<byte> BodyFor(string upstreamModel) => RelayBody.WithModel(Body, ModelStart, ModelEnd, Model, upstreamModel);
 
     /// <summary>Records that attempt number <paramref name="attempt"/> starts on <paramref name="channel"/>.</summary>
     internal void AttemptStarted(Channel channel, int attempt) => _progress.AttemptStarted(channel, attempt);

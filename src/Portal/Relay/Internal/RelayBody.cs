@@ -18,11 +18,8 @@ internal static class RelayBody
     public static ReadOnlyMemory<byte> Build(ChatRelayRequest request, string upstreamModel, bool requestUsage)
     {
         var at = request.Locations;
-        Edit? model = null, usage = null;
-        if (!string.Equals(upstreamModel, request.Model, StringComparison.Ordinal))
-        {
-            model = new Edit(at.ModelStart, at.ModelEnd, JsonSerializer.SerializeToUtf8Bytes(upstreamModel, RelayJson.Default.String));
-        }
+        var model = ModelEdit(at.ModelStart, at.ModelEnd, request.Model, upstreamModel);
+        Edit? usage = null;
 
         if (requestUsage && request.Stream && !request.IncludeUsage)
         {
@@ -43,6 +40,21 @@ internal static class RelayBody
             ({ } m, { } u) => m.Start < u.Start ? Apply(request.Body.Span, m, u) : Apply(request.Body.Span, u, m),
         };
     }
+
+    /// <summary>A body with only the JSON string at <paramref name="start"/>..<paramref name="end"/> (the client's <c>model</c>) replaced by <paramref name="upstreamModel"/>; the body as it is when the name does not change.</summary>
+    /// <param name="body">The client's body.</param>
+    /// <param name="start">Where the model's JSON string starts.</param>
+    /// <param name="end">Where it ends (exclusive).</param>
+    /// <param name="model">The model the client asked for.</param>
+    /// <param name="upstreamModel">The model name the upstream knows.</param>
+    public static ReadOnlyMemory<byte> WithModel(ReadOnlyMemory<byte> body, int start, int end, string model, string upstreamModel) =>
+        ModelEdit(start, end, model, upstreamModel) is { } edit ? Apply(body.Span, edit, null) : body;
+
+    /// <summary>The edit that puts <paramref name="upstreamModel"/> in place of the client's model string; none when the names are the same.</summary>
+    private static Edit? ModelEdit(int start, int end, string model, string upstreamModel) =>
+        string.Equals(upstreamModel, model, StringComparison.Ordinal)
+            ? null
+            : new Edit(start, end, JsonSerializer.SerializeToUtf8Bytes(upstreamModel, RelayJson.Default.String));
 
     /// <summary>Applies one or two non-overlapping edits, in order of position.</summary>
     private static byte[] Apply(ReadOnlySpan<byte> source, Edit first, Edit? second)
