@@ -35,12 +35,9 @@ internal static class AnthropicShape
     /// <summary>An <c>error</c> event that ends a broken stream: <c>event: error\ndata: {…}\n\n</c>.</summary>
     public static byte[] ErrorEvent(PortalException exception)
     {
-        var body = Body(ApiError.From(exception).Status, exception.Message);
-        var framed = new byte["event: error\ndata: "u8.Length + body.Length + 2];
-        "event: error\ndata: "u8.CopyTo(framed);
-        body.CopyTo(framed, "event: error\ndata: "u8.Length);
-        "\n\n"u8.CopyTo(framed.AsSpan(framed.Length - 2));
-        return framed;
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        AnthropicEventEncoder.WriteError(buffer, AnthropicErrors.TypeOf(ApiError.From(exception).Status), ClientText.Cut(exception.Message, ClientText.MaxMessage));
+        return buffer.WrittenSpan.ToArray();
     }
 }
 
